@@ -1,0 +1,3 @@
+from marketplace_sim.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,174 @@
+"""The ``marketplace-sim`` command: parse, call the library, map known errors to exit codes.
+
+Exit codes: 0 success; 2 bad input (usage, config, missing file), with one line on stderr naming
+the file and the dotted key and no traceback; 1 anything unexpected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from marketplace_sim.config import ConfigError, load_config, parse_overrides, read_toml
+
+PROG = "marketplace-sim"
+RESULTS_ROOT = Path("results")
+EXPERIMENT_SECTIONS = ("experiment", "sweep", "sample")
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and an exception, not a multi-line exit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser."""
+    p = _Parser(prog=PROG, description="An agent-based model of a freelance marketplace.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    r = sub.add_parser("run", help="one simulation; writes a run folder")
+    r.add_argument("config", type=Path, help="a world config (TOML)")
+    r.add_argument("--out", type=Path, help="results folder (default results/<name>/<UTC>/)")
+    r.add_argument("--seed", type=int, help="market seed (run.seed)")
+    r.add_argument("--steps", type=int, help="weeks to simulate (run.steps)")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key by its dotted name (repeatable)")
+    r.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    r.add_argument("--no-figures", action="store_true", help="skip drawing figures")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("sweep", help="an experiment: every condition x replication")
+    s.add_argument("experiment", type=Path, help="an experiment file (TOML)")
+    s.add_argument("--out", type=Path, help="results folder (default results/<name>/<UTC>/)")
+    s.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
+    s.add_argument("--executor", choices=("local", "dask"), default="local")
+    s.add_argument("--address", help="Dask scheduler address, e.g. tcp://host:8786")
+    s.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
+    s.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    v = sub.add_parser("validate", help="check a config or experiment; print resolved values")
+    v.add_argument("file", type=Path)
+
+    pl = sub.add_parser("plot", help="(re)draw the figures of a run or sweep folder")
+    pl.add_argument("result_dir", type=Path)
+
+    a = sub.add_parser("app", help="the classroom dashboard in the browser")
+    a.add_argument("config", type=Path, nargs="?", help="starting config (TOML)")
+    a.add_argument("--port", type=int, default=8765)
+    a.add_argument("--host", default="127.0.0.1")
+    return p
+
+
+def _is_experiment(path: Path) -> bool:
+    data = read_toml(path)
+    return any(k in data for k in EXPERIMENT_SECTIONS)
+
+
+def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``run``: one simulation into a run folder."""
+    from marketplace_sim.results import default_out, write_run
+
+    overrides = parse_overrides(args.set)
+    if args.seed is not None:
+        overrides["run.seed"] = args.seed
+    if args.steps is not None:
+        overrides["run.steps"] = args.steps
+    cfg = load_config(args.config, overrides)
+    out = args.out or default_out(RESULTS_ROOT, args.config.stem)
+    show = not args.quiet and sys.stderr.isatty()
+    write_run(cfg, out, command=[PROG, *argv], source=str(args.config), force=args.force,
+              show_progress=show, figures=not args.no_figures)
+    if not args.quiet:
+        print(f"wrote {out}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``validate``: check a file and print its resolved values."""
+    if _is_experiment(args.file):
+        from marketplace_sim.experiment import load_experiment
+
+        exp = load_experiment(args.file)
+        print(exp.describe())
+        return 0
+    cfg = load_config(args.file)
+    print(f"# {args.file}: valid; every key, resolved")
+    print(cfg.to_toml(), end="")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """``plot``: redraw figures of a run or sweep folder."""
+    d: Path = args.result_dir
+    if not d.is_dir():
+        raise ConfigError(d, None, "no such results folder")
+    if (d / "runs.parquet").exists():
+        from marketplace_sim.experiment import draw_sweep_figures
+
+        paths = draw_sweep_figures(d)
+    elif (d / "steps.parquet").exists() and (d / "freelancers.parquet").exists():
+        from marketplace_sim.plots import draw_run_figures
+
+        paths = draw_run_figures(d)
+    else:
+        raise ConfigError(d, None, "not a run or sweep folder (no steps.parquet or runs.parquet)")
+    for p in paths:
+        print(p)
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``sweep``: run an experiment."""
+    from marketplace_sim.experiment import run_sweep_command
+
+    return run_sweep_command(args, [PROG, *argv])
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """``app``: serve the classroom dashboard."""
+    from marketplace_sim.app import serve
+
+    if args.config is not None:
+        load_config(args.config)  # refuse a bad config before starting the server
+    return serve(args.config, host=args.host, port=args.port)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "run":
+            return cmd_run(args, argv)
+        if args.command == "validate":
+            return cmd_validate(args)
+        if args.command == "plot":
+            return cmd_plot(args)
+        if args.command == "sweep":
+            return cmd_sweep(args, argv)
+        if args.command == "app":
+            return cmd_app(args)
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    return 1  # pragma: no cover - argparse requires a command
+
+
+if __name__ == "__main__":
+    sys.exit(main())

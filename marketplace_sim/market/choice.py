@@ -1,0 +1,107 @@
+"""Choice: clients pick among applicants by multinomial logit, within freelancers' capacity.
+
+Utility of applicant i for job j (client c):
+
+    U_ij = rw_c * R_i - pw_c * (rate_i / rate_ref - 1) + pr_c * profile_i
+           + cw_c * (communication_i + e_ij) + fw_c * fit_ij + s * G_ij
+
+with G_ij standard Gumbel (so the argmax is a multinomial-logit draw, the Gumbel-max trick) and
+the outside option "hire no one" worth ``outside + s * G_j0``. The price term is the bid
+relative to the budget (bid / budget = rate / reference rate, as a job's budget is its hours at
+the reference rate), minus 1. Several clients may pick the same
+freelancer in one week: offers beyond the freelancer's spare capacity are declined in random
+order, and the declined clients turn to their next-best applicant, for a few rounds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MAX_ROUNDS = 4  # rounds of declined offers re-offered to the next-best applicant
+
+
+def accept_within_capacity(
+    rng: np.random.Generator, cand: np.ndarray, spare: np.ndarray
+) -> np.ndarray:
+    """Which offers are accepted when each candidate takes at most ``spare[cand]`` of them.
+
+    Args:
+        rng: random generator (offers to one candidate are accepted in random order).
+        cand: candidate of each offer.
+        spare: spare capacity of every candidate.
+
+    Returns:
+        Boolean mask over offers.
+    """
+    if cand.size == 0:
+        return np.zeros(0, dtype=bool)
+    prio = rng.random(cand.size)
+    order = np.lexsort((prio, cand))
+    c_sorted = cand[order]
+    first = np.ones(c_sorted.size, dtype=bool)
+    first[1:] = c_sorted[1:] != c_sorted[:-1]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(c_sorted.size), 0))
+    rank = np.arange(c_sorted.size) - group_start
+    ok_sorted = rank < spare[c_sorted]
+    ok = np.empty(cand.size, dtype=bool)
+    ok[order] = ok_sorted
+    return ok
+
+
+def best_per_job(job: np.ndarray, utility: np.ndarray) -> np.ndarray:
+    """Index (into the pair arrays) of the highest-utility pair of each job present."""
+    order = np.lexsort((-utility, job))
+    j_sorted = job[order]
+    first = np.ones(j_sorted.size, dtype=bool)
+    first[1:] = j_sorted[1:] != j_sorted[:-1]
+    return order[first]
+
+
+def match(
+    rng: np.random.Generator,
+    job: np.ndarray,
+    cand: np.ndarray,
+    utility: np.ndarray,
+    outside: np.ndarray,
+    spare: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Match jobs to applicants.
+
+    Args:
+        rng: random generator.
+        job: job index of each (job, applicant) pair.
+        cand: applicant (candidate index) of each pair.
+        utility: the client's utility of each pair, noise included.
+        outside: utility of hiring no one, per job (indexed by job number).
+        spare: spare capacity per candidate; decremented in place by the hires.
+
+    Returns:
+        ``(jobs, cands, declined)``: the hires made, at most one per job, within capacity, and
+        the candidate of every offer declined for lack of capacity (excess demand).
+    """
+    hired_jobs: list[np.ndarray] = []
+    hired_cands: list[np.ndarray] = []
+    declined: list[np.ndarray] = []
+    live = utility > outside[job]  # only applicants preferred to hiring no one
+    job, cand, utility = job[live], cand[live], utility[live]
+    for _ in range(MAX_ROUNDS):
+        if job.size == 0:
+            break
+        best = best_per_job(job, utility)
+        ok = accept_within_capacity(rng, cand[best], spare)
+        won = best[ok]
+        declined.append(cand[best[~ok]])
+        hired_jobs.append(job[won])
+        hired_cands.append(cand[won])
+        np.subtract.at(spare, cand[won], 1)
+        # Drop filled jobs, pairs already offered, and candidates now full.
+        filled = np.zeros(outside.size, dtype=bool)
+        filled[job[won]] = True
+        tried = np.zeros(job.size, dtype=bool)
+        tried[best] = True
+        keep = ~filled[job] & ~tried & (spare[cand] > 0)
+        job, cand, utility = job[keep], cand[keep], utility[keep]
+    if not hired_jobs:
+        empty = np.empty(0, np.int64)
+        return empty, empty, empty
+    return np.concatenate(hired_jobs), np.concatenate(hired_cands), np.concatenate(declined)

@@ -1,0 +1,171 @@
+"""Discovery: who sees a job and applies.
+
+Search ranks freelancers by a visibility weight ``v_i``. A job in niche ``k`` reaches freelancer
+``i`` with weight ``v_i`` if ``k`` is i's home niche and ``v_i * (1 - niche_focus_i)`` otherwise:
+a pure specialist sees only its home niche, a pure generalist every niche alike. Each applicant
+slot is a draw from that niche-specific distribution, done without building it per job: the
+distribution is a mixture of a "home" pool (freelancers of niche k) and a "cross" pool (everyone
+else), each sampled by binary search on cumulative weights. Cost: O(N log N) once a week to build
+the cumulative sums, then O(log N) per slot; never O(freelancers x jobs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_MAX_REJECTION_ROUNDS = 64
+
+
+def reputation_index(
+    rating_signal: np.ndarray,
+    n_reviews: np.ndarray,
+    jss_signal: np.ndarray,
+    top_rated: np.ndarray,
+) -> np.ndarray:
+    """The reputation a client or the search engine sees, on one scale.
+
+    ``rating_signal + log(1 + reviews) + jss_signal + badge``: log(1 + reviews) follows
+    Yoganarasimhan (2013); the rating and JSS signals are 0 when nothing is shown yet, so a
+    newcomer's reputation is 0 and grows only with visible history.
+    """
+    return rating_signal + np.log1p(n_reviews) + jss_signal + top_rated.astype(np.float64)
+
+
+def visibility(
+    rng: np.random.Generator,
+    ranking: str,
+    available: np.ndarray,
+    profile: np.ndarray,
+    reputation: np.ndarray,
+    never_hired: np.ndarray,
+    profile_visibility: float,
+    search_weight: float,
+    newcomer_boost: float,
+) -> np.ndarray:
+    """Search visibility weight of each freelancer under a ranking rule.
+
+    The platform sorts the available freelancers by a score into a results list; attention
+    decays with position as a power law (position bias), and a strong profile draws more clicks
+    wherever it stands:
+
+        v_i = exp(profile_visibility * profile_i) * (1 + position_i) ** -search_weight
+
+    The score is the reputation index ("reputation"), nothing ("random": a fresh random order
+    every week, so no one keeps a place), or the reputation index plus ``newcomer_boost`` for the
+    never-hired ("newcomer_boost"). Ties (e.g. all newcomers at 0) are broken at random each
+    week. Unavailable freelancers get weight 0.
+    """
+    n = available.size
+    if ranking == "random":
+        score = np.zeros(n)
+    elif ranking == "reputation":
+        score = reputation
+    elif ranking == "newcomer_boost":
+        score = reputation + newcomer_boost * never_hired
+    else:  # pragma: no cover - the schema refuses other values
+        raise ValueError(f"unknown ranking {ranking!r}")
+    rows = np.flatnonzero(available)
+    order = rows[np.lexsort((rng.random(rows.size), -score[rows]))]
+    position = np.empty(n, dtype=np.float64)
+    position[order] = np.arange(order.size)
+    v = np.zeros(n)
+    v[rows] = np.exp(profile_visibility * profile[rows]) * (1.0 + position[rows]) ** (
+        -search_weight
+    )
+    return v
+
+
+def draw_applicants(
+    rng: np.random.Generator,
+    weight: np.ndarray,
+    niche_focus: np.ndarray,
+    home_niche: np.ndarray,
+    n_niches: int,
+    job_niche: np.ndarray,
+    slots: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw up to ``slots`` distinct applicants per job, with replacement then de-duplicated.
+
+    Args:
+        rng: the market's random generator.
+        weight: visibility of each candidate (0 for the unavailable).
+        niche_focus: each candidate's specialisation in [0, 1].
+        home_niche: each candidate's home niche.
+        n_niches: number of niches.
+        job_niche: niche of each job.
+        slots: applicant draws per job.
+
+    Returns:
+        ``(job, cand)``: parallel arrays of job index and candidate index, one row per distinct
+        (job, applicant) pair, sorted by job.
+    """
+    n_jobs = job_niche.size
+    if n_jobs == 0 or weight.size == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    w_home = weight
+    w_cross = weight * (1.0 - niche_focus)
+
+    # Sort candidates by home niche so that each niche's home pool is one contiguous segment.
+    order = np.argsort(home_niche, kind="stable")
+    niche_sorted = home_niche[order]
+    seg_start = np.searchsorted(niche_sorted, np.arange(n_niches), side="left")
+    seg_end = np.searchsorted(niche_sorted, np.arange(n_niches), side="right")
+    cum_home = np.cumsum(w_home[order])
+    cum_home0 = np.concatenate(([0.0], cum_home))
+    home_tot = cum_home0[seg_end] - cum_home0[seg_start]  # per niche
+    cum_cross = np.cumsum(w_cross[order])
+    cum_cross0 = np.concatenate(([0.0], cum_cross))
+    cross_in_niche = cum_cross0[seg_end] - cum_cross0[seg_start]
+    cross_all = cum_cross0[-1]
+    cross_tot = np.maximum(cross_all - cross_in_niche, 0.0)  # reach of other niches' members
+
+    job = np.repeat(np.arange(n_jobs), slots)
+    k = job_niche[job]
+    total = home_tot[k] + cross_tot[k]
+    ok = total > 0
+    job, k = job[ok], k[ok]
+    p_home = home_tot[k] / total[ok]
+    from_home = rng.random(job.size) < p_home
+    pos = np.empty(job.size, dtype=np.int64)
+
+    # Home pool: a target inside niche k's segment of the cumulative sum.
+    h = np.flatnonzero(from_home)
+    target = cum_home0[seg_start[k[h]]] + rng.random(h.size) * home_tot[k[h]]
+    pos[h] = np.searchsorted(cum_home, target, side="right")
+    pos[h] = np.minimum(pos[h], seg_end[k[h]] - 1)
+
+    # Cross pool: draw over everyone's cross weight and redraw those from niche k itself
+    # (rejection: expected rounds are few, as one niche holds a minority of the cross weight).
+    c = np.flatnonzero(~from_home)
+    todo = c
+    last = cum_cross.size - 1
+    for _ in range(_MAX_REJECTION_ROUNDS):
+        if todo.size == 0:
+            break
+        target = rng.random(todo.size) * cross_all
+        p = np.minimum(np.searchsorted(cum_cross, target, side="right"), last)
+        pos[todo] = p
+        todo = todo[niche_sorted[p] == k[todo]]
+    keep = np.ones(job.size, dtype=bool)
+    keep[todo] = False  # pathological leftovers (almost no cross weight outside niche k)
+    job, cand = job[keep], order[pos[keep]]
+
+    # De-duplicate (job, candidate) pairs; np.unique also sorts by job.
+    n_cand = weight.size
+    key = np.unique(job.astype(np.int64) * n_cand + cand)
+    return key // n_cand, key % n_cand
+
+
+def draw_uniform_applicants(
+    rng: np.random.Generator,
+    available: np.ndarray,
+    niche_focus: np.ndarray,
+    home_niche: np.ndarray,
+    n_niches: int,
+    job_niche: np.ndarray,
+    slots: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exploration slots: applicants drawn ignoring reputation and profile (niche reach only)."""
+    return draw_applicants(
+        rng, available.astype(np.float64), niche_focus, home_niche, n_niches, job_niche, slots
+    )

@@ -1,0 +1,74 @@
+"""Reviews: lenient public stars, candid private outcomes, the displayed rating and the JSS."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Cut points on the latent (satisfaction + leniency + noise) scale: below 0.2 one star,
+# 0.2-0.4 two, 0.4-0.6 three, 0.6-0.8 four, from 0.8 five.
+STAR_CUTS = np.array([0.2, 0.4, 0.6, 0.8])
+
+
+def leniency_now(leniency: float, inflation: float, market_mean_rating: float) -> float:
+    """Rater leniency this week.
+
+    Social pressure (Filippas, Horton & Golden): as the market's mean public rating rises, a
+    rating below it harms more, so raters add ``inflation`` per star of the mean above 3.
+    Without reviews yet the mean counts as 3 (no pressure).
+    """
+    mean = market_mean_rating if np.isfinite(market_mean_rating) else 3.0
+    return leniency + inflation * max(0.0, mean - 3.0)
+
+
+def stars(
+    rng: np.random.Generator, satisfaction: np.ndarray, leniency: float, noise: float
+) -> np.ndarray:
+    """Public star rating 1..5 from satisfaction, shifted up by leniency (ratings pool at 5)."""
+    latent = satisfaction + leniency + rng.normal(0.0, noise, satisfaction.size)
+    return (1 + np.searchsorted(STAR_CUTS, latent, side="right")).astype(np.int8)
+
+
+def private_outcome(
+    satisfaction: np.ndarray, success_threshold: float, failure_threshold: float
+) -> np.ndarray:
+    """Private, candid outcome: +1 success, -1 failure, 0 neutral (no leniency applied)."""
+    out = np.zeros(satisfaction.size, dtype=np.int8)
+    out[satisfaction >= success_threshold] = 1
+    out[satisfaction < failure_threshold] = -1
+    return out
+
+
+def displayed_rating(
+    stars_sum: np.ndarray,
+    n_reviews: np.ndarray,
+    rule: str,
+    prior_mean: float,
+    prior_weight: float,
+) -> np.ndarray:
+    """The public rating shown: raw mean, or Bayesian average; NaN without reviews."""
+    n = n_reviews.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if rule == "bayesian":
+            r = (prior_mean * prior_weight + stars_sum) / (prior_weight + n)
+        else:
+            r = stars_sum / n
+    return np.where(n > 0, r, np.nan)
+
+
+def rating_signal(rating: np.ndarray) -> np.ndarray:
+    """Rating on [-1, 1] ((r - 3) / 2), 0 where no rating is shown."""
+    return np.where(np.isnan(rating), 0.0, (rating - 3.0) / 2.0)
+
+
+def job_success_score(
+    n: np.ndarray, successes: np.ndarray, failures: np.ndarray, min_contracts: int
+) -> np.ndarray:
+    """JSS = max(0, (successes - failures) / contracts) in the window; NaN until shown."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        jss = np.maximum(0.0, (successes - failures) / n.astype(np.float64))
+    return np.where(n >= min_contracts, jss, np.nan)
+
+
+def jss_signal(jss: np.ndarray) -> np.ndarray:
+    """JSS on [-1, 1] (2 * jss - 1), 0 where it is not shown."""
+    return np.where(np.isnan(jss), 0.0, 2.0 * jss - 1.0)

@@ -1,0 +1,186 @@
+"""Columnar state: freelancers, clients and open contracts as numpy arrays.
+
+Each table is a set of equally long numpy columns that grow by doubling when agents enter, so the
+weekly market can be cleared with array operations. Rows are never reused: a freelancer who
+leaves keeps its row (``active`` false, ``exit_step`` set), so ``freelancers.parquet`` can list
+everyone who was ever present. Mesa agents (``agents.py``) are thin handles onto these rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+# name -> (dtype, fill value for new rows)
+ColumnSpec = Mapping[str, tuple[Any, Any]]
+
+FREELANCER_COLUMNS: ColumnSpec = {
+    "agent_id": (np.int64, -1),  # Mesa unique_id
+    "active": (np.bool_, False),
+    "entry_step": (np.int32, 0),
+    "exit_step": (np.int32, -1),  # -1 while active
+    # the six factors (traits, drawn at entry from the population stream)
+    "expertise0": (np.float64, 0.0),  # innate skill: the "true quality" of merit metrics
+    "expertise": (np.float64, 0.0),  # current skill, grows with jobs done
+    "communication": (np.float64, 0.0),
+    "reliability": (np.float64, 0.0),
+    "profile": (np.float64, 0.0),
+    "niche_focus": (np.float64, 0.0),
+    "home_niche": (np.int32, 0),
+    # work
+    "capacity": (np.int16, 1),  # concurrent contracts at most
+    "load": (np.int16, 0),  # open contracts now
+    "rate": (np.float64, 0.0),  # USD per hour
+    "hires": (np.int32, 0),  # contracts started
+    "jobs_completed": (np.int32, 0),
+    "declined": (np.int32, 0),  # offers turned down for lack of capacity since the rate review
+    "last_work_step": (np.int32, 0),  # last week with an open contract (entry week at first)
+    # money, in integer cents so that conservation is exact
+    "earnings": (np.int64, 0),  # cumulative net earnings (cents)
+    "earnings_year": (np.int64, 0),  # net earnings in the last 52 weeks (cents)
+    "earnings_early": (np.int64, -1),  # earnings in the first 52 weeks on the platform (cents)
+    # reputation
+    "stars_sum": (np.int64, 0),
+    "n_reviews": (np.int32, 0),
+    "jss_n": (np.int32, 0),  # private outcomes in the JSS window
+    "jss_succ": (np.int32, 0),
+    "jss_fail": (np.int32, 0),
+    "top_rated": (np.bool_, False),
+    # first-job intervention
+    "treated": (np.bool_, False),
+    "control": (np.bool_, False),
+}
+
+CLIENT_COLUMNS: ColumnSpec = {
+    "agent_id": (np.int64, -1),
+    "active": (np.bool_, False),
+    "entry_step": (np.int32, 0),
+    "exit_step": (np.int32, -1),
+    "post_rate": (np.float64, 0.0),  # jobs per week (Poisson mean)
+    # multipliers of the market-wide choice weights (log-normal around 1)
+    "m_reputation": (np.float64, 1.0),
+    "m_price": (np.float64, 1.0),
+    "m_profile": (np.float64, 1.0),
+    "m_communication": (np.float64, 1.0),
+    "m_fit": (np.float64, 1.0),
+    "last_freelancer": (np.int64, -1),  # row of the freelancer of the last completed contract
+    "last_satisfied": (np.bool_, False),
+    "last_rate": (np.float64, 0.0),  # hourly rate paid on the last completed contract
+    "open_contracts": (np.int32, 0),
+    "jobs_posted": (np.int32, 0),
+    "spend": (np.int64, 0),  # cents paid to the platform
+}
+
+CONTRACT_COLUMNS: ColumnSpec = {
+    "contract_id": (np.int64, -1),
+    "freelancer": (np.int64, -1),  # row in the freelancer table
+    "client": (np.int64, -1),  # row in the client table
+    "niche": (np.int32, 0),
+    "start_step": (np.int32, 0),
+    "end_step": (np.int32, 0),
+    "value": (np.int64, 0),  # cents the client pays at completion
+    "fee": (np.int64, 0),  # cents the platform keeps
+    "rate": (np.float64, 0.0),  # the freelancer's hourly rate when hired (USD/hour)
+    "fit": (np.float64, 0.0),  # niche fit of the freelancer for this job
+    "rehire": (np.bool_, False),
+}
+
+
+class Table:
+    """Equally long numpy columns with amortised O(1) appends.
+
+    Attribute access returns a view of the live rows (``table.rate`` is ``rate[:n]``), so
+    in-place updates write through. Views are invalidated by :meth:`append`.
+    """
+
+    def __init__(self, spec: ColumnSpec, capacity: int = 1024) -> None:
+        self._spec = dict(spec)
+        self._cap = max(16, int(capacity))
+        self._n = 0
+        self._data = {
+            name: np.full(self._cap, fill, dtype=dtype) for name, (dtype, fill) in spec.items()
+        }
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def n(self) -> int:
+        """Number of live rows."""
+        return self._n
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names, in declaration order."""
+        return list(self._spec)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        data = self.__dict__.get("_data")
+        if data is None or name not in data:
+            raise AttributeError(name)
+        return data[name][: self._n]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:
+            raise AttributeError(f"assign into columns in place: table.{name}[...] = value")
+
+    def col(self, name: str) -> np.ndarray:
+        """The live rows of a column (same as attribute access)."""
+        return self._data[name][: self._n]
+
+    def append(self, k: int, **values: Any) -> np.ndarray:
+        """Add ``k`` rows, filled from ``values`` (scalars or arrays) or the column defaults.
+
+        Returns:
+            The indices of the new rows.
+        """
+        unknown = set(values) - set(self._spec)
+        if unknown:
+            raise KeyError(f"unknown columns: {sorted(unknown)}")
+        start = self._n
+        if start + k > self._cap:
+            new_cap = max(self._cap * 2, start + k)
+            for name, (dtype, fill) in self._spec.items():
+                grown = np.full(new_cap, fill, dtype=dtype)
+                grown[:start] = self._data[name][:start]
+                self._data[name] = grown
+            self._cap = new_cap
+        self._n = start + k
+        for name, v in values.items():
+            self._data[name][start : start + k] = v
+        return np.arange(start, start + k)
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop the rows where ``mask`` is false, keeping order (for the open-contract pool)."""
+        kept = int(mask.sum())
+        for name in self._spec:
+            col = self._data[name]
+            col[:kept] = col[: self._n][mask]
+        self._n = kept
+
+    def take(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Copies of the given rows of every column."""
+        return {name: self._data[name][: self._n][rows].copy() for name in self._spec}
+
+    def nbytes(self) -> int:
+        """Bytes held by the columns (allocated capacity)."""
+        return sum(a.nbytes for a in self._data.values())
+
+
+def freelancer_table(capacity: int = 1024) -> Table:
+    """An empty freelancer table."""
+    return Table(FREELANCER_COLUMNS, capacity)
+
+
+def client_table(capacity: int = 1024) -> Table:
+    """An empty client table."""
+    return Table(CLIENT_COLUMNS, capacity)
+
+
+def contract_table(capacity: int = 1024) -> Table:
+    """An empty open-contract pool."""
+    return Table(CONTRACT_COLUMNS, capacity)
