@@ -185,6 +185,12 @@ class PlatformSection(_Section):
     newcomer_boost: NonNeg = Field(
         2.0, description='score bonus of never-hired freelancers under "newcomer_boost"'
     )
+    rating_weight: NonNeg = Field(
+        1.0, description="weight of the rating signal (r - 3) / 2 in the reputation index"
+    )
+    jss_weight: NonNeg = Field(
+        2.0, description="weight of the JSS signal 2 * JSS - 1 in the reputation index"
+    )
     exploration: Prob = Field(
         0.0, description="share of applicant slots filled ignoring reputation (exploration quota)"
     )

@@ -559,11 +559,11 @@ class MarketplaceModel(mesa.Model):
     def reputation(self) -> np.ndarray:
         """Reputation index per freelancer row (what clients and search see)."""
         if "rep" not in self._cache:
-            fl = self.freelancers
+            fl, p = self.freelancers, self.config.platform
             self._cache["rep"] = discovery.reputation_index(
-                reviews.rating_signal(self.displayed_ratings()),
+                p.rating_weight * reviews.rating_signal(self.displayed_ratings()),
                 fl.n_reviews,
-                reviews.jss_signal(self.job_success_scores()),
+                p.jss_weight * reviews.jss_signal(self.job_success_scores()),
                 fl.top_rated,
             )
         return self._cache["rep"]

@@ -25,7 +25,8 @@ def reputation_index(
     """The reputation a client or the search engine sees, on one scale.
 
     ``rating_signal + log(1 + reviews) + jss_signal + badge``: log(1 + reviews) follows
-    Yoganarasimhan (2013); the rating and JSS signals are 0 when nothing is shown yet, so a
+    Yoganarasimhan (2013); the rating and JSS signals (already weighted by the caller:
+    ``platform.rating_weight``, ``platform.jss_weight``) are 0 when nothing is shown yet, so a
     newcomer's reputation is 0 and grows only with visible history.
     """
     return rating_signal + np.log1p(n_reviews) + jss_signal + top_rated.astype(np.float64)
