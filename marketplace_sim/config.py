@@ -349,6 +349,8 @@ def key_reference() -> list[dict[str, str]]:
     rows = []
     for key, field in _walk_schema(Config):
         default = _default_of(key)
+        if default is None:
+            default = field.default
         bounds = []
         for m in field.metadata:
             for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
@@ -361,12 +363,20 @@ def key_reference() -> list[dict[str, str]]:
         rows.append(
             {
                 "key": key,
-                "default": "(run.seed)" if default is None else repr(default),
+                "default": "run.seed" if key == "run.population_seed" else _toml_value(default),
                 "range": ", ".join(bounds),
                 "description": field.description or "",
             }
         )
     return rows
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return f'"{v}"'
+    return repr(v)
 
 
 def _default_of(key: str) -> Any:
@@ -557,3 +567,12 @@ def load_config(
 def dump_config(cfg: Config, path: str | Path) -> None:
     """Write the resolved config (every key) as TOML."""
     Path(path).write_text(cfg.to_toml(), encoding="utf-8")
+
+
+def reference_markdown() -> str:
+    """The config reference as a Markdown table (the README's copy is checked against it)."""
+    lines = ["| key | default | range | meaning (unit) |", "|---|---|---|---|"]
+    for row in key_reference():
+        rng = row["range"].replace("|", "\\|")
+        lines.append(f"| `{row['key']}` | `{row['default']}` | {rng} | {row['description']} |")
+    return "\n".join(lines) + "\n"
