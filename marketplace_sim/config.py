@@ -263,10 +263,21 @@ class FirstJobSection(_Section):
     at_step: int = Field(26, ge=0, description="week of the intervention")
 
 
+class EarlyBoostSection(_Section):
+    """van de Rijt et al. (2014): a random early success signal, with no work behind it."""
+
+    share: Prob = Field(0.5, description="share of never-reviewed active freelancers boosted")
+    at_step: int = Field(8, ge=0, description="week of the boost")
+    reviews: int = Field(1, ge=1, le=100, description="five-star public reviews given to each")
+
+
 class InterventionsSection(_Section):
     """Optional counterfactual interventions (absent: none)."""
 
     first_job: FirstJobSection | None = Field(None, description="the first-job intervention")
+    early_boost: EarlyBoostSection | None = Field(
+        None, description="the early-boost intervention"
+    )
 
 
 class Config(_Section):

@@ -205,6 +205,9 @@ class MarketplaceModel(mesa.Model):
         fj = self.config.interventions.first_job
         if fj is not None and fj.at_step == t:
             self._first_job(t, fj.share)
+        eb = self.config.interventions.early_boost
+        if eb is not None and eb.at_step == t:
+            self._early_boost(eb.share, eb.reviews)
         self._post_and_hire(t)
         self._exits(t)
         self._cache.clear()
@@ -378,6 +381,26 @@ class MarketplaceModel(mesa.Model):
         k = rng.choice(active_clients, treated.size)
         _, budget, duration = self._draw_jobs(treated.size)
         self._start_contracts(t, treated, k, fl.home_niche[treated], budget, duration, False)
+
+    def _early_boost(self, share: float, n_reviews: int) -> None:
+        """van de Rijt et al. (2014): random never-reviewed freelancers get five-star reviews.
+
+        The boost is a public signal only (no work, no earnings, no private outcome, so the
+        JSS is untouched); the untreated eligible freelancers of that week are the controls.
+        """
+        fl, rng = self.freelancers, self.rng
+        eligible = np.flatnonzero(fl.active & (fl.n_reviews == 0))
+        if eligible.size == 0:
+            return
+        perm = rng.permutation(eligible)
+        n_treat = int(round(share * eligible.size))
+        boosted, control = perm[:n_treat], perm[n_treat:]
+        fl.boosted[boosted] = True
+        fl.boost_control[control] = True
+        fl.stars_sum[boosted] += 5 * n_reviews
+        fl.n_reviews[boosted] += n_reviews
+        self.star_counts[5] += n_reviews * boosted.size
+        self._cache.clear()
 
     def _post_and_hire(self, t: int) -> None:
         cfg, rng, fl, cl = self.config, self.rng, self.freelancers, self.clients
@@ -654,6 +677,8 @@ class MarketplaceModel(mesa.Model):
                 "capacity": fl.capacity.copy(),
                 "rate": fl.rate.copy(),
                 "hires": fl.hires.copy(),
+                "boosted": fl.boosted.copy(),
+                "boost_control": fl.boost_control.copy(),
                 "earnings_first_year": early,
                 "earnings_last_year": fl.earnings_year / CENTS,
             }

@@ -51,6 +51,9 @@ FREELANCER_COLUMNS: ColumnSpec = {
     # first-job intervention
     "treated": (np.bool_, False),
     "control": (np.bool_, False),
+    # early-boost intervention
+    "boosted": (np.bool_, False),
+    "boost_control": (np.bool_, False),
 }
 
 CLIENT_COLUMNS: ColumnSpec = {

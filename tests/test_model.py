@@ -221,3 +221,22 @@ def test_every_shipped_config_runs_ten_weeks(path):
         model.step()
     model.check_invariants()
     assert len(model.steps_frame()) >= 1
+
+
+def test_early_boost_gives_public_stars_only():
+    """The boost adds five-star reviews to a random share of the never-reviewed, nothing else."""
+    cfg = small(interventions__early_boost__share=0.4, interventions__early_boost__at_step=4,
+                interventions__early_boost__reviews=2)
+    model = MarketplaceModel(cfg)
+    model.run_for(3)
+    model.step()
+    fl = model.freelancers
+    boosted, control = fl.boosted, fl.boost_control
+    n = int(boosted.sum() + control.sum())
+    assert n > 0 and boosted.sum() == round(0.4 * n)
+    assert not np.any(boosted & control)
+    assert np.all(fl.n_reviews[boosted] >= 2)
+    assert np.all(fl.jss_n[boosted] == fl.jobs_completed[boosted])  # no private outcome added
+    model.check_invariants()
+    fr = model.freelancers_frame()
+    assert fr.loc[fr["boosted"], "rating"].notna().all()
