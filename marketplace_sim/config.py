@@ -264,7 +264,7 @@ class FirstJobSection(_Section):
 
 
 class EarlyBoostSection(_Section):
-    """van de Rijt et al. (2014): a random early success signal, with no work behind it."""
+    """Early boost (van de Rijt et al. 2014): a random early success signal, no work behind it."""
 
     share: Prob = Field(0.5, description="share of never-reviewed active freelancers boosted")
     at_step: int = Field(8, ge=0, description="week of the boost")

@@ -383,7 +383,7 @@ class MarketplaceModel(mesa.Model):
         self._start_contracts(t, treated, k, fl.home_niche[treated], budget, duration, False)
 
     def _early_boost(self, share: float, n_reviews: int) -> None:
-        """van de Rijt et al. (2014): random never-reviewed freelancers get five-star reviews.
+        """Early boost (van de Rijt et al. 2014): random never-reviewed freelancers get 5 stars.
 
         The boost is a public signal only (no work, no earnings, no private outcome, so the
         JSS is untouched); the untreated eligible freelancers of that week are the controls.

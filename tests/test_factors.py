@@ -139,7 +139,7 @@ def test_a_random_first_job_has_a_lasting_effect():
 
 
 def test_a_random_early_boost_has_a_lasting_effect():
-    """van de Rijt et al.: two free five-star reviews at week 8, given at random, leave the
+    """van de Rijt et al.: one free five-star review at week 8, given at random, leaves the
     boosted more often hired and richer two and a half years later than their controls."""
     for s in (1, 2, 3):
         fr = run(weeks=130, **{"run.seed": s, "interventions.early_boost.share": 0.5,
