@@ -1,4 +1,4 @@
-"""Attribution: how much of later success do the six factors, and early luck, explain?
+"""Attribution: how much of later success the six factors, and early luck, explain.
 
 For freelancers who have been on the platform for at least a year, later success is
 ``log(1 + earnings after the first year)``. Three nested linear models (OLS on z-scores):
@@ -11,8 +11,8 @@ For freelancers who have been on the platform for at least a year, later success
 - the remainder, 1 - R^2 of the full model, is later luck and everything the model does not see.
 
 Per factor the module reports the standardized coefficient in the full model and its
-permutation importance: the drop in R^2 when that column alone is shuffled and the model
-refitted (so it measures what the factor adds that the others cannot stand in for). Over replicates the
+permutation importance: the drop in R^2 when that column alone is shuffled and the model is
+refitted (what the factor adds that the others cannot stand in for). Over replicates the
 figures get 95 % t-intervals (``metrics.mean_ci``). It also reports merit vs luck at the top:
 the share of the eventual top 10 % by earnings who are in the top 10 % of innate expertise.
 """
