@@ -238,8 +238,11 @@ class ReviewsSection(_Section):
     )
     inflation: NonNeg = Field(
         0.0,
-        description="social pressure: extra leniency per star of the market's mean rating "
-        "above 3 (reputation inflation)",
+        description="social pressure: extra leniency per star of the rating norm above 3 "
+        "(reputation inflation)",
+    )
+    norm_weeks: Annotated[float, Field(ge=1.0)] = Field(
+        156.0, description="time constant of the rating norm raters expect (weeks)"
     )
     noise: NonNeg = Field(0.1, description="sd of the rater's noise on stars (latent scale)")
     success_threshold: Prob = Field(

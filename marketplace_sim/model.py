@@ -37,6 +37,7 @@ POPULATION_STREAM = 0x706F70  # spawn key that separates the population stream f
 WEEKS_PER_YEAR = 52
 RATE_REVIEW_EVERY = 4  # weeks between freelancers' rate reviews
 CENTS = 100  # money is held in integer cents so that it is conserved exactly
+RATING_NORM_START = 3.0  # stars: no social pressure before any rating history
 PROPOSAL_NOISE = 0.1  # sd of the noise on communication as seen in a proposal
 
 #: Metric columns of steps.parquet (the interface contract's, then extras).
@@ -111,6 +112,7 @@ class MarketplaceModel(mesa.Model):
         self.rate_ref = cfg.freelancers.rate_median
         self.platform_revenue = 0  # cents
         self.star_counts = np.zeros(6, dtype=np.int64)  # index = stars (0 unused)
+        self.rating_norm = RATING_NORM_START  # raters' expectation, drives inflation
         self._next_contract_id = 0
         self._earn_window: deque[tuple[int, np.ndarray, np.ndarray]] = deque()
         self._jss_window: deque[tuple[int, np.ndarray, np.ndarray]] = deque()
@@ -257,10 +259,13 @@ class MarketplaceModel(mesa.Model):
         r = cfg.reviews
         outcome = reviews.private_outcome(sat, r.success_threshold, r.failure_threshold)
         reviewed = rng.random(n) < r.prob
-        lenient = reviews.leniency_now(r.leniency, r.inflation, self.market_mean_rating())
+        lenient = reviews.leniency_now(r.leniency, r.inflation, self.rating_norm)
         st = reviews.stars(rng, sat[reviewed], lenient, r.noise)
         stars_all = np.zeros(n, dtype=np.int8)
         stars_all[reviewed] = st
+        if st.size:
+            self.rating_norm = reviews.update_norm(self.rating_norm, float(st.mean()),
+                                                   r.norm_weeks)
 
         # Payment: the client pays the contract value, the platform keeps the fee.
         net = c["value"] - c["fee"]

@@ -15,7 +15,7 @@ def test_readme_config_reference_matches_the_schema():
         r"<!-- config-reference:start -->\n(.*)<!-- config-reference:end -->", README, re.S
     )
     assert block is not None
-    assert block.group(1) == reference_markdown()
+    assert block.group(1) == reference_markdown(), "run: python scripts/update_readme.py"
 
 
 def test_readme_commands_exist_and_ci_calls_the_test_command():

@@ -203,11 +203,17 @@ def test_stars_cut_points_and_leniency():
     assert reviews.stars(np.random.default_rng(0), np.array([0.5]), 0.4, 0.0).tolist() == [5]
 
 
-def test_inflation_raises_leniency_with_the_market_mean():
-    """Leniency grows by `inflation` per star of mean rating above 3; no reviews, no pressure."""
-    assert reviews.leniency_now(0.3, 0.2, float("nan")) == 0.3
+def test_inflation_raises_leniency_with_the_rating_norm():
+    """Leniency grows by `inflation` per star of the norm above 3; a norm of 3, no pressure."""
+    assert reviews.leniency_now(0.3, 0.2, 3.0) == 0.3
     assert reviews.leniency_now(0.3, 0.2, 4.5) == pytest.approx(0.6)
     assert reviews.leniency_now(0.3, 0.0, 4.5) == 0.3
+
+
+def test_rating_norm_is_an_exponential_average():
+    """norm += (week mean - norm) / tau; a week without ratings leaves it unchanged."""
+    assert reviews.update_norm(3.0, 5.0, 4.0) == 3.5
+    assert reviews.update_norm(3.5, float("nan"), 4.0) == 3.5
 
 
 def test_private_outcome_thresholds():

@@ -9,15 +9,22 @@ import numpy as np
 STAR_CUTS = np.array([0.2, 0.4, 0.6, 0.8])
 
 
-def leniency_now(leniency: float, inflation: float, market_mean_rating: float) -> float:
+def leniency_now(leniency: float, inflation: float, norm: float) -> float:
     """Rater leniency this week.
 
-    Social pressure (Filippas, Horton & Golden): as the market's mean public rating rises, a
-    rating below it harms more, so raters add ``inflation`` per star of the mean above 3.
-    Without reviews yet the mean counts as 3 (no pressure).
+    Social pressure (Filippas, Horton & Golden): the higher the rating norm (what raters have
+    come to expect, see :func:`update_norm`), the more a below-norm rating harms the
+    freelancer, so raters add ``inflation`` per star of the norm above 3.
     """
-    mean = market_mean_rating if np.isfinite(market_mean_rating) else 3.0
-    return leniency + inflation * max(0.0, mean - 3.0)
+    return leniency + inflation * max(0.0, norm - 3.0)
+
+
+def update_norm(norm: float, week_mean_stars: float, norm_weeks: float) -> float:
+    """The rating norm moves slowly toward the stars given this week (an exponential average
+    with time constant ``norm_weeks``), so inflation builds over years, not weeks."""
+    if not np.isfinite(week_mean_stars):
+        return norm
+    return norm + (week_mean_stars - norm) / norm_weeks
 
 
 def stars(
