@@ -71,7 +71,7 @@ class Freelancer(_RowAgent):
 
     @property
     def never_hired(self) -> bool:
-        """True if the freelancer has never been hired."""
+        """True if the freelancer has never been hired (no contract started)."""
         return self.model.freelancers.col("hires")[self.row] == 0
 
     def __repr__(self) -> str:

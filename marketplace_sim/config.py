@@ -134,7 +134,9 @@ class FreelancersSection(_Section):
     generalist_fit: Prob = Field(
         0.6, description="fit of a pure generalist in any niche (a specialist's home fit is 1)"
     )
-    exit_base: Prob = Field(0.002, description="weekly exit probability of a busy freelancer")
+    exit_base: Prob = Field(
+        0.002, description="weekly exit probability of an idle freelancer (busy ones stay)"
+    )
     exit_idle_slope: Prob = Field(
         0.0003, description="added weekly exit probability per week without work"
     )
@@ -263,14 +265,14 @@ class FirstJobSection(_Section):
     """Pallais (2014): give a random share of never-hired freelancers one ordinary contract."""
 
     share: Prob = Field(0.5, description="share of never-hired active freelancers treated")
-    at_step: int = Field(26, ge=0, description="week of the intervention")
+    at_step: int = Field(26, ge=1, description="week of the intervention (weeks start at 1)")
 
 
 class EarlyBoostSection(_Section):
     """Early boost (van de Rijt et al. 2014): a random early success signal, no work behind it."""
 
     share: Prob = Field(0.5, description="share of never-reviewed active freelancers boosted")
-    at_step: int = Field(8, ge=0, description="week of the boost")
+    at_step: int = Field(8, ge=1, description="week of the boost (weeks start at 1)")
     reviews: int = Field(1, ge=1, le=100, description="five-star public reviews given to each")
 
 
@@ -295,6 +297,17 @@ class Config(_Section):
     delivery: DeliverySection = DeliverySection()
     reviews: ReviewsSection = ReviewsSection()
     interventions: InterventionsSection = InterventionsSection()
+
+    @model_validator(mode="after")
+    def _interventions_within_run(self) -> Config:
+        for name in ("first_job", "early_boost"):
+            section = getattr(self.interventions, name)
+            if section is not None and section.at_step > self.run.steps:
+                raise ValueError(
+                    f"interventions.{name}.at_step: week {section.at_step} is after the last "
+                    f"week (run.steps = {self.run.steps})"
+                )
+        return self
 
     @property
     def population_seed(self) -> int:

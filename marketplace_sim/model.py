@@ -7,7 +7,8 @@ One step is one week:
 3. intervention: the first-job intervention, in its week;
 4. posting, rehiring, discovery and choice: clients post jobs, satisfied clients may rehire
    directly, the other jobs draw applicants through search and clients choose (or hire no one);
-5. exit: idle freelancers and clients without open contracts may leave;
+5. exit: idle freelancers (no open contract) may leave, more likely the longer they idle;
+   clients leave at a constant hazard (their open contracts are still delivered and paid);
 6. reputation: JSS, Top Rated badge, monthly rate reviews;
 7. data collection.
 
@@ -227,13 +228,17 @@ class MarketplaceModel(mesa.Model):
         self._recorded_steps.append(self.steps)
 
     def _expire_windows(self, t: int) -> None:
+        """Drop payments and outcomes that left the rolling windows (exited rows stay frozen)."""
         fl = self.freelancers
         while self._earn_window and self._earn_window[0][0] <= t - WEEKS_PER_YEAR:
             _, rows, net = self._earn_window.popleft()
-            np.subtract.at(fl.earnings_year, rows, net)
+            live = fl.active[rows]
+            np.subtract.at(fl.earnings_year, rows[live], net[live])
         window = self.config.platform.jss_window
         while self._jss_window and self._jss_window[0][0] <= t - window:
             _, rows, outcome = self._jss_window.popleft()
+            live = fl.active[rows]
+            rows, outcome = rows[live], outcome[live]
             np.subtract.at(fl.jss_n, rows, 1)
             np.subtract.at(fl.jss_succ, rows, (outcome == 1).astype(np.int32))
             np.subtract.at(fl.jss_fail, rows, (outcome == -1).astype(np.int32))
@@ -543,6 +548,7 @@ class MarketplaceModel(mesa.Model):
                 & (tenure >= p.top_rated_tenure)
             )
         fl.top_rated[:] = badge
+        fl.badge_gained[badge & ~was] = True
         # Earnings in the first year on the platform, fixed when the year is over.
         lo, hi = np.searchsorted(fl.entry_step, [t - WEEKS_PER_YEAR, t - WEEKS_PER_YEAR + 1])
         fl.earnings_early[lo:hi] = fl.earnings[lo:hi]
@@ -551,11 +557,11 @@ class MarketplaceModel(mesa.Model):
             act = np.flatnonzero(fl.active)
             in_demand = fl.declined[act] > 0
             idle = (fl.load[act] == 0) & (t - fl.last_work_step[act] >= fe.idle_weeks_cut)
-            new_badge = badge[act] & ~was[act]
             fl.rate[act] = pricing.adjust_rates(
-                fl.rate[act], in_demand, idle, new_badge, fe.rate_step, fe.rate_floor
+                fl.rate[act], in_demand, idle, fl.badge_gained[act], fe.rate_step, fe.rate_floor
             )
             fl.declined[:] = 0
+            fl.badge_gained[:] = False
 
     # ----------------------------------------------------------------------------------------
     # Derived state (cached within a step)
@@ -610,7 +616,7 @@ class MarketplaceModel(mesa.Model):
         act = fl.active
         earn = fl.earnings[act] / CENTS
         n_act = int(act.sum())
-        ratings = self.raw_ratings()[act]
+        ratings = self.displayed_ratings()[act]
         rated = ~np.isnan(ratings)
         total_reviews = int(self.star_counts.sum())
         w = self._week

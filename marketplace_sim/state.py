@@ -48,6 +48,7 @@ FREELANCER_COLUMNS: ColumnSpec = {
     "jss_succ": (np.int32, 0),
     "jss_fail": (np.int32, 0),
     "top_rated": (np.bool_, False),
+    "badge_gained": (np.bool_, False),  # Top Rated gained since the last rate review
     # first-job intervention
     "treated": (np.bool_, False),
     "control": (np.bool_, False),

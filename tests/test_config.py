@@ -150,3 +150,11 @@ def test_every_key_is_documented_with_default():
 def test_shipped_configs_validate(path):
     """Every shipped config validates."""
     assert isinstance(load_config(path), Config)
+
+
+def test_intervention_week_must_fall_inside_the_run(tmp_path):
+    """An intervention after the last week, or at week 0, would silently never fire: refused."""
+    with pytest.raises(ConfigError, match="interventions.first_job.at_step: week 26 is after"):
+        load_config(None, ["run.steps=10", "interventions.first_job.share=0.5"])
+    with pytest.raises(ConfigError, match="interventions.early_boost.at_step: out of range"):
+        load_config(None, ["interventions.early_boost.at_step=0"])
