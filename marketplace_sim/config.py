@@ -84,6 +84,11 @@ class MarketSection(_Section):
     )
     entry_rate: NonNeg = Field(10.0, description="new freelancers per week (Poisson mean)")
     client_entry_rate: NonNeg = Field(2.5, description="new clients per week (Poisson mean)")
+    prior_jobs_mean: NonNeg = Field(
+        0.0,
+        description="mean jobs done before week 1 by the initial freelancers (floor of an "
+        "exponential), rated as on the platform, without earnings (0: a new platform)",
+    )
 
 
 class JobsSection(_Section):

@@ -124,6 +124,8 @@ class MarketplaceModel(mesa.Model):
         self._recorded_steps: list[int] = []
 
         self._add_freelancers(m.freelancers, 0)
+        if m.prior_jobs_mean > 0:
+            self._prior_history(np.arange(self.freelancers.n), m.prior_jobs_mean)
         self._add_clients(m.clients, 0)
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -167,6 +169,41 @@ class MarketplaceModel(mesa.Model):
             agent = Freelancer(self, r)
             ids[r] = agent.unique_id
             self._fl_agents.append(agent)
+
+    def _prior_history(self, rows: np.ndarray, mean_jobs: float) -> None:
+        """A track record from before week 1 (Lukac & Grow 2020): floor(Exponential(mean))
+        jobs each, in the home niche, delivered, privately judged and publicly rated as on the
+        platform (population stream: history is part of who the people are). No money moves:
+        the earnings were made before the simulated period."""
+        cfg, g, fl = self.config, self.pop_rng, self.freelancers
+        k = np.floor(g.exponential(mean_jobs, rows.size)).astype(np.int64)
+        f = np.repeat(rows, k)
+        if f.size == 0:
+            return
+        fit = delivery.niche_fit(np.ones(f.size, bool), fl.niche_focus[f],
+                                 cfg.freelancers.generalist_fit)
+        d, r = cfg.delivery, cfg.reviews
+        q = delivery.quality(g, fl.expertise0[f], fit, d.quality_noise)
+        timely = delivery.on_time(g, fl.reliability[f])
+        sat = delivery.satisfaction(g, q, fl.communication[f], timely, d.weight_quality,
+                                    d.weight_communication, d.weight_on_time,
+                                    d.satisfaction_noise)
+        outcome = reviews.private_outcome(sat, r.success_threshold, r.failure_threshold)
+        reviewed = g.random(f.size) < r.prob
+        st = reviews.stars(g, sat[reviewed], r.leniency, r.noise)
+        np.add.at(fl.stars_sum, f[reviewed], st.astype(np.int64))
+        np.add.at(fl.n_reviews, f[reviewed], 1)
+        self.star_counts += np.bincount(st, minlength=6)[:6]
+        np.add.at(fl.jss_n, f, 1)
+        np.add.at(fl.jss_succ, f, (outcome == 1).astype(np.int32))
+        np.add.at(fl.jss_fail, f, (outcome == -1).astype(np.int32))
+        self._jss_window.append((0, f, outcome))
+        np.add.at(fl.jobs_completed, f, 1)
+        np.add.at(fl.hires, f, 1)
+        fe = cfg.freelancers
+        fl.expertise[rows] = delivery.learned_expertise(
+            fl.expertise0[rows], fl.jobs_completed[rows], fe.learning_gain, fe.learning_scale
+        )
 
     def _add_clients(self, n: int, step: int) -> None:
         if n <= 0:

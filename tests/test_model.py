@@ -240,3 +240,17 @@ def test_early_boost_gives_public_stars_only():
     model.check_invariants()
     fr = model.freelancers_frame()
     assert fr.loc[fr["boosted"], "rating"].notna().all()
+
+
+def test_prior_history_gives_the_initial_freelancers_a_track_record():
+    """market.prior_jobs_mean=2: about 2 prior jobs each (E floor(Exp(2)) = 1/(e^0.5 - 1)),
+    rated and counted in the JSS, with no money moved; invariants hold."""
+    model = MarketplaceModel(small(market__prior_jobs_mean=2.0, market__freelancers=2000))
+    fl = model.freelancers
+    expected = 1.0 / (np.exp(0.5) - 1.0)  # mean of floor(Exponential(mean 2)) = 1.5415
+    assert fl.jobs_completed.mean() == pytest.approx(expected, rel=0.06)
+    assert fl.jss_n.sum() == fl.jobs_completed.sum() == fl.hires.sum()
+    assert 0 < fl.n_reviews.sum() <= fl.jobs_completed.sum()
+    assert fl.earnings.sum() == 0 and model.platform_revenue == 0
+    model.step()
+    model.check_invariants()
