@@ -171,10 +171,11 @@ class MarketplaceModel(mesa.Model):
             self._fl_agents.append(agent)
 
     def _prior_history(self, rows: np.ndarray, mean_jobs: float) -> None:
-        """A track record from before week 1 (Lukac & Grow 2020): floor(Exponential(mean))
-        jobs each, in the home niche, delivered, privately judged and publicly rated as on the
-        platform (population stream: history is part of who the people are). No money moves:
-        the earnings were made before the simulated period.
+        """Give the initial freelancers a track record from before week 1 (Lukac & Grow 2020).
+
+        floor(Exponential(mean)) jobs each, in the home niche, delivered, privately judged and
+        publicly rated as on the platform (population stream: history is part of who the
+        people are). No money moves: those earnings were made before the simulated period.
         """
         cfg, g, fl = self.config, self.pop_rng, self.freelancers
         k = np.floor(g.exponential(mean_jobs, rows.size)).astype(np.int64)
