@@ -20,14 +20,19 @@ import scipy.stats
 from numpy.typing import ArrayLike
 
 __all__ = [
+    "average_ranks",
     "ccdf",
     "gini",
+    "gini_sorted",
     "lorenz",
     "mean_ci",
+    "rank_correlation",
+    "ranks_of_sorted",
     "share_never",
     "spearman",
     "standardized_coefficients",
     "top_share",
+    "top_shares_sorted",
     "unpredictability",
 ]
 
@@ -128,11 +133,19 @@ def gini(x: ArrayLike) -> float:
     Raises:
         ValueError: If ``x`` is not 1-D or contains negative, NaN or infinite values.
     """
-    arr = _nonnegative_1d(x)
-    n = arr.size
-    if n == 0 or not np.any(arr > 0):
+    return gini_sorted(np.sort(_nonnegative_1d(x)))
+
+
+def gini_sorted(s: np.ndarray) -> float:
+    """:func:`gini` of values already sorted ascending (and valid: finite, non-negative).
+
+    For callers that sort once for several measures (the model's weekly metrics); the
+    result is identical to ``gini(s)``.
+    """
+    n = s.size
+    if n == 0 or not s[-1] > 0:
         return float("nan")
-    s = _sorted_scaled(arr)
+    s = s / s[-1]
     # Algebraically identical to the formula in the docstring (see _pairwise_gap_sum), but
     # as a sum of non-negative terms: the textbook form subtracts two O(1) quantities and
     # loses digits for near-equal data, and can even come out slightly negative.
@@ -189,20 +202,29 @@ def top_share(x: ArrayLike, q: float) -> float:
     Raises:
         ValueError: If ``q`` is not in ``(0, 1]`` or ``x`` is invalid (see :func:`gini`).
     """
-    q = float(q)
-    if not 0.0 < q <= 1.0:  # also rejects NaN
-        raise ValueError(f"q must satisfy 0 < q <= 1, got {q!r}")
-    arr = _nonnegative_1d(x)
-    n = arr.size
-    if n == 0 or not np.any(arr > 0):
-        return float("nan")
+    return top_shares_sorted(np.sort(_nonnegative_1d(x)), (q,))[0]
+
+
+def top_shares_sorted(s: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """:func:`top_share` for several ``qs`` of values already sorted ascending (and valid).
+
+    The results are identical to ``[top_share(s, q) for q in qs]``, for one cumulative sum.
+    """
+    qs = tuple(float(q) for q in qs)
+    for q in qs:
+        if not 0.0 < q <= 1.0:  # also rejects NaN
+            raise ValueError(f"q must satisfy 0 < q <= 1, got {q!r}")
+    n = s.size
+    if n == 0 or not s[-1] > 0:
+        return [float("nan")] * len(qs)
     # Interpolate the "richest first" cumulative share at q instead of evaluating
     # 1 - L(1 - q): the two are equal in exact arithmetic, but this form avoids the
     # cancellation in 1 - (1 - q), so equal values return q to the last bit.
-    desc = _sorted_scaled(arr)[::-1]
+    desc = (s / s[-1])[::-1]
     cum = np.concatenate(([0.0], np.cumsum(desc)))
     p = np.arange(n + 1, dtype=np.float64) / n
-    return float(np.interp(q, p, cum / cum[-1]))
+    share = cum / cum[-1]
+    return [float(np.interp(q, p, share)) for q in qs]
 
 
 def spearman(x: ArrayLike, y: ArrayLike) -> float:
@@ -231,10 +253,44 @@ def spearman(x: ArrayLike, y: ArrayLike) -> float:
     # variance would be arbitrary, and ranks of a constant vector are exactly constant.
     if a.size < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
         return float("nan")
-    ra = scipy.stats.rankdata(a)
-    rb = scipy.stats.rankdata(b)
-    ra -= ra.mean()
-    rb -= rb.mean()
+    return rank_correlation(average_ranks(a), average_ranks(b))
+
+
+def average_ranks(x: ArrayLike) -> np.ndarray:
+    """Ranks 1..n, ties sharing the mean of their positions: ``scipy.stats.rankdata(x)``.
+
+    Identical values to scipy's (ranks are integers or halves, exact in float64), but with
+    numpy's default sort instead of a stable one, which the average makes unnecessary.
+    """
+    a = np.asarray(x)
+    order = np.argsort(a)
+    ranks = np.empty(a.size, dtype=np.float64)
+    ranks[order] = ranks_of_sorted(a[order])
+    return ranks
+
+
+def ranks_of_sorted(s: np.ndarray) -> np.ndarray:
+    """Average ranks (as :func:`average_ranks`) of values sorted ascending, in that order."""
+    n = s.size
+    first = np.ones(n, dtype=bool)
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    if first.all():
+        return np.arange(1, n + 1, dtype=np.float64)
+    start = np.flatnonzero(first)
+    counts = np.diff(start, append=n)
+    # scipy's "average": the first position (1-based) plus (count - 1) / 2, exact.
+    return np.repeat((start + 1).astype(np.float64) + (counts.astype(np.float64) - 1) / 2,
+                     counts)
+
+
+def rank_correlation(ra: np.ndarray, rb: np.ndarray) -> float:
+    """Pearson correlation of two rank vectors: :func:`spearman` once the ranks are known.
+
+    Both must be non-constant and of equal length (``spearman`` returns NaN otherwise). The
+    inputs are not modified.
+    """
+    ra = ra - ra.mean()
+    rb = rb - rb.mean()
     r = np.dot(ra, rb) / np.sqrt(np.dot(ra, ra) * np.dot(rb, rb))
     # Rounding can push |r| a hair above 1 for perfectly monotone data.
     return float(np.clip(r, -1.0, 1.0))

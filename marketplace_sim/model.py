@@ -32,6 +32,7 @@ from marketplace_sim import metrics
 from marketplace_sim.agents import Client, Freelancer
 from marketplace_sim.config import Config, load_config
 from marketplace_sim.market import choice, delivery, discovery, pricing, reviews
+from marketplace_sim.ranks import SortedRows
 from marketplace_sim.state import client_table, contract_table, freelancer_table
 
 POPULATION_STREAM = 0x706F70  # spawn key that separates the population stream from the market's
@@ -121,6 +122,7 @@ class MarketplaceModel(mesa.Model):
         self._week: dict[str, float] = {}
         self._cache: dict[str, np.ndarray] = {}
         self.metrics: dict[str, float] = {}
+        self._sorted = {k: SortedRows() for k in ("earnings", "expertise0", "early", "late")}
         self._recorded_steps: list[int] = []
 
         self._add_freelancers(m.freelancers, 0)
@@ -194,14 +196,14 @@ class MarketplaceModel(mesa.Model):
         reviewed = g.random(f.size) < r.prob
         st = reviews.stars(g, sat[reviewed], r.leniency, r.noise)
         np.add.at(fl.stars_sum, f[reviewed], st.astype(np.int64))
-        np.add.at(fl.n_reviews, f[reviewed], 1)
+        _bump(np.add, fl.n_reviews, f[reviewed])
         self.star_counts += np.bincount(st, minlength=6)[:6]
-        np.add.at(fl.jss_n, f, 1)
+        _bump(np.add, fl.jss_n, f)
         np.add.at(fl.jss_succ, f, (outcome == 1).astype(np.int32))
         np.add.at(fl.jss_fail, f, (outcome == -1).astype(np.int32))
         self._jss_window.append((0, f, outcome))
-        np.add.at(fl.jobs_completed, f, 1)
-        np.add.at(fl.hires, f, 1)
+        _bump(np.add, fl.jobs_completed, f)
+        _bump(np.add, fl.hires, f)
         fe = cfg.freelancers
         fl.expertise[rows] = delivery.learned_expertise(
             fl.expertise0[rows], fl.jobs_completed[rows], fe.learning_gain, fe.learning_scale
@@ -278,7 +280,7 @@ class MarketplaceModel(mesa.Model):
             _, rows, outcome = self._jss_window.popleft()
             live = fl.active[rows]
             rows, outcome = rows[live], outcome[live]
-            np.subtract.at(fl.jss_n, rows, 1)
+            _bump(np.subtract, fl.jss_n, rows)
             np.subtract.at(fl.jss_succ, rows, (outcome == 1).astype(np.int32))
             np.subtract.at(fl.jss_fail, rows, (outcome == -1).astype(np.int32))
 
@@ -321,22 +323,22 @@ class MarketplaceModel(mesa.Model):
 
         # Public reviews and private outcomes.
         np.add.at(fl.stars_sum, f[reviewed], st.astype(np.int64))
-        np.add.at(fl.n_reviews, f[reviewed], 1)
+        _bump(np.add, fl.n_reviews, f[reviewed])
         self.star_counts += np.bincount(st, minlength=6)[:6]
-        np.add.at(fl.jss_n, f, 1)
+        _bump(np.add, fl.jss_n, f)
         np.add.at(fl.jss_succ, f, (outcome == 1).astype(np.int32))
         np.add.at(fl.jss_fail, f, (outcome == -1).astype(np.int32))
         self._jss_window.append((t, f, outcome))
 
         # Work done: capacity freed, experience gained.
-        np.add.at(fl.jobs_completed, f, 1)
-        np.subtract.at(fl.load, f, 1)
+        _bump(np.add, fl.jobs_completed, f)
+        _bump(np.subtract, fl.load, f)
         fl.last_work_step[f] = t
         fe = cfg.freelancers
         fl.expertise[f] = delivery.learned_expertise(
             fl.expertise0[f], fl.jobs_completed[f], fe.learning_gain, fe.learning_scale
         )
-        np.subtract.at(cl.open_contracts, k, 1)
+        _bump(np.subtract, cl.open_contracts, k)
         cl.last_freelancer[k] = f
         cl.last_satisfied[k] = outcome == 1
         cl.last_rate[k] = c["rate"]
@@ -410,10 +412,10 @@ class MarketplaceModel(mesa.Model):
             fit=fit,
             rehire=rehire,
         )
-        np.add.at(fl.load, f, 1)
-        np.add.at(fl.hires, f, 1)
+        _bump(np.add, fl.load, f)
+        _bump(np.add, fl.hires, f)
         fl.last_work_step[f] = t
-        np.add.at(cl.open_contracts, k, 1)
+        _bump(np.add, cl.open_contracts, k)
 
     def _first_job(self, t: int, share: float) -> None:
         """Pallais (2014): one ordinary contract for a random share of the never-hired."""
@@ -461,7 +463,7 @@ class MarketplaceModel(mesa.Model):
         self._week["jobs_filled"] = 0
         if n_jobs == 0:
             return
-        np.add.at(cl.jobs_posted, job_client, 1)
+        _bump(np.add, cl.jobs_posted, job_client)
         niche, budget, duration = self._draw_jobs(n_jobs)
         spare = np.where(fl.active, fl.capacity.astype(np.int64) - fl.load, 0)
         filled = np.zeros(n_jobs, dtype=bool)
@@ -479,12 +481,12 @@ class MarketplaceModel(mesa.Model):
             want = (rng.random(rj.size) < p_rehire) & fl.active[rf]
             rj, rf = rj[want], rf[want]
             ok = spare[rf] > 0
-            np.add.at(fl.declined, rf[~ok], 1)
+            _bump(np.add, fl.declined, rf[~ok])
             rj, rf = rj[ok], rf[ok]
             acc = choice.accept_within_capacity(rng, rf, spare)
-            np.add.at(fl.declined, rf[~acc], 1)
+            _bump(np.add, fl.declined, rf[~acc])
             rj, rf = rj[acc], rf[acc]
-            np.subtract.at(spare, rf, 1)
+            _bump(np.subtract, spare, rf)
             filled[rj] = True
             self._start_contracts(
                 t, rf, job_client[rj], niche[rj], budget[rj], duration[rj], True
@@ -549,7 +551,7 @@ class MarketplaceModel(mesa.Model):
         )
         outside = c.outside_option + c.choice_noise * rng.gumbel(size=open_jobs.size)
         hj, hf, declined = choice.match(rng, job, cand, utility, outside, spare)
-        np.add.at(fl.declined, declined, 1)
+        _bump(np.add, fl.declined, declined)
         return open_jobs[hj], hf
 
     def _exits(self, t: int) -> None:
@@ -651,41 +653,70 @@ class MarketplaceModel(mesa.Model):
 
     def compute_metrics(self) -> dict[str, float]:
         """The metric columns for the current week."""
-        fl = self.freelancers
-        act = fl.active
-        earn = fl.earnings[act] / CENTS
-        n_act = int(act.sum())
-        ratings = self.displayed_ratings()[act]
+        fl, p = self.freelancers, self.config.platform
+        act = np.flatnonzero(fl.active)  # rows, not a mask: the table also holds everyone gone
+        n_act = act.size
+        ratings = reviews.displayed_rating(
+            fl.stars_sum[act], fl.n_reviews[act], p.rating_display, p.bayes_prior_mean,
+            p.bayes_prior_weight,
+        )  # = self.displayed_ratings()[act]
         rated = ~np.isnan(ratings)
         total_reviews = int(self.star_counts.sum())
         w = self._week
         posted = w.get("jobs_posted", 0)
-        early = fl.earnings_early[act]
-        has_early = early >= 0
-        late = (fl.earnings[act] - early)[has_early]
+        # Rank-based measures from orders kept across weeks (ranks.py): the same numbers as
+        # metrics.gini / top_share / spearman on the active rows, without sorting every week.
+        n_rows = fl.n
+        earn_rank, earn_sorted = self._sorted["earnings"].ranks(
+            act, fl.earnings[act] / CENTS, n_rows
+        )
+        top1, top10 = metrics.top_shares_sorted(earn_sorted, (0.01, 0.10))
+        early_cents = fl.earnings_early[act]
+        with_early = act[early_cents >= 0]
+        top_rated = fl.top_rated[act]
         return {
             "freelancers_active": n_act,
-            "gini_earnings": metrics.gini(earn),
-            "top1_share": metrics.top_share(earn, 0.01),
-            "top10_share": metrics.top_share(earn, 0.10),
+            "gini_earnings": metrics.gini_sorted(earn_sorted),
+            "top1_share": top1,
+            "top10_share": top10,
             "share_never_hired": float((fl.jobs_completed[act] == 0).mean()) if n_act else np.nan,
             "mean_rating": float(ratings[rated].mean()) if rated.any() else np.nan,
             "share_five_star": self.star_counts[5] / total_reviews if total_reviews else np.nan,
-            "merit_spearman": metrics.spearman(fl.expertise0[act], earn),
+            "merit_spearman": self._rank_corr(
+                "expertise0", act, fl.expertise0[act], earn_rank, earn_sorted
+            ),
             "fill_rate": w.get("jobs_filled", 0) / posted if posted else np.nan,
-            "n_top_rated": int(fl.top_rated[act].sum()),
+            "n_top_rated": int(top_rated.sum()),
             "clients_active": int(self.clients.active.sum()),
             "jobs_posted": posted,
             "contracts_open": self.contracts.n,
             "mean_quality": w["quality_sum"] / w["completed"] if w.get("completed") else np.nan,
             "mean_stars_week": w["stars_sum"] / w["stars_n"] if w.get("stars_n") else np.nan,
             "mean_rate": float(fl.rate[act].mean()) if n_act else np.nan,
-            "share_top_rated": float(fl.top_rated[act].mean()) if n_act else np.nan,
+            "share_top_rated": float(top_rated.mean()) if n_act else np.nan,
             "early_late_spearman": (
-                metrics.spearman(early[has_early], late) if has_early.sum() >= 10 else np.nan
+                self._early_late_spearman(with_early) if with_early.size >= 10 else np.nan
             ),
             "platform_revenue": self.platform_revenue / CENTS,
         }
+
+    def _rank_corr(
+        self, name: str, rows: np.ndarray, values: np.ndarray, other_rank: np.ndarray,
+        other_sorted: np.ndarray,
+    ) -> float:
+        """``metrics.spearman(values, other)`` for the given rows, knowing the other's ranks."""
+        rank, srt = self._sorted[name].ranks(rows, values, self.freelancers.n)
+        if srt.size < 3 or srt[0] == srt[-1] or other_sorted[0] == other_sorted[-1]:
+            return float("nan")  # as spearman: too few, or a constant side
+        return metrics.rank_correlation(rank, other_rank)
+
+    def _early_late_spearman(self, rows: np.ndarray) -> float:
+        """Rank correlation of first-year and later earnings (rows with a first year)."""
+        fl = self.freelancers
+        early = fl.earnings_early[rows]
+        late = (fl.earnings[rows] - early).astype(np.float64)
+        late_rank, late_sorted = self._sorted["late"].ranks(rows, late, fl.n)
+        return self._rank_corr("early", rows, early.astype(np.float64), late_rank, late_sorted)
 
     def steps_frame(self) -> pd.DataFrame:
         """One row per recorded week: ``step`` and the metric columns."""
@@ -779,6 +810,15 @@ class MarketplaceModel(mesa.Model):
         n_cl = len(self.agents_by_type.get(Client, []))
         assert n_fl == int(fl.active.sum()), f"{n_fl} freelancer agents, {fl.active.sum()} rows"
         assert n_cl == int(cl.active.sum()), f"{n_cl} client agents, {cl.active.sum()} rows"
+
+
+def _bump(ufunc: np.ufunc, column: np.ndarray, rows: np.ndarray, by: int = 1) -> None:
+    """``ufunc.at(column, rows, by)`` with ``by`` of the column's dtype.
+
+    numpy takes its fast path only when the dtypes match: a Python int on an int32 column is
+    about 40x slower.
+    """
+    ufunc.at(column, rows, column.dtype.type(by))
 
 
 def _reporter(name: str) -> Any:

@@ -49,7 +49,25 @@ def accept_within_capacity(
 
 
 def best_per_job(job: np.ndarray, utility: np.ndarray) -> np.ndarray:
-    """Index (into the pair arrays) of the highest-utility pair of each job present."""
+    """Index (into the pair arrays) of the highest-utility pair of each job present.
+
+    Ordered by job; of equal utilities the first pair wins. Pairs grouped by job (``job``
+    non-decreasing, as :func:`match` receives them from discovery) take a linear-time path
+    (a maximum per segment); other input is sorted, with the same result.
+    """
+    if job.size and np.all(job[1:] >= job[:-1]) and not np.isnan(utility).any():
+        first = np.empty(job.size, dtype=bool)
+        first[0] = True
+        first[1:] = job[1:] != job[:-1]
+        start = np.flatnonzero(first)
+        seg = np.cumsum(first) - 1
+        top = np.maximum.reduceat(utility, start)
+        at_top = np.flatnonzero(utility == top[seg])
+        s = seg[at_top]
+        lead = np.empty(s.size, dtype=bool)
+        lead[0] = True
+        lead[1:] = s[1:] != s[:-1]
+        return at_top[lead]
     order = np.lexsort((-utility, job))
     j_sorted = job[order]
     first = np.ones(j_sorted.size, dtype=bool)

@@ -66,7 +66,8 @@ def visibility(
     else:  # pragma: no cover - the schema refuses other values
         raise ValueError(f"unknown ranking {ranking!r}")
     rows = np.flatnonzero(available)
-    order = rows[np.lexsort((rng.random(rows.size), -score[rows]))]
+    tie_break = rng.random(rows.size)
+    order = rows[_order_by(-score[rows], tie_break, ranking == "random")]
     position = np.empty(n, dtype=np.float64)
     position[order] = np.arange(order.size)
     v = np.zeros(n)
@@ -74,6 +75,21 @@ def visibility(
         -search_weight
     )
     return v
+
+
+def _order_by(key: np.ndarray, tie_break: np.ndarray, key_constant: bool) -> np.ndarray:
+    """``np.lexsort((tie_break, key))``: sort by key, ties by tie_break, then by index.
+
+    Faster when the tie-breaks are distinct (as random draws are, all but surely): one sort
+    by tie-break, then a stable sort by key, which keeps the tie-break order within ties.
+    """
+    by_tie = np.argsort(tie_break)
+    tb = tie_break[by_tie]
+    if np.any(tb[1:] == tb[:-1]):
+        return np.lexsort((tie_break, key))
+    if key_constant:
+        return by_tie
+    return by_tie[np.argsort(key[by_tie], kind="stable")]
 
 
 def draw_applicants(
@@ -103,28 +119,37 @@ def draw_applicants(
     n_jobs = job_niche.size
     if n_jobs == 0 or weight.size == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    w_home = weight
-    w_cross = weight * (1.0 - niche_focus)
+    # Only candidates with weight can be drawn: leaving the others out changes no partial sum
+    # of the cumulative weights (adding 0.0 is exact), so every draw lands where it would on
+    # the full arrays, and the searches below run over the available freelancers only.
+    live = np.flatnonzero(weight != 0)
+    w_home = weight[live]
+    w_cross = w_home * (1.0 - niche_focus[live])
 
-    # Sort candidates by home niche so that each niche's home pool is one contiguous segment.
-    order = np.argsort(home_niche, kind="stable")
-    niche_sorted = home_niche[order]
+    # Sort candidates by home niche so that each niche's home pool is one contiguous segment
+    # (a stable sort is unique; on 16-bit keys numpy uses a linear-time radix sort).
+    home = home_niche[live]
+    key = home.astype(np.int16) if n_niches <= np.iinfo(np.int16).max else home
+    by_niche = np.argsort(key, kind="stable")
+    order = live[by_niche]
+    niche_sorted = home[by_niche]
     seg_start = np.searchsorted(niche_sorted, np.arange(n_niches), side="left")
     seg_end = np.searchsorted(niche_sorted, np.arange(n_niches), side="right")
-    cum_home = np.cumsum(w_home[order])
+    cum_home = np.cumsum(w_home[by_niche])
     cum_home0 = np.concatenate(([0.0], cum_home))
     home_tot = cum_home0[seg_end] - cum_home0[seg_start]  # per niche
-    cum_cross = np.cumsum(w_cross[order])
+    cum_cross = np.cumsum(w_cross[by_niche])
     cum_cross0 = np.concatenate(([0.0], cum_cross))
     cross_in_niche = cum_cross0[seg_end] - cum_cross0[seg_start]
     cross_all = cum_cross0[-1]
     cross_tot = np.maximum(cross_all - cross_in_niche, 0.0)  # reach of other niches' members
 
-    job = np.repeat(np.arange(n_jobs), slots)
+    slot = np.arange(n_jobs * slots)  # job * slots + draw number
+    job = slot // slots
     k = job_niche[job]
     total = home_tot[k] + cross_tot[k]
     ok = total > 0
-    job, k = job[ok], k[ok]
+    slot, job, k = slot[ok], job[ok], k[ok]
     p_home = home_tot[k] / total[ok]
     from_home = rng.random(job.size) < p_home
     pos = np.empty(job.size, dtype=np.int64)
@@ -149,12 +174,26 @@ def draw_applicants(
         todo = todo[niche_sorted[p] == k[todo]]
     keep = np.ones(job.size, dtype=bool)
     keep[todo] = False  # pathological leftovers (almost no cross weight outside niche k)
-    job, cand = job[keep], order[pos[keep]]
+    slot, cand = slot[keep], order[pos[keep]]
+    return _distinct_pairs(slot, cand, n_jobs, slots, weight.size)
 
-    # De-duplicate (job, candidate) pairs; np.unique also sorts by job.
-    n_cand = weight.size
-    key = np.unique(job.astype(np.int64) * n_cand + cand)
-    return key // n_cand, key % n_cand
+
+def _distinct_pairs(
+    slot: np.ndarray, cand: np.ndarray, n_jobs: int, slots: int, n_cand: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (job, candidate) pairs, sorted by job then candidate.
+
+    The same pairs in the same order as ``np.unique(job * n_cand + cand)``, from draws laid out
+    ``slots`` to a job (``slot = job * slots + draw``). Sorting each job's few draws is linear
+    in the number of jobs, where a global sort or hash of the pair keys is not.
+    """
+    grid = np.full(n_jobs * slots, n_cand, dtype=np.int64)  # n_cand: an empty slot, sorts last
+    grid[slot] = cand
+    grid = np.sort(grid.reshape(n_jobs, slots), axis=1)
+    fresh = grid != n_cand
+    fresh[:, 1:] &= grid[:, 1:] != grid[:, :-1]  # a repeat follows its twin in the job's row
+    at = np.flatnonzero(fresh)
+    return at // slots, grid.ravel()[at]
 
 
 def draw_uniform_applicants(

@@ -1,0 +1,88 @@
+"""Rows kept in sorted order from week to week, for the weekly rank-based metrics.
+
+The weekly metrics (Gini, top shares, Spearman correlations) need the active freelancers
+sorted by earnings, by innate expertise and by first- and later-year earnings. Sorting them
+from scratch is O(N log N) a week, and it was most of the cost of data collection. But from
+one week to the next few values change: expertise never does, and earnings change only for
+the freelancers paid that week. :class:`SortedRows` keeps the previous order, takes out the
+rows whose value changed or that left, sorts only the changed and new rows, and merges the two
+sorted runs (numpy's stable sort is a timsort, which merges two runs in linear time).
+
+What it returns is exactly what sorting from scratch returns: the sorted values, and an
+ordering of the rows under which they are sorted (ties may come in another order, which no
+measure here depends on: tied values get the same average rank).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from marketplace_sim.metrics import ranks_of_sorted
+
+
+class SortedRows:
+    """The member rows of a growing table, in ascending order of a value per row.
+
+    Call :meth:`update` with the member rows and their values each time the order is needed;
+    rows may be appended to the table between calls (never removed), members may come and go,
+    values may change anywhere. Changed values are found by comparison with the previous call,
+    so callers need not report them. The work is linear in the number of members (plus a sort
+    of the changed ones), not in the number of rows of the table.
+    """
+
+    def __init__(self) -> None:
+        self._order = np.empty(0, dtype=np.int64)  # member rows, ascending value
+        self._sorted = np.empty(0)  # their values then, in that order
+        self._n_rows = 0
+
+    def update(
+        self, rows: np.ndarray, values: np.ndarray, n_rows: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Member rows sorted by value.
+
+        Args:
+            rows: the member rows (row numbers, ascending: ``np.flatnonzero(mask)``).
+            values: their values (1-D, same length, not NaN).
+            n_rows: rows in the table (every row number is below it).
+
+        Returns:
+            ``(order, sorted_values)``: member rows in ascending order of value, and their
+            values in that order (equal to ``np.sort(values)``).
+        """
+        if n_rows < self._n_rows or self._sorted.dtype != values.dtype:
+            self._order = np.empty(0, dtype=np.int64)
+            self._sorted = np.empty(0, dtype=values.dtype)
+        self._n_rows = n_rows
+        value_of = np.empty(n_rows, dtype=values.dtype)
+        value_of[rows] = values
+        member = np.zeros(n_rows, dtype=bool)
+        member[rows] = True
+        old = self._order
+        still = member[old]
+        stay = old[still]
+        kept = stay[value_of[stay] == self._sorted[still]]  # sorted still: values did not move
+        member[kept] = False  # now marks the members to (re)insert
+        fresh = rows[member[rows]]
+        fresh = fresh[np.argsort(value_of[fresh], kind="stable")]
+        cat = np.concatenate((kept, fresh))
+        v = value_of[cat]
+        merge = np.argsort(v, kind="stable")  # two sorted runs: a linear-time merge
+        self._order = cat[merge]
+        self._sorted = v[merge]
+        return self._order, self._sorted
+
+    def ranks(
+        self, rows: np.ndarray, values: np.ndarray, n_rows: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Average ranks of the members, in the order of ``rows``, and the sorted values.
+
+        Ties share the mean of their positions, as in ``scipy.stats.rankdata(values)``.
+        """
+        order, sorted_values = self.update(rows, values, n_rows)
+        rank_of = np.empty(n_rows, dtype=np.float64)
+        rank_of[order] = ranks_of_sorted(sorted_values)
+        return rank_of[rows], sorted_values
+
+    def nbytes(self) -> int:
+        """Bytes held between calls."""
+        return self._order.nbytes + self._sorted.nbytes
