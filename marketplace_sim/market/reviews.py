@@ -20,8 +20,11 @@ def leniency_now(leniency: float, inflation: float, norm: float) -> float:
 
 
 def update_norm(norm: float, week_mean_stars: float, norm_weeks: float) -> float:
-    """The rating norm moves slowly toward the stars given this week (an exponential average
-    with time constant ``norm_weeks``), so inflation builds over years, not weeks."""
+    """Move the rating norm slowly toward the stars given this week.
+
+    An exponential average with time constant ``norm_weeks``, so inflation builds over years,
+    not weeks.
+    """
     if not np.isfinite(week_mean_stars):
         return norm
     return norm + (week_mean_stars - norm) / norm_weeks
