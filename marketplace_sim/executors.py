@@ -55,10 +55,11 @@ def run_spec(spec: RunSpec) -> RunSummary:
         A dict with ``run_id``, ``status`` (``"ok"`` or ``"failed"``), ``error`` (one line, or
         None), ``traceback`` (or None), ``steps`` (DataFrame: ``step`` and the metric columns,
         one row every ``record_every`` weeks plus the final week; None on failure),
-        ``earnings`` (DataFrame ``freelancer_id``, ``earnings``, or None), ``wall_seconds`` and
-        ``worker`` (host:pid). Never raises for a failing run.
+        ``earnings`` (DataFrame ``freelancer_id``, ``earnings``, or None), ``wall_seconds``,
+        ``cpu_seconds`` and ``worker`` (host:pid). Never raises for a failing run.
     """
     started = time.perf_counter()
+    cpu_started = time.process_time()
     run_id = str(spec["run_id"])
     summary: RunSummary = {
         "run_id": run_id,
@@ -68,6 +69,7 @@ def run_spec(spec: RunSpec) -> RunSummary:
         "steps": None,
         "earnings": None,
         "wall_seconds": 0.0,
+        "cpu_seconds": 0.0,
         "worker": f"{socket.gethostname()}:{os.getpid()}",
     }
     try:
@@ -93,6 +95,7 @@ def run_spec(spec: RunSpec) -> RunSummary:
     except Exception as exc:  # a failing run is data, not a crash of the sweep
         summary.update(status="failed", error=_one_line(exc), traceback=traceback.format_exc())
     summary["wall_seconds"] = time.perf_counter() - started
+    summary["cpu_seconds"] = time.process_time() - cpu_started  # < wall: the CPU was shared
     return summary
 
 

@@ -48,6 +48,7 @@ import pandas as pd
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from marketplace_sim import __version__
 from marketplace_sim import metrics as msm
 from marketplace_sim.config import (
     Config,
@@ -60,7 +61,7 @@ from marketplace_sim.config import (
     validate_config,
 )
 from marketplace_sim.model import METRIC_COLUMNS
-from marketplace_sim.results import default_out, manifest
+from marketplace_sim.results import default_out, git_commit, manifest
 
 EXPERIMENT_SECTIONS = ("experiment", "sweep", "set", "sample")
 SEED_KEYS = ("run.seed", "run.population_seed")
@@ -254,18 +255,26 @@ class Experiment:
 
     def runs(self) -> list[Run]:
         """Every run, in run-id order (conditions in design order, then replicates)."""
+        return list(self._runs)
+
+    @functools.cached_property
+    def _runs(self) -> tuple[Run, ...]:
         width = max(2, len(str(self.replications - 1)))
         out = []
         for cond in self.conditions:
             for r in range(self.replications):
                 seed, pop = run_seeds(self.settings.root_seed, cond.index, r, self.worlds)
                 out.append(Run(f"{cond.condition_id}-r{r:0{width}d}", cond, r, seed, pop))
-        return out
+        return tuple(out)
 
     def fingerprint(self) -> str:
         """A hash of every run's id and config: equal iff the sweep would run the same runs."""
+        return self._fingerprint
+
+    @functools.cached_property
+    def _fingerprint(self) -> str:
         h = hashlib.sha256()
-        for run in self.runs():
+        for run in self._runs:
             h.update(json.dumps([run.run_id, run.config_dict()], sort_keys=True).encode())
         return h.hexdigest()
 
@@ -303,7 +312,8 @@ class Experiment:
         if self.raw.get("base"):
             lines.append(f"base = {self.raw['base']!r}")
         if self.design == "grid":
-            design = (f"grid (full product of {len(self.axes)} axes)" if self.axes
+            design = (f"grid (full product of {len(self.axes)} axis)" if len(self.axes) == 1
+                      else f"grid (full product of {len(self.axes)} axes)" if self.axes
                       else "a single condition")
         else:
             design = f"{self.design} sample over {len(self.axes)} parameters"
@@ -359,6 +369,9 @@ def load_experiment(path: str | Path) -> Experiment:
     data = read_with_base(p)
     raw_sections = {k: data.pop(k) for k in EXPERIMENT_SECTIONS if k in data}
     raw_base = _read_base_field(p)
+    if not any(k in raw_sections for k in ("experiment", "sweep", "sample")):
+        raise ConfigError(p, None, "not an experiment: no [experiment], [sweep] or [sample] "
+                          "section (a single world runs with 'marketplace-sim run')")
     for k, v in raw_sections.items():
         if not isinstance(v, Mapping):
             raise ConfigError(p, k, f"must be a table, got {_show(v)}")
@@ -816,6 +829,11 @@ def _check_sweep_out(
         if state.get("fingerprint") != exp.fingerprint():
             raise ConfigError(out, None, "holds a sweep of a different experiment (its runs "
                               "or configs differ); resume with the same file, or use a new --out")
+        code = {"version": __version__, "git_commit": git_commit()}
+        started_with = {k: state.get(k) for k in code}
+        if started_with != code:
+            print(f"warning: {out} was started with marketplace-sim {started_with}, this is "
+                  f"{code}: its parts may come from different code", file=sys.stderr)
         return state
     if not force:
         raise ConfigError(out, None, "results folder exists and is not empty (use --resume to "
@@ -830,6 +848,8 @@ def _sweep_state(exp: Experiment) -> dict[str, Any]:
         "experiment_file": str(exp.path),
         "created_utc": dt.datetime.now(dt.UTC).isoformat(),
         "fingerprint": exp.fingerprint(),
+        "version": __version__,
+        "git_commit": git_commit(),
         "design": exp.design,
         "axes": list(exp.axes),
         "levels": exp.levels,
@@ -907,9 +927,9 @@ def write_part(parts: Path, run: Run, spec: Mapping[str, Any], summary: Mapping[
     """Write one finished run as ``parts/<run_id>/`` atomically (temporary folder, rename).
 
     The part holds ``run.json`` (ids, seeds, condition values, status, error and traceback,
-    wall time, worker, and the run's full config), and for a successful run ``steps.parquet``
-    (the thinned per-week metrics; its last row is the final week) and, for worlds,
-    ``earnings.parquet`` (``freelancer_id``, ``earnings``).
+    wall and CPU time, worker, and the run's full config), and for a successful run
+    ``steps.parquet`` (the thinned per-week metrics; its last row is the final week) and, for
+    worlds, ``earnings.parquet`` (``freelancer_id``, ``earnings``).
     """
     final = parts / run.run_id
     tmp = parts / f".{run.run_id}.tmp-{os.getpid()}"
@@ -932,6 +952,7 @@ def write_part(parts: Path, run: Run, spec: Mapping[str, Any], summary: Mapping[
         "error": summary.get("error"),
         "traceback": summary.get("traceback"),
         "wall_seconds": round(float(summary.get("wall_seconds") or 0.0), 4),
+        "cpu_seconds": round(float(summary.get("cpu_seconds") or 0.0), 4),
         "worker": summary.get("worker"),
         "finished_utc": dt.datetime.now(dt.UTC).isoformat(),
         "config": spec["config"],
@@ -1343,7 +1364,8 @@ def _figure_plan(
             x, y = axes[0], axes[1]
             frame = conditions if len(axes) == 2 else _pooled(ok, [x, y], m)
             yield (f"heatmap_{m}.png",
-                   lambda m=m, frame=frame, x=x, y=y: plots.plot_sweep_heatmap(frame, x, y, m))
+                   lambda m=m, frame=frame, x=x, y=y: _at_least(
+                       plots.plot_sweep_heatmap(frame, x, y, m), width=8.0))
     if "unpredictability" in conditions.columns and 1 <= len(axes) <= 2:
         u = conditions.assign(unpredictability_mean=conditions["unpredictability"],
                               unpredictability_lo=conditions["unpredictability"],
@@ -1383,6 +1405,14 @@ def _pooled(ok: pd.DataFrame, keys: list[str], metric: str) -> pd.DataFrame:
         rows.append({**dict(zip(keys, vals, strict=True)), f"{metric}_mean": mean,
                      f"{metric}_lo": lo, f"{metric}_hi": hi})
     return pd.DataFrame(rows)
+
+
+def _at_least(fig: Any, width: float) -> Any:
+    """Widen a figure whose title (two dotted key names) would not fit."""
+    w, h = fig.get_size_inches()
+    if w < width:
+        fig.set_size_inches(width, h)
+    return fig
 
 
 def _pooled_title(fig: Any, others: list[str]) -> Any:

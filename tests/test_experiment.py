@@ -340,7 +340,8 @@ BAD = {
                               "sweep.clients.reputation_weight[1]: wrong type"),
     "replications < 1": ('[experiment]\nreplications = 0\n[sweep]\n"platform.fee" = [0.1]',
                          "experiment.replications: out of range"),
-    "seed in [set]": ('[set]\n"run.seed" = 3', "set.run.seed: seeds are derived"),
+    "seed in [set]": ('[experiment]\n[set]\n"run.seed" = 3', "set.run.seed: seeds are derived"),
+    "not an experiment": ('[market]\nfreelancers = 100', "not an experiment"),
     "sobol n": ('[sample]\nmethod = "sobol"\nn = 6\n[sample.ranges]\n"platform.fee" = [0, 0.5]',
                 "sample.n: Sobol designs need a power of 2"),
 }
