@@ -312,8 +312,8 @@ class Experiment:
         if self.raw.get("base"):
             lines.append(f"base = {self.raw['base']!r}")
         if self.design == "grid":
-            design = (f"grid (full product of {len(self.axes)} axis)" if len(self.axes) == 1
-                      else f"grid (full product of {len(self.axes)} axes)" if self.axes
+            n = len(self.axes)
+            design = (f"grid over {n} {'axis' if n == 1 else 'axes'} (full product)" if n
                       else "a single condition")
         else:
             design = f"{self.design} sample over {len(self.axes)} parameters"
@@ -394,6 +394,7 @@ def load_experiment(path: str | Path) -> Experiment:
     world = validate_config(data, p)
 
     fixed = _flatten(raw_sections.get("set", {}))
+    source = dict.fromkeys(fixed, "set")
     for key in fixed:
         _check_key(p, "set", key)
     sweep = _flatten(raw_sections.get("sweep", {}))
@@ -408,6 +409,7 @@ def load_experiment(path: str | Path) -> Experiment:
             levels[key] = value
         else:
             fixed[key] = value  # a scalar in [sweep] is fixed, as in Mesa's batch_run
+            source[key] = "sweep"
 
     overrides = dict(fixed)
     overrides["run.record_contracts"] = False  # sweeps keep summaries; contracts are not kept
@@ -416,7 +418,8 @@ def load_experiment(path: str | Path) -> Experiment:
     try:
         base = world.with_overrides(overrides, str(p))
     except ConfigError as exc:
-        raise ConfigError(p, f"set.{exc.key}" if exc.key else "set", exc.message) from None
+        section = source.get(exc.key or "", "set")
+        raise ConfigError(p, f"{section}.{exc.key}" if exc.key else section, exc.message) from None
 
     sample = None
     if "sample" in raw_sections:
@@ -763,12 +766,13 @@ def run_sweep(
     try:
         if state is None and out.exists() and force:
             shutil.rmtree(out)
-        (out / PARTS).mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
         _clean_temporaries(out)
-        if state is None:
+        if state is None:  # sweep.json first: a folder with parts always says what it is
             state = _sweep_state(exp)
             _write_text_atomic(out / SWEEP_JSON, json.dumps(state, indent=1) + "\n")
             _write_text_atomic(out / "experiment.toml", exp.to_toml())
+        (out / PARTS).mkdir(exist_ok=True)
         if not quiet:
             where = ex.description if ex is not None else "nothing to run"
             print(f"sweep {exp.name}: {len(exp.conditions)} conditions x {exp.replications} "
@@ -818,6 +822,8 @@ def _check_sweep_out(
         raise ConfigError(out, None, "exists and is not a folder")
     if not (out.is_dir() and any(out.iterdir())):
         return None
+    if resume and not (out / SWEEP_JSON).exists() and _only_leftovers(out):
+        return None  # killed before its first file was in place: start afresh
     if resume:
         path = out / SWEEP_JSON
         if not path.exists():
@@ -839,6 +845,21 @@ def _check_sweep_out(
         raise ConfigError(out, None, "results folder exists and is not empty (use --resume to "
                           "finish an interrupted sweep, or --force to replace it)")
     return None
+
+
+def _is_temporary(p: Path) -> bool:
+    return p.name.startswith(".") and (".tmp-" in p.name or ".old-" in p.name)
+
+
+def _only_leftovers(out: Path) -> bool:
+    """Whether ``out`` holds nothing but temporaries and an empty ``parts/``."""
+    for p in out.iterdir():
+        if p.name == PARTS and p.is_dir():
+            if not all(_is_temporary(q) for q in p.iterdir()):
+                return False
+        elif not _is_temporary(p):
+            return False
+    return True
 
 
 def _sweep_state(exp: Experiment) -> dict[str, Any]:
@@ -1019,7 +1040,7 @@ def _clean_temporaries(out: Path) -> None:
         if not folder.is_dir():
             continue
         for p in folder.iterdir():
-            if p.name.startswith(".") and (".tmp-" in p.name or ".old-" in p.name):
+            if _is_temporary(p):
                 if p.is_dir():
                     shutil.rmtree(p, ignore_errors=True)
                 else:

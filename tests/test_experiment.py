@@ -18,7 +18,7 @@ import pytest
 
 from marketplace_sim.cli import main
 from marketplace_sim.config import ConfigError
-from marketplace_sim.executors import FAIL_ENV
+from marketplace_sim.executors import FAIL_ENV, LocalExecutor, run_spec
 from marketplace_sim.experiment import (
     POPULATION_KEY,
     derive_seed,
@@ -238,6 +238,28 @@ figures = false
     assert sweep(exp, tmp_path / "straight", "--workers", "1") == 0
     assert_same_tables(out, tmp_path / "straight")
     assert not [p for p in out.rglob(".*")]  # no temporary left over
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_the_pool_pulls_runs_lazily_and_returns_failures_as_data():
+    """At most two runs per worker are in flight (memory stays flat); a bad run is a summary."""
+    pulled = []
+
+    def specs():
+        for i in range(10):
+            pulled.append(i)
+            yield {"run_id": f"r{i}", "config": {"run": {"steps": "many"}}}
+
+    results = LocalExecutor(2).imap_unordered(run_spec, specs())
+    spec, first = next(results)
+    assert len(pulled) == 4  # 2 workers x 2 in flight, not all 10
+    rest = list(results)
+    assert sorted(s["run_id"] for s, _ in [(spec, first), *rest]) == sorted(
+        f"r{i}" for i in range(10))
+    for _, summary in [(spec, first), *rest]:
+        assert summary["status"] == "failed" and summary["steps"] is None
+        assert "run.steps: wrong type" in summary["error"]
 
 
 def test_a_failing_run_is_recorded_the_rest_finish_and_resume_retries_it(
