@@ -530,10 +530,11 @@ def validate_config(data: Mapping[str, Any], source: str | Path) -> Config:
     try:
         return Config.model_validate(dict(data))
     except ValidationError as exc:
-        raise _to_config_error(exc, source) from None
+        raise to_config_error(exc, source) from None
 
 
-def _to_config_error(exc: ValidationError, source: str | Path) -> ConfigError:
+def to_config_error(exc: ValidationError, source: str | Path) -> ConfigError:
+    """The first problem of a pydantic ValidationError as a one-line ConfigError."""
     err = exc.errors()[0]
     loc = [str(p) for p in err["loc"] if not str(p).startswith("function-after")]
     key = ".".join(loc) or None

@@ -53,7 +53,7 @@ from marketplace_sim import metrics as msm
 from marketplace_sim.config import (
     Config,
     ConfigError,
-    _to_config_error,
+    to_config_error,
     all_keys,
     all_prefixes,
     read_with_base,
@@ -465,7 +465,7 @@ def _validate_section[M: BaseModel](model: type[M], raw: Any, path: Path, sectio
     try:
         return model.model_validate(dict(raw))
     except ValidationError as exc:
-        err = _to_config_error(exc, path)
+        err = to_config_error(exc, path)
         if err.key is None:  # a missing required key
             loc = ".".join(str(x) for x in exc.errors()[0]["loc"])
             raise ConfigError(path, f"{section}.{loc}", err.message) from None
