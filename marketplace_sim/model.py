@@ -21,6 +21,7 @@ population can be replayed in several worlds that differ only in market luck.
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from typing import Any
 
@@ -122,7 +123,12 @@ class MarketplaceModel(mesa.Model):
         self._week: dict[str, float] = {}
         self._cache: dict[str, np.ndarray] = {}
         self.metrics: dict[str, float] = {}
-        self._sorted = {k: SortedRows() for k in ("earnings", "expertise0", "early", "late")}
+        self._sorted = {  # orders kept across weeks for the rank-based metrics (ranks.py)
+            "earnings": SortedRows(),
+            "expertise0": SortedRows(fixed=True),  # a trait
+            "early": SortedRows(fixed=True),  # first-year earnings, once the year is over
+            "late": SortedRows(),
+        }
         self._recorded_steps: list[int] = []
 
         self._add_freelancers(m.freelancers, 0)
@@ -166,11 +172,8 @@ class MarketplaceModel(mesa.Model):
             capacity=capacity,
             rate=np.maximum(rate, f.rate_floor),
         )
-        ids = self.freelancers.col("agent_id")
-        for r in rows:
-            agent = Freelancer(self, r)
-            ids[r] = agent.unique_id
-            self._fl_agents.append(agent)
+        ids = _make_agents(Freelancer, self, rows, self._fl_agents)
+        self.freelancers.col("agent_id")[rows] = ids
 
     def _prior_history(self, rows: np.ndarray, mean_jobs: float) -> None:
         """Give the initial freelancers a track record from before week 1 (Lukac & Grow 2020).
@@ -227,11 +230,7 @@ class MarketplaceModel(mesa.Model):
             m_communication=mult[3],
             m_fit=mult[4],
         )
-        ids = self.clients.col("agent_id")
-        for r in rows:
-            agent = Client(self, r)
-            ids[r] = agent.unique_id
-            self._cl_agents.append(agent)
+        self.clients.col("agent_id")[rows] = _make_agents(Client, self, rows, self._cl_agents)
 
     # ----------------------------------------------------------------------------------------
     # The weekly cycle
@@ -513,7 +512,13 @@ class MarketplaceModel(mesa.Model):
         cfg, rng, fl, cl = self.config, self.rng, self.freelancers, self.clients
         p, c = cfg.platform, cfg.clients
         available = spare > 0
-        rep = self.reputation()
+        # Search and choice read the reputation of available freelancers only.
+        if "rep" in self._cache:
+            rep = self._cache["rep"]
+        else:
+            rep = np.zeros(fl.n)
+            av = np.flatnonzero(available)
+            rep[av] = self.reputation(av)
         vis = discovery.visibility(
             rng, p.ranking, available, fl.profile, rep, fl.hires == 0, p.profile_visibility,
             p.search_weight, p.newcomer_boost,
@@ -563,7 +568,7 @@ class MarketplaceModel(mesa.Model):
         leave = idle_rows[rng.random(idle_rows.size) < p]
         fl.active[leave] = False
         fl.exit_step[leave] = t
-        for r in leave:
+        for r in leave.tolist():
             self._fl_agents[r].remove()  # type: ignore[union-attr]
             self._fl_agents[r] = None
 
@@ -572,7 +577,7 @@ class MarketplaceModel(mesa.Model):
         gone = act_rows[rng.random(act_rows.size) < self.config.clients.exit_hazard]
         cl.active[gone] = False
         cl.exit_step[gone] = t
-        for r in gone:
+        for r in gone.tolist():
             self._cl_agents[r].remove()  # type: ignore[union-attr]
             self._cl_agents[r] = None
 
@@ -631,10 +636,26 @@ class MarketplaceModel(mesa.Model):
             )
         return self._cache["jss"]
 
-    def reputation(self) -> np.ndarray:
-        """Reputation index per freelancer row (what clients and search see)."""
+    def reputation(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Reputation index per freelancer row (what clients and search see).
+
+        With ``rows``, the index of those rows only, computed from their columns alone (the
+        same values, without the work for everyone who ever left).
+        """
+        fl, p = self.freelancers, self.config.platform
+        if rows is not None:
+            return discovery.reputation_index(
+                p.rating_weight * reviews.rating_signal(reviews.displayed_rating(
+                    fl.stars_sum[rows], fl.n_reviews[rows], p.rating_display,
+                    p.bayes_prior_mean, p.bayes_prior_weight,
+                )),
+                fl.n_reviews[rows],
+                p.jss_weight * reviews.jss_signal(reviews.job_success_score(
+                    fl.jss_n[rows], fl.jss_succ[rows], fl.jss_fail[rows], p.jss_min_contracts
+                )),
+                fl.top_rated[rows],
+            )
         if "rep" not in self._cache:
-            fl, p = self.freelancers, self.config.platform
             self._cache["rep"] = discovery.reputation_index(
                 p.rating_weight * reviews.rating_signal(self.displayed_ratings()),
                 fl.n_reviews,
@@ -679,21 +700,23 @@ class MarketplaceModel(mesa.Model):
             "gini_earnings": metrics.gini_sorted(earn_sorted),
             "top1_share": top1,
             "top10_share": top10,
-            "share_never_hired": float((fl.jobs_completed[act] == 0).mean()) if n_act else np.nan,
-            "mean_rating": float(ratings[rated].mean()) if rated.any() else np.nan,
+            "share_never_hired": (
+                np.count_nonzero(fl.jobs_completed[act] == 0) / n_act if n_act else np.nan
+            ),
+            "mean_rating": _mean(ratings[rated]) if rated.any() else np.nan,
             "share_five_star": self.star_counts[5] / total_reviews if total_reviews else np.nan,
             "merit_spearman": self._rank_corr(
                 "expertise0", act, fl.expertise0[act], earn_rank, earn_sorted
             ),
             "fill_rate": w.get("jobs_filled", 0) / posted if posted else np.nan,
-            "n_top_rated": int(top_rated.sum()),
+            "n_top_rated": np.count_nonzero(top_rated),
             "clients_active": int(self.clients.active.sum()),
             "jobs_posted": posted,
             "contracts_open": self.contracts.n,
             "mean_quality": w["quality_sum"] / w["completed"] if w.get("completed") else np.nan,
             "mean_stars_week": w["stars_sum"] / w["stars_n"] if w.get("stars_n") else np.nan,
-            "mean_rate": float(fl.rate[act].mean()) if n_act else np.nan,
-            "share_top_rated": float(top_rated.mean()) if n_act else np.nan,
+            "mean_rate": _mean(fl.rate[act]) if n_act else np.nan,
+            "share_top_rated": np.count_nonzero(top_rated) / n_act if n_act else np.nan,
             "early_late_spearman": (
                 self._early_late_spearman(with_early) if with_early.size >= 10 else np.nan
             ),
@@ -810,6 +833,32 @@ class MarketplaceModel(mesa.Model):
         n_cl = len(self.agents_by_type.get(Client, []))
         assert n_fl == int(fl.active.sum()), f"{n_fl} freelancer agents, {fl.active.sum()} rows"
         assert n_cl == int(cl.active.sum()), f"{n_cl} client agents, {cl.active.sum()} rows"
+
+
+def _make_agents(
+    cls: type[Freelancer] | type[Client], model: MarketplaceModel, rows: np.ndarray,
+    out: list[Any],
+) -> np.ndarray:
+    """Create one Mesa agent per row, append them to ``out``; returns their unique ids.
+
+    Python's cyclic garbage collector is paused meanwhile: a million new agents would
+    otherwise trigger thousands of collections, each traversing every live agent so far,
+    about a third of the set-up time; none of these objects is garbage.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        agents = [cls(model, r) for r in rows.tolist()]
+    finally:
+        if was_enabled:
+            gc.enable()
+    out.extend(agents)
+    return np.fromiter((a.unique_id for a in agents), dtype=np.int64, count=len(agents))
+
+
+def _mean(x: np.ndarray) -> float:
+    """``float(x.mean())`` (the same pairwise sum and division) without ``mean``'s overhead."""
+    return float(x.sum() / x.size)
 
 
 def _bump(ufunc: np.ufunc, column: np.ndarray, rows: np.ndarray, by: int = 1) -> None:

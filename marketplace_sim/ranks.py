@@ -19,6 +19,8 @@ import numpy as np
 
 from marketplace_sim.metrics import ranks_of_sorted
 
+SORT_BELOW = 4096  # members; below this, sort from scratch
+
 
 class SortedRows:
     """The member rows of a growing table, in ascending order of a value per row.
@@ -28,12 +30,17 @@ class SortedRows:
     values may change anywhere. Changed values are found by comparison with the previous call,
     so callers need not report them. The work is linear in the number of members (plus a sort
     of the changed ones), not in the number of rows of the table.
+
+    With ``fixed=True`` the caller promises that a row's value never changes while it is a
+    member; then no value is compared, only membership.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, fixed: bool = False) -> None:
+        self.fixed = fixed
         self._order = np.empty(0, dtype=np.int64)  # member rows, ascending value
         self._sorted = np.empty(0)  # their values then, in that order
         self._n_rows = 0
+        self._by_value: np.ndarray | None = None  # positions in rows, when sorted afresh
 
     def update(
         self, rows: np.ndarray, values: np.ndarray, n_rows: int
@@ -49,10 +56,18 @@ class SortedRows:
             ``(order, sorted_values)``: member rows in ascending order of value, and their
             values in that order (equal to ``np.sort(values)``).
         """
-        if n_rows < self._n_rows or self._sorted.dtype != values.dtype:
+        stale = n_rows < self._n_rows or self._sorted.dtype != values.dtype
+        self._n_rows = n_rows
+        if self.fixed:
+            return self._update_fixed(rows, values, n_rows, stale)
+        if rows.size <= SORT_BELOW:  # few members: sorting afresh is cheaper than the upkeep
+            self._by_value = np.argsort(values, kind="stable")  # fast on ties
+            self._order, self._sorted = rows[self._by_value], values[self._by_value]
+            return self._order, self._sorted
+        self._by_value = None
+        if stale:  # another table: start over
             self._order = np.empty(0, dtype=np.int64)
             self._sorted = np.empty(0, dtype=values.dtype)
-        self._n_rows = n_rows
         value_of = np.empty(n_rows, dtype=values.dtype)
         value_of[rows] = values
         member = np.zeros(n_rows, dtype=bool)
@@ -71,6 +86,32 @@ class SortedRows:
         self._sorted = v[merge]
         return self._order, self._sorted
 
+    def _update_fixed(
+        self, rows: np.ndarray, values: np.ndarray, n_rows: int, stale: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`update` for values that never change once a row is a member.
+
+        A trait, or first-year earnings once the year is over: last call's members keep their
+        order (no value is compared), those gone are dropped, newcomers are sorted and merged.
+        """
+        self._by_value = None
+        if stale:
+            self._order = np.empty(0, dtype=np.int64)
+            self._sorted = np.empty(0, dtype=values.dtype)
+        member = np.zeros(n_rows, dtype=bool)
+        member[rows] = True
+        old = self._order
+        still = member[old]
+        kept = old[still]
+        member[kept] = False  # now marks the newcomers
+        new = np.flatnonzero(member[rows])  # positions in rows
+        new = new[np.argsort(values[new], kind="stable")]
+        cat = np.concatenate((kept, rows[new]))
+        v = np.concatenate((self._sorted[still], values[new]))
+        merge = np.argsort(v, kind="stable")  # two sorted runs: a linear-time merge
+        self._order, self._sorted = cat[merge], v[merge]
+        return self._order, self._sorted
+
     def ranks(
         self, rows: np.ndarray, values: np.ndarray, n_rows: int
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -79,6 +120,10 @@ class SortedRows:
         Ties share the mean of their positions, as in ``scipy.stats.rankdata(values)``.
         """
         order, sorted_values = self.update(rows, values, n_rows)
+        if self._by_value is not None:  # sorted afresh: positions within rows are at hand
+            ranks = np.empty(rows.size, dtype=np.float64)
+            ranks[self._by_value] = ranks_of_sorted(sorted_values)
+            return ranks, sorted_values
         rank_of = np.empty(n_rows, dtype=np.float64)
         rank_of[order] = ranks_of_sorted(sorted_values)
         return rank_of[rows], sorted_values

@@ -103,9 +103,7 @@ class Table:
         self._spec = dict(spec)
         self._cap = max(16, int(capacity))
         self._n = 0
-        self._data = {
-            name: np.full(self._cap, fill, dtype=dtype) for name, (dtype, fill) in spec.items()
-        }
+        self._data = {name: _column(self._cap, fill, dtype) for name, (dtype, fill) in spec.items()}
 
     def __len__(self) -> int:
         return self._n
@@ -149,7 +147,7 @@ class Table:
         if start + k > self._cap:
             new_cap = max(self._cap * 2, start + k)
             for name, (dtype, fill) in self._spec.items():
-                grown = np.full(new_cap, fill, dtype=dtype)
+                grown = _column(new_cap, fill, dtype)
                 grown[:start] = self._data[name][:start]
                 self._data[name] = grown
             self._cap = new_cap
@@ -173,6 +171,17 @@ class Table:
     def nbytes(self) -> int:
         """Bytes held by the columns (allocated capacity)."""
         return sum(a.nbytes for a in self._data.values())
+
+
+def _column(n: int, fill: Any, dtype: Any) -> np.ndarray:
+    """A new column of ``n`` rows set to ``fill``.
+
+    Zero fills use ``np.zeros``, whose memory the OS hands over already zeroed, page by page as
+    rows are first written: a table sized for growth costs nothing for rows not yet used.
+    """
+    if fill == 0:
+        return np.zeros(n, dtype=dtype)
+    return np.full(n, fill, dtype=dtype)
 
 
 def freelancer_table(capacity: int = 1024) -> Table:

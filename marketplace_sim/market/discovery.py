@@ -157,7 +157,7 @@ def draw_applicants(
     # Home pool: a target inside niche k's segment of the cumulative sum.
     h = np.flatnonzero(from_home)
     target = cum_home0[seg_start[k[h]]] + rng.random(h.size) * home_tot[k[h]]
-    pos[h] = np.searchsorted(cum_home, target, side="right")
+    pos[h] = _search_right(cum_home, target, _guide_table(cum_home, target.size))
     pos[h] = np.minimum(pos[h], seg_end[k[h]] - 1)
 
     # Cross pool: draw over everyone's cross weight and redraw those from niche k itself
@@ -165,17 +165,69 @@ def draw_applicants(
     c = np.flatnonzero(~from_home)
     todo = c
     last = cum_cross.size - 1
+    guide = _guide_table(cum_cross, todo.size)
     for _ in range(_MAX_REJECTION_ROUNDS):
         if todo.size == 0:
             break
         target = rng.random(todo.size) * cross_all
-        p = np.minimum(np.searchsorted(cum_cross, target, side="right"), last)
+        p = np.minimum(_search_right(cum_cross, target, guide), last)
         pos[todo] = p
         todo = todo[niche_sorted[p] == k[todo]]
     keep = np.ones(job.size, dtype=bool)
     keep[todo] = False  # pathological leftovers (almost no cross weight outside niche k)
     slot, cand = slot[keep], order[pos[keep]]
     return _distinct_pairs(slot, cand, n_jobs, slots, weight.size)
+
+
+_GUIDE_MIN_QUERIES = 2048  # fewer lookups than this: a plain binary search is cheaper
+
+Guide = tuple[np.ndarray, np.ndarray, float]
+
+
+def _guide_table(cum: np.ndarray, n_queries: int) -> Guide | None:
+    """A guide table for inverse-CDF lookups in ``cum`` (non-decreasing, from 0).
+
+    ``[0, total)`` is cut into ``len(cum)`` equal buckets with edges ``e_b``, and
+    ``guide[b] = searchsorted(cum, e_b, "right")``. A lookup whose bucket holds no step of
+    ``cum`` is then answered by the table alone; only the rest need a binary search (the
+    classic "indexed search" of inverse-CDF sampling). None when not worth it.
+    """
+    n = cum.size
+    total = float(cum[-1]) if n else 0.0
+    if n_queries < _GUIDE_MIN_QUERIES or n < 2 or not 0.0 < total < np.inf:
+        return None
+    scale = n / total
+    edges = np.arange(n + 1) * (total / n)
+    edges[-1] = np.inf
+    # first[i] = the first bucket edge at or above cum[i] (cum[i] <= e_b  <=>  b >= first[i]),
+    # from a float estimate corrected by exact comparisons; guide = running count of firsts.
+    first = np.ceil(cum * scale).astype(np.int64)
+    np.clip(first, 0, n, out=first)
+    for _ in range(4):
+        lower = (first > 0) & (edges[first - 1] >= cum)
+        higher = edges[first] < cum
+        if not (lower.any() or higher.any()):
+            break
+        first -= lower
+        first += higher
+    else:
+        return edges, np.searchsorted(cum, edges, side="right"), scale
+    guide = np.cumsum(np.bincount(first, minlength=n + 1))
+    return edges, guide, scale
+
+
+def _search_right(cum: np.ndarray, t: np.ndarray, guide: Guide | None) -> np.ndarray:
+    """``np.searchsorted(cum, t, side="right")``, with a guide table when there is one."""
+    if guide is None:
+        return np.searchsorted(cum, t, side="right")
+    edges, table, scale = guide
+    b = np.minimum((t * scale).astype(np.int64), edges.size - 2)
+    np.maximum(b, 0, out=b)
+    out = table[b]
+    # e_b <= t < e_b+1 bounds the answer by table[b] and table[b+1]; equal bounds settle it.
+    hard = np.flatnonzero((out != table[b + 1]) | (t < edges[b]) | (t >= edges[b + 1]))
+    out[hard] = np.searchsorted(cum, t[hard], side="right")
+    return out
 
 
 def _distinct_pairs(
