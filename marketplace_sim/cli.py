@@ -62,6 +62,23 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plot", help="(re)draw the figures of a run or sweep folder")
     pl.add_argument("result_dir", type=Path)
 
+    an = sub.add_parser("analyze", help="attribute final success to the six factors "
+                        "(run folder, or sweep saved with keep_freelancers)")
+    an.add_argument("result_dir", type=Path)
+    an.add_argument("--seed", type=int, default=0, help="seed of the permutation shuffles")
+
+    f = sub.add_parser("findings", help="rerun the published-results experiments and write "
+                       "docs/findings.md with its figures")
+    f.add_argument("--out", type=Path,
+                   help="docs folder: writes OUT/findings.md and OUT/img/findings/ (default "
+                   "docs; with --quick, RESULTS/docs, so the real page is never overwritten)")
+    f.add_argument("--results", type=Path,
+                   help="where the sweeps go (default results/findings/<UTC>/)")
+    f.add_argument("--quick", action="store_true",
+                   help="scaled-down worlds and few replicates: a check, not the findings")
+    f.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
+    f.add_argument("--quiet", action="store_true", help="no progress lines")
+
     a = sub.add_parser("app", help="the classroom dashboard in the browser")
     a.add_argument("config", type=Path, nargs="?", help="starting config (TOML)")
     a.add_argument("--port", type=int, default=8765)
@@ -134,6 +151,37 @@ def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return run_sweep_command(args, [PROG, *argv])
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """``analyze``: six-factor attribution of a run or sweep folder into ``analysis/``."""
+    from marketplace_sim.analysis import analyze_results
+
+    report = analyze_results(args.result_dir, seed=args.seed)
+    print(report.text())
+    for p in report.written:
+        print(f"wrote {p}")
+    return 0
+
+
+def cmd_findings(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``findings``: rerun the experiments and regenerate docs/findings.md."""
+    from marketplace_sim.findings import FindingsError, generate
+    from marketplace_sim.results import default_out
+
+    results = args.results or default_out(RESULTS_ROOT, "findings-quick" if args.quick
+                                          else "findings")
+    out = args.out or (results / "docs" if args.quick else Path("docs"))
+    try:
+        report = generate(out, results, quick=args.quick, workers=args.workers,
+                          progress=not args.quiet, command=[PROG, *argv])
+    except FindingsError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(f"wrote {report.markdown} ({len(report.figures)} figures; sweeps in "
+              f"{report.results}; {report.wall_seconds:.0f} s)")
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     """``app``: serve the classroom dashboard."""
     from marketplace_sim.app import serve
@@ -156,6 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_plot(args)
         if args.command == "sweep":
             return cmd_sweep(args, argv)
+        if args.command == "analyze":
+            return cmd_analyze(args)
+        if args.command == "findings":
+            return cmd_findings(args, argv)
         if args.command == "app":
             return cmd_app(args)
     except UsageError as exc:

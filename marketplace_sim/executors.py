@@ -49,13 +49,17 @@ def run_spec(spec: RunSpec) -> RunSummary:
         spec: ``run_id`` (str), ``config`` (a resolved config dict, every key),
             ``record_every`` (int, weeks between kept rows of the per-step table) and
             ``keep_earnings`` (bool: also return every freelancer's final earnings, for
-            the unpredictability of worlds).
+            the unpredictability of worlds) and ``keep_freelancers`` (bool: also return the
+            run's freelancers table).
 
     Returns:
         A dict with ``run_id``, ``status`` (``"ok"`` or ``"failed"``), ``error`` (one line, or
         None), ``traceback`` (or None), ``steps`` (DataFrame: ``step`` and the metric columns,
         one row every ``record_every`` weeks plus the final week; None on failure),
-        ``earnings`` (DataFrame ``freelancer_id``, ``earnings``, or None), ``wall_seconds``,
+        ``earnings`` (DataFrame ``freelancer_id``, ``earnings``, or None), ``freelancers``
+        (or None: ``model.freelancers_frame()`` plus ``prior_jobs``, the jobs a freelancer
+        brought from before week 1 (``market.prior_jobs_mean``), and ``reputation``, the final
+        reputation index clients and search see), ``wall_seconds``,
         ``cpu_seconds`` and ``worker`` (host:pid). Never raises for a failing run.
     """
     started = time.perf_counter()
@@ -68,6 +72,7 @@ def run_spec(spec: RunSpec) -> RunSummary:
         "traceback": None,
         "steps": None,
         "earnings": None,
+        "freelancers": None,
         "wall_seconds": 0.0,
         "cpu_seconds": 0.0,
         "worker": f"{socket.gethostname()}:{os.getpid()}",
@@ -81,6 +86,9 @@ def run_spec(spec: RunSpec) -> RunSummary:
 
         cfg = validate_config(spec["config"], run_id)
         model = MarketplaceModel(cfg)
+        keep_freelancers = bool(spec.get("keep_freelancers"))
+        if keep_freelancers:  # the track record brought from before week 1
+            start = model.freelancers_frame()[["freelancer_id", "hires"]]
         for _ in range(cfg.run.steps):
             model.step()
         steps = model.steps_frame()
@@ -92,6 +100,8 @@ def run_spec(spec: RunSpec) -> RunSummary:
         if spec.get("keep_earnings"):
             fl = model.freelancers_frame()
             summary["earnings"] = fl[["freelancer_id", "earnings"]].reset_index(drop=True)
+        if keep_freelancers:
+            summary["freelancers"] = with_prior_and_reputation(model, start)
     except Exception as exc:  # a failing run is data, not a crash of the sweep
         summary.update(status="failed", error=_one_line(exc), traceback=traceback.format_exc())
     summary["wall_seconds"] = time.perf_counter() - started
@@ -108,9 +118,27 @@ def failed_summary(spec: RunSpec, error: str) -> RunSummary:
         "traceback": None,
         "steps": None,
         "earnings": None,
+        "freelancers": None,
         "wall_seconds": 0.0,
         "worker": None,
     }
+
+
+def with_prior_and_reputation(model: Any, start: Any) -> Any:
+    """``model.freelancers_frame()`` with ``prior_jobs`` and ``reputation`` added.
+
+    Args:
+        model: a ``MarketplaceModel`` at the end of its run.
+        start: ``freelancer_id`` and ``hires`` of the freelancers present before week 1.
+    """
+    import numpy as np
+
+    fl = model.freelancers_frame()
+    prior = dict(zip(start["freelancer_id"].tolist(), start["hires"].tolist(), strict=True))
+    fl["prior_jobs"] = np.array([prior.get(i, 0) for i in fl["freelancer_id"].tolist()],
+                                dtype=np.int64)
+    fl["reputation"] = np.asarray(model.reputation(), dtype=np.float64)[: len(fl)]
+    return fl.reset_index(drop=True)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -53,11 +53,11 @@ from marketplace_sim import metrics as msm
 from marketplace_sim.config import (
     Config,
     ConfigError,
-    to_config_error,
     all_keys,
     all_prefixes,
     read_with_base,
     suggest,
+    to_config_error,
     validate_config,
 )
 from marketplace_sim.model import METRIC_COLUMNS
@@ -72,6 +72,7 @@ SAMPLE_KEY = 0x73616D  # spawn key of the seed of a sampled design and its boots
 CONF_LEVEL = 0.95  # confidence level of every interval written (conditions, sensitivity)
 MAX_TIME_FIGURE_CONDITIONS = 12  # more lines than this make metric-over-time figures unreadable
 PARTS = "parts"
+FREELANCERS_PART = "freelancers.parquet"  # in a part, with [experiment] keep_freelancers
 SWEEP_JSON = "sweep.json"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -102,6 +103,11 @@ class ExperimentSection(_Strict):
         None, description="metrics for figures and sensitivity indices (default: contract's)"
     )
     figures: bool = Field(True, description="draw the figures at the end of the sweep")
+    keep_freelancers: bool = Field(
+        False, description="save each run's freelancers table in its part "
+        "(parts/<run_id>/freelancers.parquet), for `marketplace-sim analyze` and treatment vs "
+        "control outcomes"
+    )
 
 
 class SampleSection(_Strict):
@@ -186,7 +192,7 @@ class Run:
         d["run"]["population_seed"] = self.population_seed
         return d
 
-    def spec(self, keep_earnings: bool) -> dict[str, Any]:
+    def spec(self, keep_earnings: bool, keep_freelancers: bool = False) -> dict[str, Any]:
         """What a worker needs (:func:`marketplace_sim.executors.run_spec`): small, picklable."""
         return {
             "run_id": self.run_id,
@@ -197,6 +203,7 @@ class Run:
             "config": self.config_dict(),
             "record_every": self.condition.config.run.record_every,
             "keep_earnings": keep_earnings,
+            "keep_freelancers": keep_freelancers,
         }
 
 
@@ -271,11 +278,18 @@ class Experiment:
         """A hash of every run's id and config: equal iff the sweep would run the same runs."""
         return self._fingerprint
 
+    @property
+    def keep_freelancers(self) -> bool:
+        """Whether each run's part keeps its freelancers table."""
+        return self.settings.keep_freelancers
+
     @functools.cached_property
     def _fingerprint(self) -> str:
         h = hashlib.sha256()
         for run in self._runs:
             h.update(json.dumps([run.run_id, run.config_dict()], sort_keys=True).encode())
+        if self.keep_freelancers:  # parts then hold more; older fingerprints stay unchanged
+            h.update(b"keep_freelancers")
         return h.hexdigest()
 
     def resolved(self) -> dict[str, Any]:
@@ -325,6 +339,8 @@ class Experiment:
                if s.worlds else "each run draws its own population)"),
             f"steps = {self.base.run.steps} weeks; record_every = {self.base.run.record_every}",
         ]
+        if s.keep_freelancers:
+            lines.append("keep_freelancers = true (parts/<run_id>/freelancers.parquet)")
         if self.levels:
             lines.append("[sweep] axes:")
             lines += [f"  {k} = {_fmt_value(v)}" for k, v in self.levels.items()]
@@ -754,7 +770,8 @@ def run_sweep(
     state = _check_sweep_out(exp, out, resume=resume, force=force)
     runs = exp.runs()
     by_id = {r.run_id: r for r in runs}
-    done = _scan_parts(out / PARTS, by_id) if state is not None else {}
+    done = (_scan_parts(out / PARTS, by_id, _part_files(exp)) if state is not None
+            else {})
     todo = [r for r in runs if done.get(r.run_id) != "ok"]
     if workers is not None and workers < 1:
         raise ConfigError("--workers", None, f"must be at least 1, got {workers}")
@@ -895,7 +912,8 @@ def _execute(
 
     parts = out / PARTS
     by_id = {r.run_id: r for r in todo}
-    specs = (r.spec(keep_earnings=exp.worlds) for r in todo)
+    specs = (r.spec(keep_earnings=exp.worlds, keep_freelancers=exp.keep_freelancers)
+             for r in todo)
     bar = tqdm(total=total, initial=total - len(todo), unit="run", desc=exp.name,
                file=sys.stderr, dynamic_ncols=True, disable=not progress,
                smoothing=0.1, mininterval=0.5 if sys.stderr.isatty() else 30.0)
@@ -949,8 +967,10 @@ def write_part(parts: Path, run: Run, spec: Mapping[str, Any], summary: Mapping[
 
     The part holds ``run.json`` (ids, seeds, condition values, status, error and traceback,
     wall and CPU time, worker, and the run's full config), and for a successful run
-    ``steps.parquet`` (the thinned per-week metrics; its last row is the final week) and, for
-    worlds, ``earnings.parquet`` (``freelancer_id``, ``earnings``).
+    ``steps.parquet`` (the thinned per-week metrics; its last row is the final week), for
+    worlds ``earnings.parquet`` (``freelancer_id``, ``earnings``), and with
+    ``keep_freelancers`` ``freelancers.parquet`` (the run's freelancers table, see
+    :func:`marketplace_sim.executors.run_spec`).
     """
     final = parts / run.run_id
     tmp = parts / f".{run.run_id}.tmp-{os.getpid()}"
@@ -962,6 +982,8 @@ def write_part(parts: Path, run: Run, spec: Mapping[str, Any], summary: Mapping[
         summary["steps"].to_parquet(tmp / "steps.parquet", index=False)
         if summary.get("earnings") is not None:
             summary["earnings"].to_parquet(tmp / "earnings.parquet", index=False)
+        if summary.get("freelancers") is not None:
+            summary["freelancers"].to_parquet(tmp / FREELANCERS_PART, index=False)
     record = {
         "run_id": run.run_id,
         "condition_id": run.condition_id,
@@ -1008,25 +1030,34 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _read_part(parts: Path, run_id: str) -> dict[str, Any] | None:
+def _part_files(exp: Experiment) -> tuple[str, ...]:
+    """The files a successful part of ``exp`` must hold."""
+    return ("steps.parquet", FREELANCERS_PART) if exp.keep_freelancers else ("steps.parquet",)
+
+
+def _read_part(
+    parts: Path, run_id: str, files: Sequence[str] = ("steps.parquet",)
+) -> dict[str, Any] | None:
     try:
         record = json.loads((parts / run_id / "run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if record.get("status") == "ok" and not (parts / run_id / "steps.parquet").exists():
+    if record.get("status") == "ok" and not all((parts / run_id / f).exists() for f in files):
         return None
     return record
 
 
-def _scan_parts(parts: Path, expected: Mapping[str, Run]) -> dict[str, str]:
-    """``run_id -> status`` of the parts on disk (unreadable parts are removed)."""
+def _scan_parts(
+    parts: Path, expected: Mapping[str, Run], files: Sequence[str] = ("steps.parquet",)
+) -> dict[str, str]:
+    """``run_id -> status`` of the parts on disk (unreadable or incomplete parts are removed)."""
     out: dict[str, str] = {}
     if not parts.is_dir():
         return out
     for d in parts.iterdir():
         if d.name.startswith(".") or d.name not in expected:
             continue
-        record = _read_part(parts, d.name)
+        record = _read_part(parts, d.name, files)
         if record is None:
             shutil.rmtree(d, ignore_errors=True)
             continue

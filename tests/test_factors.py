@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketplace_sim import MarketplaceModel, load_config
+from marketplace_sim import MarketplaceModel, load_config, studies
 
 pytestmark = pytest.mark.slow
 
@@ -125,7 +125,10 @@ def test_reputation_ranking_concentrates_more_than_random_search():
 
 def test_a_random_first_job_has_a_lasting_effect():
     """Pallais-style: freelancers given one random contract at week 26 earn more over the
-    next two years than the never-hired controls of that week (pooled over three worlds)."""
+    next two years than the never-hired controls of that week, in each of three worlds, and
+    are hired again more often than the controls are hired at all. The measures are those of
+    docs/findings.md (studies.first_job_effect): final-year earnings leave the given
+    contract out."""
     gaps = []
     for s in (1, 2, 3):
         fr = run(weeks=130, **{"run.seed": s, "interventions.first_job.share": 0.5,
@@ -135,6 +138,9 @@ def test_a_random_first_job_has_a_lasting_effect():
         control = fr.loc[fr["control"], "earnings"]
         assert len(treated) > 50 and len(control) > 50
         gaps.append(treated.mean() / max(control.mean(), 1.0))
+        e = studies.first_job_effect(fr, weeks=130)
+        assert e["later_ratio"] > 1.5, e
+        assert e["hired_again_treated"] > e["hired_control"] + 0.1, e
     assert min(gaps) > 1.5, gaps
 
 
@@ -149,3 +155,6 @@ def test_a_random_early_boost_has_a_lasting_effect():
         assert len(b) > 100 and len(c) > 100
         assert (b["jobs_completed"] > 0).mean() > (c["jobs_completed"] > 0).mean() + 0.2
         assert b["earnings"].mean() > 1.5 * c["earnings"].mean()
+        e = studies.early_boost_effect(fr, weeks=130)  # the measures of docs/findings.md
+        assert e["hired_boosted"] > e["hired_control"] + 0.2, e
+        assert e["active_boosted"] > e["active_control"], e
