@@ -837,11 +837,14 @@ def _sixfactors(ctx: _Ctx) -> str:
     def trip(row: Any, col: str) -> tuple[float, float, float]:
         return (row[f"{col}_mean"], row[f"{col}_lo"], row[f"{col}_hi"])
 
+    per_run = report.per_run.drop_duplicates("run_id")
+    per_run = per_run.assign(regime=per_run.apply(lambda r: _short_regime(r, regime), axis=1),
+                             traits_own=per_run["r2_traits"] - per_run["r2_exposure"])
+    traits_ci = {r: _ci(g["traits_own"]) for r, g in per_run.groupby("regime", sort=False)}
     dec_rows = []
     for r in regimes:
         row = first.loc[r]
-        traits_own = row["r2_traits_mean"] - row["r2_exposure_mean"]
-        dec_rows.append([r, _f(gini[r]), _f(trip(row, "r2_exposure")), f"{traits_own:.2f}",
+        dec_rows.append([r, _f(gini[r]), _f(trip(row, "r2_exposure")), _f(traits_ci[r]),
                          _f(trip(row, "r2_early_increment")), _f(trip(row, "unexplained"))])
     imp_full = summ.pivot_table(index="regime", columns="factor", values="importance_mean",
                                 sort=False).reindex(regimes)
