@@ -427,8 +427,9 @@ def _vanderijt(ctx: _Ctx) -> str:
     ax.set_xticks(x, [p[0] for p in study_pairs] + ["model:\never hired"], fontsize=10)
     ax.axvline(len(study_pairs) - 0.5, color="black", linewidth=0.8)
     ax.set_ylabel("success rate (%)", fontsize=11)
-    ax.set_ylim(0, 100)
-    ax.legend(fontsize=9, loc="upper left", ncols=2)
+    ax.set_ylim(0, 118)
+    ax.set_yticks(range(0, 101, 20))
+    ax.legend(fontsize=9, loc="upper center", ncols=4)
     ax.set_title(f"A random early boost: van de Rijt et al. (four platforms) and the model\n"
                  f"(one free 5-star review at week {eb.at_step}; {len(df)} worlds, 95 % CI)",
                  fontsize=11)
@@ -912,7 +913,8 @@ def _sixfactors(ctx: _Ctx) -> str:
     for (i, j), v in np.ndenumerate(mat):
         ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize=9,
                 color="white" if v < np.nanmax(mat) * 0.6 else "black")
-    ax.set_xticks(range(len(cols)), [textwrap.fill(FACTOR_LABELS[c], 13) for c in cols],
+    ax.set_xticks(range(len(cols)), [textwrap.fill(FACTOR_LABELS[c], 13, break_long_words=False)
+                                     for c in cols],
                   fontsize=9)
     ax.set_yticks(range(len(regimes)), regimes, fontsize=10)
     ax.grid(False)
@@ -932,8 +934,8 @@ def _sixfactors(ctx: _Ctx) -> str:
     ax.set_yticks(yy, regimes, fontsize=10)
     ax.invert_yaxis()
     ax.set_xlim(0, 105)
-    ax.set_xlabel("share of the eventual top 10 % by earnings who are in the top 10 % of "
-                  "innate expertise (%)", fontsize=10)
+    ax.set_xlabel("top 10 % by earnings who are in the top 10 % by innate expertise (%)",
+                  fontsize=10)
     ax.legend(fontsize=9, loc="lower right")
     ax.set_title("Merit vs luck at the top, by platform rules (95 % CI)", fontsize=11)
     ctx.figures["merit-vs-luck.png"] = fig
