@@ -206,6 +206,15 @@ def test_order_by_is_lexsort():
                                       np.lexsort((tie, zero)))
 
 
+@pytest.mark.parametrize("n", [0, 1, 2, 17, 6000, 65535, 65536, 200_000])
+def test_argsort_of_uniform_draws(n):
+    g = np.random.default_rng(n)
+    u = g.random(n)
+    np.testing.assert_array_equal(discovery._argsort_uniform(u), np.argsort(u))
+    lumpy = np.round(u * 7) / 8  # not uniform, with ties: still sorted
+    assert np.all(np.diff(lumpy[discovery._argsort_uniform(lumpy)]) >= 0)
+
+
 def test_distinct_pairs_is_unique_of_keys():
     g = np.random.default_rng(4)
     for _ in range(200):

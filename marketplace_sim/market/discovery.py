@@ -80,16 +80,29 @@ def visibility(
 def _order_by(key: np.ndarray, tie_break: np.ndarray, key_constant: bool) -> np.ndarray:
     """``np.lexsort((tie_break, key))``: sort by key, ties by tie_break, then by index.
 
-    Faster when the tie-breaks are distinct (as random draws are, all but surely): one sort
+    Faster when the tie-breaks are distinct uniform draws (as here, all but surely): one sort
     by tie-break, then a stable sort by key, which keeps the tie-break order within ties.
     """
-    by_tie = np.argsort(tie_break)
+    by_tie = _argsort_uniform(tie_break)
     tb = tie_break[by_tie]
     if np.any(tb[1:] == tb[:-1]):
         return np.lexsort((tie_break, key))
     if key_constant:
         return by_tie
     return by_tie[np.argsort(key[by_tie], kind="stable")]
+
+
+def _argsort_uniform(u: np.ndarray) -> np.ndarray:
+    """A permutation sorting ``u``, fast for values spread evenly over [0, 1) (random draws).
+
+    A radix sort on the leading bits (numpy's stable sort of 16-bit keys is a linear-time
+    radix sort) leaves the values nearly sorted, and a stable sort (timsort) finishes them in
+    about linear time: 2-4x faster than ``np.argsort``. For distinct values the result is
+    ``np.argsort(u)``, the only sorting permutation; for any values it sorts ``u``.
+    """
+    buckets = min(u.size, np.iinfo(np.uint16).max)
+    near = np.argsort((u * buckets).astype(np.uint16), kind="stable")
+    return near[np.argsort(u[near], kind="stable")]
 
 
 def draw_applicants(
@@ -217,8 +230,12 @@ def _guide_table(cum: np.ndarray, n_queries: int) -> Guide | None:
 
 
 def _search_right(cum: np.ndarray, t: np.ndarray, guide: Guide | None) -> np.ndarray:
-    """``np.searchsorted(cum, t, side="right")``, with a guide table when there is one."""
-    if guide is None:
+    """``np.searchsorted(cum, t, side="right")``, with a guide table when there is one.
+
+    Few lookups (the last rounds of rejection sampling) go straight to the binary search: the
+    table saves less than its own handful of array operations costs.
+    """
+    if guide is None or t.size < _GUIDE_MIN_QUERIES:
         return np.searchsorted(cum, t, side="right")
     edges, table, scale = guide
     b = np.minimum((t * scale).astype(np.int64), edges.size - 2)
