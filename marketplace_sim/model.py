@@ -189,28 +189,48 @@ class MarketplaceModel(mesa.Model):
             return
         fit = delivery.niche_fit(np.ones(f.size, bool), fl.niche_focus[f],
                                  cfg.freelancers.generalist_fit)
-        d, r = cfg.delivery, cfg.reviews
-        q = delivery.quality(g, fl.expertise0[f], fit, d.quality_noise)
-        timely = delivery.on_time(g, fl.reliability[f])
-        sat = delivery.satisfaction(g, q, fl.communication[f], timely, d.weight_quality,
-                                    d.weight_communication, d.weight_on_time,
-                                    d.satisfaction_noise)
-        outcome = reviews.private_outcome(sat, r.success_threshold, r.failure_threshold)
-        reviewed = g.random(f.size) < r.prob
-        st = reviews.stars(g, sat[reviewed], r.leniency, r.noise)
-        np.add.at(fl.stars_sum, f[reviewed], st.astype(np.int64))
-        _bump(np.add, fl.n_reviews, f[reviewed])
-        self.star_counts += np.bincount(st, minlength=6)[:6]
-        _bump(np.add, fl.jss_n, f)
-        np.add.at(fl.jss_succ, f, (outcome == 1).astype(np.int32))
-        np.add.at(fl.jss_fail, f, (outcome == -1).astype(np.int32))
-        self._jss_window.append((0, f, outcome))
+        _, _, _, outcome, reviewed, st = self._deliver(g, f, fit, cfg.reviews.leniency)
+        self._record_feedback(0, f, outcome, reviewed, st)
         _bump(np.add, fl.jobs_completed, f)
         _bump(np.add, fl.hires, f)
         fe = cfg.freelancers
         fl.expertise[rows] = delivery.learned_expertise(
             fl.expertise0[rows], fl.jobs_completed[rows], fe.learning_gain, fe.learning_scale
         )
+
+    def _deliver(
+        self, rng: np.random.Generator, f: np.ndarray, fit: np.ndarray, leniency: float
+    ) -> tuple[np.ndarray, ...]:
+        """Deliver the jobs of freelancer rows ``f`` and draw their feedback.
+
+        Returns quality, timeliness, satisfaction, private outcome, which are publicly
+        reviewed, and their stars (random draws in that order).
+        """
+        cfg, fl = self.config, self.freelancers
+        d, r = cfg.delivery, cfg.reviews
+        q = delivery.quality(rng, fl.expertise[f], fit, d.quality_noise)
+        timely = delivery.on_time(rng, fl.reliability[f])
+        sat = delivery.satisfaction(
+            rng, q, fl.communication[f], timely, d.weight_quality, d.weight_communication,
+            d.weight_on_time, d.satisfaction_noise,
+        )
+        outcome = reviews.private_outcome(sat, r.success_threshold, r.failure_threshold)
+        reviewed = rng.random(f.size) < r.prob
+        st = reviews.stars(rng, sat[reviewed], leniency, r.noise)
+        return q, timely, sat, outcome, reviewed, st
+
+    def _record_feedback(
+        self, t: int, f: np.ndarray, outcome: np.ndarray, reviewed: np.ndarray, st: np.ndarray
+    ) -> None:
+        """Add public stars and private outcomes (JSS window entry of week ``t``) to ``f``."""
+        fl = self.freelancers
+        np.add.at(fl.stars_sum, f[reviewed], st.astype(np.int64))
+        _bump(np.add, fl.n_reviews, f[reviewed])
+        self.star_counts += np.bincount(st, minlength=6)[:6]
+        _bump(np.add, fl.jss_n, f)
+        np.add.at(fl.jss_succ, f, (outcome == 1).astype(np.int32))
+        np.add.at(fl.jss_fail, f, (outcome == -1).astype(np.int32))
+        self._jss_window.append((t, f, outcome))
 
     def _add_clients(self, n: int, step: int) -> None:
         if n <= 0:
@@ -294,18 +314,9 @@ class MarketplaceModel(mesa.Model):
         f, k = c["freelancer"], c["client"]
         n = f.size
 
-        q = delivery.quality(rng, fl.expertise[f], c["fit"], cfg.delivery.quality_noise)
-        timely = delivery.on_time(rng, fl.reliability[f])
-        d = cfg.delivery
-        sat = delivery.satisfaction(
-            rng, q, fl.communication[f], timely, d.weight_quality, d.weight_communication,
-            d.weight_on_time, d.satisfaction_noise,
-        )
         r = cfg.reviews
-        outcome = reviews.private_outcome(sat, r.success_threshold, r.failure_threshold)
-        reviewed = rng.random(n) < r.prob
         lenient = reviews.leniency_now(r.leniency, r.inflation, self.rating_norm)
-        st = reviews.stars(rng, sat[reviewed], lenient, r.noise)
+        q, timely, sat, outcome, reviewed, st = self._deliver(rng, f, c["fit"], lenient)
         stars_all = np.zeros(n, dtype=np.int8)
         stars_all[reviewed] = st
         if st.size:
@@ -320,14 +331,7 @@ class MarketplaceModel(mesa.Model):
         self.platform_revenue += int(c["fee"].sum())
         self._earn_window.append((t, f, net))
 
-        # Public reviews and private outcomes.
-        np.add.at(fl.stars_sum, f[reviewed], st.astype(np.int64))
-        _bump(np.add, fl.n_reviews, f[reviewed])
-        self.star_counts += np.bincount(st, minlength=6)[:6]
-        _bump(np.add, fl.jss_n, f)
-        np.add.at(fl.jss_succ, f, (outcome == 1).astype(np.int32))
-        np.add.at(fl.jss_fail, f, (outcome == -1).astype(np.int32))
-        self._jss_window.append((t, f, outcome))
+        self._record_feedback(t, f, outcome, reviewed, st)
 
         # Work done: capacity freed, experience gained.
         _bump(np.add, fl.jobs_completed, f)
