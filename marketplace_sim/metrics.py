@@ -51,11 +51,7 @@ def _nonnegative_1d(x: ArrayLike, name: str = "x") -> np.ndarray:
         ValueError: If ``x`` is not 1-D, contains NaN/inf, or contains negative values.
     """
     # float64 up front: integer inputs (job counts) would otherwise overflow in i * x_(i).
-    arr = np.asarray(x, dtype=np.float64)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must not contain NaN or infinite values")
+    arr = _finite_1d(x, name)
     if np.any(arr < 0):
         raise ValueError(f"{name} must be non-negative")
     return arr
