@@ -107,7 +107,10 @@ def _pairwise_gap_sum(s: np.ndarray) -> np.ndarray:
     """
     n = s.shape[0]
     k = np.arange(1, n, dtype=np.float64)
-    return (k * (n - k)) @ np.diff(s, axis=0)
+    w, d = k * (n - k), np.diff(s, axis=0)
+    # Elementwise product and numpy's pairwise sum, not a BLAS dot: BLAS splits the sum by
+    # thread count, so the last digit would depend on the machine's cores.
+    return (w * d).sum() if d.ndim == 1 else (w[:, None] * d).sum(axis=0)
 
 
 def gini(x: ArrayLike) -> float:
@@ -288,7 +291,8 @@ def rank_correlation(ra: np.ndarray, rb: np.ndarray) -> float:
     """
     ra = ra - ra.sum() / ra.size  # = ra.mean(), without its overhead
     rb = rb - rb.sum() / rb.size
-    r = float(np.dot(ra, rb) / np.sqrt(np.dot(ra, ra) * np.dot(rb, rb)))
+    # Sums of products, not BLAS dots, so that the result does not depend on the thread count.
+    r = float((ra * rb).sum() / np.sqrt((ra * ra).sum() * (rb * rb).sum()))
     # Rounding can push |r| a hair above 1 for perfectly monotone data (np.clip, without the
     # cost of a ufunc call on a scalar).
     return 1.0 if r > 1.0 else -1.0 if r < -1.0 else r
