@@ -95,12 +95,11 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """``run``: one simulation into a run folder."""
     from marketplace_sim.results import default_out, write_run
 
-    overrides = parse_overrides(args.set)
-    if args.seed is not None:
-        overrides["run.seed"] = args.seed
-    if args.steps is not None:
-        overrides["run.steps"] = args.steps
-    cfg = load_config(args.config, overrides)
+    cfg = load_config(args.config, parse_overrides(args.set))
+    for flag, key, value in (("--seed", "run.seed", args.seed), ("--steps", "run.steps",
+                                                                   args.steps)):
+        if value is not None:
+            cfg = cfg.with_overrides({key: value}, source=flag)
     out = args.out or default_out(RESULTS_ROOT, args.config.stem)
     show = not args.quiet and sys.stderr.isatty()
     write_run(cfg, out, command=[PROG, *argv], source=str(args.config), force=args.force,

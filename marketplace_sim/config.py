@@ -46,7 +46,9 @@ Pos = Annotated[float, Field(gt=0.0)]
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, validate_default=True, allow_inf_nan=False
+    )
 
 
 class BetaDist(_Section):
@@ -98,8 +100,12 @@ class JobsSection(_Section):
     post_rate_shape: Pos = Field(
         2.0, description="gamma shape of clients' posting rates (lower: more unequal clients)"
     )
-    budget_median: Pos = Field(500.0, description="median job budget (USD, log-normal)")
-    budget_sigma: NonNeg = Field(1.0, description="log-sd of job budgets")
+    budget_median: Annotated[float, Field(gt=0.0, le=1e7)] = Field(
+        500.0, description="median job budget (USD, log-normal)"
+    )
+    budget_sigma: Annotated[float, Field(ge=0.0, le=5.0)] = Field(
+        1.0, description="log-sd of job budgets"
+    )
     duration_mean: Annotated[float, Field(ge=1.0)] = Field(
         3.0, description="mean contract length (weeks, geometric)"
     )
@@ -121,8 +127,12 @@ class FreelancersSection(_Section):
     capacity_max: int = Field(
         3, ge=1, le=50, description="concurrent contracts at most (capacity ~ U{1..max})"
     )
-    rate_median: Pos = Field(25.0, description="median starting hourly rate (USD/hour)")
-    rate_sigma: NonNeg = Field(0.3, description="log-sd of starting rates")
+    rate_median: Annotated[float, Field(gt=0.0, le=1e4)] = Field(
+        25.0, description="median starting hourly rate (USD/hour)"
+    )
+    rate_sigma: Annotated[float, Field(ge=0.0, le=3.0)] = Field(
+        0.3, description="log-sd of starting rates"
+    )
     rate_step: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
         0.05, description="fractional rate change per review of the rate"
     )
@@ -186,7 +196,7 @@ class PlatformSection(_Section):
     search_weight: NonNeg = Field(
         1.0, description="position bias: attention ~ (1 + position in search results) ** -this"
     )
-    profile_visibility: NonNeg = Field(
+    profile_visibility: Annotated[float, Field(ge=0.0, le=50.0)] = Field(
         1.0, description="strength of profile in search visibility"
     )
     newcomer_boost: NonNeg = Field(
@@ -480,6 +490,37 @@ def read_with_base(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str,
     return deep_merge(parent, data)
 
 
+def key_sources(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Path]:
+    """Which file of a ``base`` chain sets each dotted key (and table), the child winning."""
+    p = Path(path)
+    if p.resolve() in _chain or not p.exists():
+        return {}
+    data = read_toml(p)
+    base = data.pop("base", None)
+    out = (
+        key_sources(p.parent / base, (*_chain, p.resolve())) if isinstance(base, str) else {}
+    )
+
+    def walk(table: Mapping[str, Any], prefix: str) -> None:
+        for k, v in table.items():
+            out[prefix + k] = p
+            if isinstance(v, Mapping):
+                walk(v, f"{prefix}{k}.")
+
+    walk(data, "")
+    return out
+
+
+def owner_of(sources: Mapping[str, Path], key: str) -> Path | None:
+    """The file that set ``key`` or its nearest enclosing table, if any file did."""
+    parts = key.split(".")
+    for i in range(len(parts), 0, -1):
+        hit = sources.get(".".join(parts[:i]))
+        if hit is not None:
+            return hit
+    return None
+
+
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     """Merge ``over`` into a copy of ``base``; tables merge key by key, other values replace."""
     out = copy.deepcopy(dict(base))
@@ -586,7 +627,14 @@ def load_config(
             raise ConfigError(
                 source, section, "is an experiment section: use 'marketplace-sim sweep'"
             )
-    cfg = validate_config(data, source)
+    try:
+        cfg = validate_config(data, source)
+    except ConfigError as exc:
+        # Name the file of the chain that set the bad key, not the child that inherited it.
+        owner = owner_of(key_sources(path), exc.key) if path is not None and exc.key else None
+        if owner is not None and owner.resolve() != Path(path).resolve():
+            raise ConfigError(owner, exc.key, exc.message) from None
+        raise
     if overrides:
         ov = (
             dict(overrides)

@@ -61,7 +61,13 @@ from marketplace_sim.config import (
     validate_config,
 )
 from marketplace_sim.model import METRIC_COLUMNS
-from marketplace_sim.results import default_out, git_commit, manifest
+from marketplace_sim.results import (
+    default_out,
+    ensure_parent,
+    git_commit,
+    manifest,
+    refuse_enclosing,
+)
 
 EXPERIMENT_SECTIONS = ("experiment", "sweep", "set", "sample")
 SEED_KEYS = ("run.seed", "run.population_seed")
@@ -84,7 +90,7 @@ Design = Literal["grid", "lhs", "sobol", "morris"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class ExperimentSection(_Strict):
@@ -780,10 +786,17 @@ def run_sweep(
     if address:
         n_workers = None  # the cluster decides
     ex = make_executor(executor, n_workers, address) if todo else None
+    replaced: Path | None = None
     try:
         if state is None and out.exists() and force:
-            shutil.rmtree(out)
+            # Keep the old folder aside until the new sweep is complete: an interrupted or
+            # failed sweep must not have destroyed the results it was meant to replace.
+            replaced = out.parent / f".{out.name}.old-{os.getpid()}"
+            os.replace(out, replaced)
         out.mkdir(parents=True, exist_ok=True)
+        if todo and (out / "manifest.json").exists():
+            # A manifest marks a complete sweep; this folder is about to change.
+            (out / "manifest.json").unlink()
         _clean_temporaries(out)
         if state is None:  # sweep.json first: a folder with parts always says what it is
             state = _sweep_state(exp)
@@ -828,6 +841,8 @@ def run_sweep(
     )
     _write_text_atomic(out / "manifest.json",
                        json.dumps(write_manifest, indent=2, default=str) + "\n")
+    if replaced is not None:
+        shutil.rmtree(replaced, ignore_errors=True)
     return SweepReport(out, len(runs), n_failed, len(runs) - len(todo), wall, tuple(notes))
 
 
@@ -835,6 +850,8 @@ def _check_sweep_out(
     exp: Experiment, out: Path, *, resume: bool, force: bool
 ) -> dict[str, Any] | None:
     """Refuse a folder we must not write into; return the recorded state when resuming."""
+    refuse_enclosing(out)
+    ensure_parent(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(out, None, "exists and is not a folder")
     if not (out.is_dir() and any(out.iterdir())):

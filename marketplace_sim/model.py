@@ -179,10 +179,16 @@ class MarketplaceModel(mesa.Model):
         """Give the initial freelancers a track record from before week 1 (Lukac & Grow 2020).
 
         floor(Exponential(mean)) jobs each, in the home niche, delivered, privately judged and
-        publicly rated as on the platform (population stream: history is part of who the
-        people are). No money moves: those earnings were made before the simulated period.
+        publicly rated as on the platform (a stream of its own spawned from the population
+        seed: history is part of who the people are). No money moves: those earnings were
+        made before the simulated period.
         """
-        cfg, g, fl = self.config, self.pop_rng, self.freelancers
+        cfg, fl = self.config, self.freelancers
+        # Its own stream, spawned from the population seed: how many draws a history takes
+        # depends on world settings (review probability), which must not shift who enters.
+        g = np.random.Generator(np.random.PCG64(
+            np.random.SeedSequence(cfg.population_seed, spawn_key=(POPULATION_STREAM, 1))
+        ))
         k = np.floor(g.exponential(mean_jobs, rows.size)).astype(np.int64)
         f = np.repeat(rows, k)
         if f.size == 0:

@@ -40,13 +40,37 @@ def default_out(kind_root: Path, name: str) -> Path:
     return kind_root / name / utc_stamp()
 
 
+def refuse_enclosing(out: Path) -> None:
+    """Refuse a results folder that is the current folder or encloses it (never replaced)."""
+    here, target = Path.cwd().resolve(), Path(out).resolve()
+    if target == here or target in here.parents:
+        raise ConfigError(out, None, "is the current folder or encloses it; name a subfolder")
+
+
 def check_out(out: Path, force: bool = False, resume: bool = False) -> None:
-    """Refuse to overwrite a non-empty results folder unless ``force`` (or ``resume``)."""
+    """Refuse a results folder before anything is simulated.
+
+    Refused: a non-empty folder unless ``force`` (or ``resume``), the current folder or one
+    enclosing it, and a destination whose parent cannot be created or written.
+    """
+    out = Path(out)
+    refuse_enclosing(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(out, None, "exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not (force or resume):
         raise ConfigError(out, None, "results folder exists and is not empty "
                           "(use --force to replace it)")
+    ensure_parent(out)
+
+
+def ensure_parent(out: Path) -> None:
+    """Create the parent of a results folder, or refuse it in one line if that is impossible."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(out, None, f"cannot create its parent folder: {exc.strerror}") from None
+    if not os.access(out.parent, os.W_OK):
+        raise ConfigError(out, None, "its parent folder is not writable")
 
 
 @contextmanager

@@ -160,3 +160,21 @@ def test_console_script_end_to_end(tmp_path):
                           str(tmp_path / "x.toml")], capture_output=True, text=True)
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0 and "x.toml: file not found" in bad.stderr
+
+
+def test_out_that_is_or_encloses_the_current_folder_is_refused(tmp_path, capsys):
+    """--out . --force would replace the folder we stand in: refused, nothing touched."""
+    (tmp_path / "keep.txt").write_text("mine")
+    assert main(["run", str(SMOKE), "--out", ".", "--force", *TINY, "--quiet"]) == 2
+    assert "encloses it" in one_error_line(capsys)
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+    assert main(["run", str(SMOKE), "--out", "..", "--force", *TINY, "--quiet"]) == 2
+    one_error_line(capsys)
+
+
+def test_out_that_cannot_be_created_fails_before_simulating(tmp_path, capsys):
+    """An --out below a file is one line, exit 2, and nothing is simulated or written."""
+    (tmp_path / "afile").write_text("x")
+    assert main(["run", str(SMOKE), "--out", "afile/sub", *TINY, "--quiet"]) == 2
+    assert "cannot create its parent folder" in one_error_line(capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

@@ -158,3 +158,22 @@ def test_intervention_week_must_fall_inside_the_run(tmp_path):
         load_config(None, ["run.steps=10", "interventions.first_job.share=0.5"])
     with pytest.raises(ConfigError, match="interventions.early_boost.at_step: out of range"):
         load_config(None, ["interventions.early_boost.at_step=0"])
+
+
+def test_error_in_a_base_file_names_that_file(tmp_path):
+    """A bad key set in a base file is reported against the base, not the child."""
+    write(tmp_path, "parent.toml", "[market]\nfreelancrs = 3\n")
+    child = write(tmp_path, "child.toml", 'base = "parent.toml"\n[run]\nsteps = 5\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(child)
+    assert str(info.value).startswith(f"{tmp_path / 'parent.toml'}: market.freelancrs: ")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_non_finite_numbers_are_refused(tmp_path, value):
+    """TOML allows nan and inf; the schema does not (they would poison the accounting)."""
+    p = write(tmp_path, "x.toml", f"[jobs]\nbudget_median = {value}\n")
+    with pytest.raises(ConfigError, match="jobs.budget_median: .*finite"):
+        load_config(p)
+    with pytest.raises(ConfigError, match="clients.outside_option"):
+        load_config(None, [f"clients.outside_option={value}"])

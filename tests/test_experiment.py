@@ -402,7 +402,36 @@ def test_existing_folder_is_refused_and_resume_checks_the_experiment(tmp_path, c
     assert sweep(other, out, "--resume") == 2
     assert "different experiment" in one_error_line(capsys)
     assert sweep(exp, out, "--resume") == 0  # complete already: only reassembles
+    (out / "mine.txt").write_text("old")
     assert sweep(exp, out, "--force", "--workers", "1") == 0
+    assert not (out / "mine.txt").exists()  # replaced, and the old folder is cleaned up
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.old")]
+
+
+def test_force_keeps_the_old_sweep_until_the_new_one_is_complete(tmp_path, monkeypatch):
+    """--force moves the old folder aside; if the new sweep dies, the old results survive."""
+    exp = write(tmp_path, "grid", GRID.replace("[0, 1, 2]", "[0]").replace(
+        "replications = 2", "replications = 1"))
+    out = tmp_path / "out"
+    assert sweep(exp, out, "--workers", "1") == 0
+    import marketplace_sim.experiment as experiment
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment, "_execute", boom)
+    with pytest.raises(KeyboardInterrupt):
+        experiment.run_sweep(load_experiment(exp), out, workers=1, force=True, quiet=True)
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith(".out.old")]
+    assert len(kept) == 1 and (kept[0] / "runs.parquet").exists()
+
+
+def test_sweep_into_the_current_folder_is_refused(tmp_path, capsys):
+    """--out . --force would delete the experiment file itself: refused, nothing touched."""
+    exp = write(tmp_path, "grid", GRID)
+    assert sweep(exp, Path("."), "--force") == 2
+    assert "encloses it" in one_error_line(capsys)
+    assert exp.exists()
 
 
 def test_missing_dask_is_one_line_exit_2(tmp_path, capsys, monkeypatch):

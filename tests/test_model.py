@@ -254,3 +254,19 @@ def test_prior_history_gives_the_initial_freelancers_a_track_record():
     assert fl.earnings.sum() == 0 and model.platform_revenue == 0
     model.step()
     model.check_invariants()
+
+
+def test_prior_history_does_not_shift_who_enters():
+    """With a warm start, world settings that change how many history draws are made (review
+    probability) leave the population (clients and later entrants) unchanged."""
+    people = ["freelancer_id", "expertise", "communication", "reliability", "profile",
+              "niche_focus", "home_niche", "entry_step"]
+    frames = []
+    for prob in (0.8, 0.5):
+        m = MarketplaceModel(small(market__prior_jobs_mean=3.0, reviews__prob=prob))
+        m.run_for(20)
+        frames.append((m.freelancers_frame()[people],
+                       m.clients.post_rate.copy(), m.clients.m_price.copy()))
+    pd.testing.assert_frame_equal(frames[0][0], frames[1][0])
+    assert np.array_equal(frames[0][1], frames[1][1])
+    assert np.array_equal(frames[0][2], frames[1][2])
