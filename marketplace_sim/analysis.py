@@ -42,6 +42,7 @@ import pandas as pd
 
 from marketplace_sim import metrics
 from marketplace_sim.config import ConfigError
+from marketplace_sim.results import replace_dir
 
 TRAITS = ("expertise", "communication", "reliability", "profile", "niche_focus")
 EARLY = "early_success"
@@ -394,13 +395,7 @@ def analyze_results(result_dir: str | Path, seed: int = 0, dpi: int = 150) -> An
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     final = d / ANALYSIS_DIR
-    if final.exists():
-        trash = d / f".{ANALYSIS_DIR}.old-{os.getpid()}"
-        os.replace(final, trash)
-        os.replace(tmp, final)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.replace(tmp, final)
+    replace_dir(tmp, final)
     names = ("attribution.parquet", "attribution_runs.parquet", "attribution.png")
     return AnalysisReport(runs, per_run, summary, tuple(final / n for n in names))
 

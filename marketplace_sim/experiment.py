@@ -67,6 +67,7 @@ from marketplace_sim.results import (
     git_commit,
     manifest,
     refuse_enclosing,
+    replace_dir,
 )
 
 EXPERIMENT_SECTIONS = ("experiment", "sweep", "set", "sample")
@@ -1022,13 +1023,7 @@ def write_part(parts: Path, run: Run, spec: Mapping[str, Any], summary: Mapping[
     for f in tmp.iterdir():
         _fsync(f)
     _fsync(tmp)
-    if final.exists():  # a failed part being retried
-        trash = parts / f".{run.run_id}.old-{os.getpid()}"
-        os.replace(final, trash)
-        os.replace(tmp, final)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.replace(tmp, final)
+    replace_dir(tmp, final)  # replaces a failed part being retried
     _fsync(parts)
     return final
 
@@ -1392,13 +1387,7 @@ def draw_sweep_figures(sweep_dir: Path | str, dpi: int = 150) -> list[Path]:
         save(name, make)
 
     final = d / "figures"
-    if final.exists():
-        trash = d / f".figures.old-{os.getpid()}"
-        os.replace(final, trash)
-        os.replace(tmp, final)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.replace(tmp, final)
+    replace_dir(tmp, final)
     return [final / n for n in written]
 
 

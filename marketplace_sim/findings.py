@@ -30,6 +30,7 @@ import pandas as pd
 
 from marketplace_sim import metrics, studies
 from marketplace_sim.config import ConfigError
+from marketplace_sim.results import replace_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = ROOT / "experiments"
@@ -205,13 +206,7 @@ def _write(out: Path, text: str, figures: dict[str, Any]) -> tuple[Path, ...]:
     for name, fig in figures.items():
         fig.savefig(tmp / name, dpi=DPI)
         fig.clear()
-    if final.exists():
-        trash = final.parent / f".findings.old-{os.getpid()}"
-        os.replace(final, trash)
-        os.replace(tmp, final)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.replace(tmp, final)
+    replace_dir(tmp, final)
     page = out / "findings.md"
     tmp_page = out / f".findings.md.tmp-{os.getpid()}"
     tmp_page.write_text(text, encoding="utf-8")

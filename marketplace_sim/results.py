@@ -91,12 +91,21 @@ def atomic_dir(out: Path, force: bool = False) -> Iterator[Path]:
         if not force and any(out.iterdir()):
             shutil.rmtree(tmp, ignore_errors=True)
             raise ConfigError(out, None, "results folder appeared while running; not replaced")
-        trash = out.parent / f".{out.name}.old-{os.getpid()}"
-        os.replace(out, trash)
-        os.replace(tmp, out)
+    replace_dir(tmp, out)
+
+
+def replace_dir(tmp: Path, final: Path) -> None:
+    """Rename a finished temporary folder to ``final``.
+
+    An old ``final`` is moved aside first and deleted only once the new one is in place.
+    """
+    if final.exists():
+        trash = final.parent / f".{final.name}.old-{os.getpid()}"
+        os.replace(final, trash)
+        os.replace(tmp, final)
         shutil.rmtree(trash, ignore_errors=True)
     else:
-        os.replace(tmp, out)
+        os.replace(tmp, final)
 
 
 def write_parquet_atomic(df: pd.DataFrame, path: Path) -> None:
