@@ -11,5 +11,5 @@ if ! command -v chromium >/dev/null 2>&1; then
         echo "error: the browser test needs chromium (apt-get install chromium)" >&2; exit 2
     fi
 fi
-.venv/bin/ruff check marketplace_sim tests benchmarks
+.venv/bin/ruff check marketplace_sim tests benchmarks scripts
 exec .venv/bin/python -m pytest "$@"

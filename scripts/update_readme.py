@@ -1,4 +1,7 @@
-"""Regenerate the README's config reference from the schema: .venv/bin/python scripts/update_readme.py."""
+"""Regenerate the README's config reference from the schema.
+
+Usage: .venv/bin/python scripts/update_readme.py
+"""
 
 from pathlib import Path
 
