@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import one_error_line, sweep
 
 from marketplace_sim.analysis import FACTORS
 from marketplace_sim.cli import main
@@ -37,17 +38,6 @@ def experiment(tmp_path: Path, keep: bool = True, name: str = "keep") -> Path:
                     f"figures = false\nkeep_freelancers = {str(keep).lower()}\n"
                     '[sweep]\n"clients.reputation_weight" = [0.0, 2.0]\n' + TINY)
     return path
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1, err
-    assert "Traceback" not in err[0]
-    return err[0]
-
-
-def sweep(exp: Path, out: Path, *extra: str) -> int:
-    return main(["sweep", str(exp), "--out", str(out), "--quiet", *extra])
 
 
 def test_keep_freelancers_saves_each_runs_table_in_its_part(tmp_path):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import one_error_line
 
 from marketplace_sim.cli import main
 
@@ -20,13 +21,6 @@ TINY = ["--set", "market.freelancers=60", "--set", "market.clients=15", "--steps
 def in_tmp(tmp_path, monkeypatch):
     """Run every CLI test from an empty folder, so the default results/ lands there."""
     monkeypatch.chdir(tmp_path)
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1, err
-    assert "Traceback" not in err[0]
-    return err[0]
 
 
 def test_run_writes_a_complete_run_folder(tmp_path, capsys):

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from cli_helpers import one_error_line, sweep
 
 from marketplace_sim.cli import main
 from marketplace_sim.config import ConfigError
@@ -47,17 +48,6 @@ def write(tmp_path: Path, name: str, body: str, tiny: bool = True) -> Path:
     path = tmp_path / f"{name}.toml"
     path.write_text(f'base = "{SMOKE}"\n{body}\n{TINY_SET if tiny else ""}')
     return path
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1, err
-    assert "Traceback" not in err[0]
-    return err[0]
-
-
-def sweep(exp: Path, out: Path, *extra: str) -> int:
-    return main(["sweep", str(exp), "--out", str(out), "--quiet", *extra])
 
 
 def assert_same_tables(a: Path, b: Path) -> None:
