@@ -426,6 +426,19 @@ class MarketplaceModel(mesa.Model):
         fl.last_work_step[f] = t
         _bump(np.add, cl.open_contracts, k)
 
+    def _assign(
+        self, eligible: np.ndarray, share: float, treated: np.ndarray, control: np.ndarray
+    ) -> np.ndarray:
+        """Flag a random ``share`` of ``eligible`` rows treated and the rest control.
+
+        Returns the treated rows.
+        """
+        perm = self.rng.permutation(eligible)
+        n_treat = int(round(share * eligible.size))
+        treated[perm[:n_treat]] = True
+        control[perm[n_treat:]] = True
+        return perm[:n_treat]
+
     def _first_job(self, t: int, share: float) -> None:
         """Pallais (2014): one ordinary contract for a random share of the never-hired."""
         fl, rng = self.freelancers, self.rng
@@ -433,11 +446,7 @@ class MarketplaceModel(mesa.Model):
         active_clients = np.flatnonzero(self.clients.active)
         if eligible.size == 0 or active_clients.size == 0:
             return
-        n_treat = int(round(share * eligible.size))
-        perm = rng.permutation(eligible)
-        treated, control = perm[:n_treat], perm[n_treat:]
-        fl.treated[treated] = True
-        fl.control[control] = True
+        treated = self._assign(eligible, share, fl.treated, fl.control)
         k = rng.choice(active_clients, treated.size)
         _, budget, duration = self._draw_jobs(treated.size)
         self._start_contracts(t, treated, k, fl.home_niche[treated], budget, duration, False)
@@ -448,15 +457,11 @@ class MarketplaceModel(mesa.Model):
         The boost is a public signal only (no work, no earnings, no private outcome, so the
         JSS is untouched); the untreated eligible freelancers of that week are the controls.
         """
-        fl, rng = self.freelancers, self.rng
+        fl = self.freelancers
         eligible = np.flatnonzero(fl.active & (fl.n_reviews == 0))
         if eligible.size == 0:
             return
-        perm = rng.permutation(eligible)
-        n_treat = int(round(share * eligible.size))
-        boosted, control = perm[:n_treat], perm[n_treat:]
-        fl.boosted[boosted] = True
-        fl.boost_control[control] = True
+        boosted = self._assign(eligible, share, fl.boosted, fl.boost_control)
         fl.stars_sum[boosted] += 5 * n_reviews
         fl.n_reviews[boosted] += n_reviews
         self.star_counts[5] += n_reviews * boosted.size
