@@ -35,7 +35,8 @@ def outside_browser(freelancers: int, weeks: int) -> None:
     import solara
     from mesa.visualization.utils import force_update
 
-    from marketplace_sim import app, load_config
+    from marketplace_sim import load_config
+    from marketplace_sim.app import dashboard as app
 
     params = app.model_params(load_config(CLASSROOM))
     kwargs = app.initial_kwargs(params)

@@ -49,7 +49,7 @@ def run_market(
     ``step`` calls; the behaviour of the run is unchanged.
     """
     from marketplace_sim.config import load_config
-    from marketplace_sim.model import MarketplaceModel
+    from marketplace_sim.model.marketplace import MarketplaceModel
 
     cfg = load_config(ROOT / "configs" / "baseline.toml", scaled_overrides(n, weeks,
                                                                            record_contracts))
@@ -148,7 +148,7 @@ def guard_ratio(repeats: int = 3) -> dict[str, float]:
     )
 
     from marketplace_sim.config import load_config
-    from marketplace_sim.model import MarketplaceModel
+    from marketplace_sim.model.marketplace import MarketplaceModel
 
     cfg = load_config(ROOT / "configs" / "baseline.toml",
                       scaled_overrides(GUARD_N, GUARD_WEEKS, record_contracts=True))

@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str) -> Any:
     if name == "MarketplaceModel":
-        from marketplace_sim.model import MarketplaceModel
+        from marketplace_sim.model.marketplace import MarketplaceModel
 
         return MarketplaceModel
     if name in ("load_config", "Config", "ConfigError"):

@@ -12,15 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from marketplace_sim.config import ConfigError, load_config, parse_overrides, read_toml
+from marketplace_sim.config import load_config, parse_overrides, read_toml
+from marketplace_sim.errors import ConfigError, MarketplaceSimError, UsageError
 
 PROG = "marketplace-sim"
 RESULTS_ROOT = Path("results")
 EXPERIMENT_SECTIONS = ("experiment", "sweep", "sample")
-
-
-class UsageError(Exception):
-    """Bad command-line usage (exit code 2)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -93,7 +90,7 @@ def _is_experiment(path: Path) -> bool:
 
 def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """``run``: one simulation into a run folder."""
-    from marketplace_sim.results import default_out, write_run
+    from marketplace_sim.experiments.run_folder import default_out, write_run
 
     cfg = load_config(args.config, parse_overrides(args.set))
     for flag, key, value in (("--seed", "run.seed", args.seed), ("--steps", "run.steps",
@@ -112,7 +109,7 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """``validate``: check a file and print its resolved values."""
     if _is_experiment(args.file):
-        from marketplace_sim.experiment import load_experiment
+        from marketplace_sim.experiments.sweep import load_experiment
 
         exp = load_experiment(args.file)
         print(exp.describe())
@@ -129,11 +126,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if not d.is_dir():
         raise ConfigError(d, None, "no such results folder")
     if (d / "runs.parquet").exists():
-        from marketplace_sim.experiment import draw_sweep_figures
+        from marketplace_sim.experiments.sweep import draw_sweep_figures
 
         paths = draw_sweep_figures(d)
     elif (d / "steps.parquet").exists() and (d / "freelancers.parquet").exists():
-        from marketplace_sim.plots import draw_run_figures
+        from marketplace_sim.plots.figures import draw_run_figures
 
         paths = draw_run_figures(d)
     else:
@@ -145,14 +142,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """``sweep``: run an experiment."""
-    from marketplace_sim.experiment import run_sweep_command
+    from marketplace_sim.experiments.sweep import run_sweep_command
 
     return run_sweep_command(args, [PROG, *argv])
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """``analyze``: six-factor attribution of a run or sweep folder into ``analysis/``."""
-    from marketplace_sim.analysis import analyze_results
+    from marketplace_sim.analysis.attribution import analyze_results
 
     report = analyze_results(args.result_dir, seed=args.seed)
     print(report.text())
@@ -163,8 +160,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def cmd_findings(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """``findings``: rerun the experiments and regenerate docs/findings.md."""
-    from marketplace_sim.findings import FindingsError, generate
-    from marketplace_sim.results import default_out
+    from marketplace_sim.experiments.run_folder import default_out
+    from marketplace_sim.reports.findings import FindingsError, generate
 
     results = args.results or default_out(RESULTS_ROOT, "findings-quick" if args.quick
                                           else "findings")
@@ -183,7 +180,7 @@ def cmd_findings(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """``app``: serve the classroom dashboard."""
-    from marketplace_sim.app import serve
+    from marketplace_sim.app.dashboard import serve
 
     if args.config is not None:
         load_config(args.config)  # refuse a bad config before starting the server
@@ -209,12 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_findings(args, argv)
         if args.command == "app":
             return cmd_app(args)
-    except UsageError as exc:
+    except MarketplaceSimError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    except ConfigError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

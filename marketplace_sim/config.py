@@ -19,23 +19,7 @@ from typing import Annotated, Any, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-# --------------------------------------------------------------------------------------------
-# Errors
-
-
-class ConfigError(ValueError):
-    """A bad config: names the file, the dotted key (if any) and what is wrong, in one line."""
-
-    def __init__(self, path: str | Path | None, key: str | None, message: str) -> None:
-        self.path = str(path) if path is not None else None
-        self.key = key
-        self.message = message
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        parts = [p for p in (self.path, self.key) if p]
-        return ": ".join([*parts, self.message])
-
+from marketplace_sim.errors import ConfigError
 
 # --------------------------------------------------------------------------------------------
 # Schema

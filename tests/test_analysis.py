@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketplace_sim.analysis import FACTORS, attribute, attribution_table, top_overlap
+from marketplace_sim.analysis.attribution import FACTORS, attribute, attribution_table, top_overlap
 
 
 def synthetic(n=2000, seed=0, later=None, early_weight=0.0):

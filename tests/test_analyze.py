@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from cli_helpers import one_error_line, sweep
 
-from marketplace_sim.analysis import FACTORS
+from marketplace_sim.analysis.attribution import FACTORS
 from marketplace_sim.cli import main
-from marketplace_sim.experiment import FREELANCERS_PART, load_experiment
+from marketplace_sim.experiments.sweep import FREELANCERS_PART, load_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = (ROOT / "configs" / "smoke.toml").as_posix()

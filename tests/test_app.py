@@ -18,10 +18,11 @@ import pytest
 import solara
 from mesa.visualization.solara_viz import _build_model_init_kwargs, _check_model_params
 
-from marketplace_sim import app
+from marketplace_sim.app import dashboard as app
 from marketplace_sim.cli import main
-from marketplace_sim.config import ConfigError, load_config
-from marketplace_sim.model import MarketplaceModel
+from marketplace_sim.config import load_config
+from marketplace_sim.errors import ConfigError
+from marketplace_sim.model.marketplace import MarketplaceModel
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSROOM = ROOT / "configs" / "classroom.toml"
@@ -303,8 +304,8 @@ def test_lesson_menu_puts_the_starting_config_first():
         "2-first-job", "1-rich-get-richer", "3-does-merit-win", "4-rating-inflation",
         "5-search-ranking",
     ]
-    assert app.lessons_folder(LESSONS / "2-first-job.toml") == LESSONS
-    assert app.lessons_folder(CLASSROOM) == LESSONS
+    assert app.lessons_folder(LESSONS / "2-first-job.toml") == LESSONS.resolve()
+    assert app.lessons_folder(CLASSROOM) == LESSONS.resolve()
 
 
 def test_a_bad_lesson_config_is_refused(tmp_path):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from marketplace_sim import MarketplaceModel, load_config
-from marketplace_sim.calibration import (
+from marketplace_sim.analysis.calibration import (
     NAN_DISTANCE,
     TARGETS,
     Target,
@@ -26,7 +26,7 @@ from marketplace_sim.calibration import (
     summarize,
     target_distances,
 )
-from marketplace_sim.experiment import load_experiment
+from marketplace_sim.experiments.sweep import load_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 BAND = Target("x", "x", 0.5, 0.9, 0.05, "fact", "test")

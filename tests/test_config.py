@@ -6,13 +6,13 @@ import pytest
 
 from marketplace_sim.config import (
     Config,
-    ConfigError,
     all_keys,
     key_reference,
     load_config,
     parse_overrides,
     parse_value,
 )
+from marketplace_sim.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 

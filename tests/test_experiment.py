@@ -18,9 +18,9 @@ import pytest
 from cli_helpers import one_error_line, sweep
 
 from marketplace_sim.cli import main
-from marketplace_sim.config import ConfigError
-from marketplace_sim.executors import FAIL_ENV, LocalExecutor, run_spec
-from marketplace_sim.experiment import (
+from marketplace_sim.errors import ConfigError
+from marketplace_sim.experiments.executors import FAIL_ENV, LocalExecutor, run_spec
+from marketplace_sim.experiments.sweep import (
     POPULATION_KEY,
     derive_seed,
     load_experiment,
@@ -404,7 +404,7 @@ def test_force_keeps_the_old_sweep_until_the_new_one_is_complete(tmp_path, monke
         "replications = 2", "replications = 1"))
     out = tmp_path / "out"
     assert sweep(exp, out, "--workers", "1") == 0
-    import marketplace_sim.experiment as experiment
+    import marketplace_sim.experiments.sweep as experiment
 
     def boom(*args, **kwargs):
         raise KeyboardInterrupt

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketplace_sim import MarketplaceModel, load_config, studies
+from marketplace_sim import MarketplaceModel, load_config
+from marketplace_sim.analysis import studies
 
 pytestmark = pytest.mark.slow
 

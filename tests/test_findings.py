@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketplace_sim import MarketplaceModel, load_config, studies
+from marketplace_sim import MarketplaceModel, load_config
+from marketplace_sim.analysis import studies
 from marketplace_sim.cli import main
-from marketplace_sim.executors import with_prior_and_reputation
-from marketplace_sim.findings import PLANS
+from marketplace_sim.experiments.executors import with_prior_and_reputation
+from marketplace_sim.reports.findings import PLANS
 
 pytestmark = pytest.mark.slow
 

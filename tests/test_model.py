@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from marketplace_sim import MarketplaceModel, load_config
-from marketplace_sim.agents import Client, Freelancer
-from marketplace_sim.model import METRIC_COLUMNS
+from marketplace_sim.model.agents import Client, Freelancer
+from marketplace_sim.model.marketplace import METRIC_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT_METRICS = [

@@ -13,9 +13,9 @@ import pytest
 import scipy.stats
 
 from marketplace_sim import MarketplaceModel, load_config, metrics
-from marketplace_sim.agents import Freelancer
 from marketplace_sim.market import choice, discovery
-from marketplace_sim.ranks import SortedRows
+from marketplace_sim.model.agents import Freelancer
+from marketplace_sim.model.ranks import SortedRows
 
 SMOKE = Path(__file__).resolve().parents[1] / "configs" / "smoke.toml"
 
@@ -280,7 +280,7 @@ def test_sorted_metrics_match_reference(n):
 def test_sorted_rows_track_sorting_from_scratch(sort_below, monkeypatch):
     """Rows appended, members coming and going, values changing (ties too): the kept order
     always gives np.sort's values and scipy's average ranks."""
-    monkeypatch.setattr("marketplace_sim.ranks.SORT_BELOW", sort_below)
+    monkeypatch.setattr("marketplace_sim.model.ranks.SORT_BELOW", sort_below)
     g = np.random.default_rng(6)
     tracker = SortedRows()
     values = np.zeros(0)
@@ -333,7 +333,7 @@ def test_sorted_rows_with_fixed_values():
 def test_model_metrics_equal_the_plain_measures(sort_below, monkeypatch):
     """The weekly metrics (kept orders, one sort) equal metrics.gini / top_share / spearman on
     the active freelancers, week after week."""
-    monkeypatch.setattr("marketplace_sim.ranks.SORT_BELOW", sort_below)
+    monkeypatch.setattr("marketplace_sim.model.ranks.SORT_BELOW", sort_below)
     cfg = load_config(None, {"market.freelancers": 300, "market.clients": 80,
                              "market.entry_rate": 2.0, "market.client_entry_rate": 0.5,
                              "freelancers.exit_base": 0.02})

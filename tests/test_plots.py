@@ -1,4 +1,4 @@
-"""Tests for marketplace_sim.plots on small hand-built tables."""
+"""Tests for marketplace_sim.plots.figures on small hand-built tables."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from matplotlib.image import AxesImage  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from marketplace_sim import metrics, plots  # noqa: E402
+from marketplace_sim import metrics
+from marketplace_sim.plots import figures as plots  # noqa: E402
 
 N_FREELANCERS = 30
 N_CONTRACTS = 200

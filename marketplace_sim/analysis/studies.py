@@ -2,7 +2,7 @@
 
 Five studies the model is judged against (``../shared/design/stylized-facts.md``); each has an
 experiment in ``experiments/`` and a section in ``docs/findings.md`` (written by
-``marketplace_sim.findings``). The functions here are pure: a run's tables in, numbers out,
+``marketplace_sim.reports.findings``). The functions here are pure: a run's tables in, numbers out,
 so that a test, a notebook and the findings generator measure the same thing.
 
 - Pallais (2014), a random first job: :func:`first_job_effect` (treated vs control).
@@ -23,8 +23,7 @@ import numpy as np
 import pandas as pd
 
 from marketplace_sim import metrics
-
-WEEKS_PER_YEAR = 52
+from marketplace_sim.units import WEEKS_PER_YEAR
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
-from marketplace_sim.config import ConfigError
+from marketplace_sim.errors import ConfigError
 
 #: Testing aid: a comma-separated list of run ids that :func:`run_spec` makes fail on purpose
 #: (``MARKETPLACE_SIM_FAIL_RUN=c001-r00 marketplace-sim sweep ...``). Read by the worker.
@@ -82,7 +82,7 @@ def run_spec(spec: RunSpec) -> RunSummary:
         if run_id in failing:
             raise RuntimeError(f"injected failure ({FAIL_ENV})")
         from marketplace_sim.config import validate_config
-        from marketplace_sim.model import MarketplaceModel
+        from marketplace_sim.model.marketplace import MarketplaceModel
 
         cfg = validate_config(spec["config"], run_id)
         model = MarketplaceModel(cfg)
@@ -149,7 +149,7 @@ def _one_line(exc: BaseException) -> str:
 def _init_worker() -> None:
     """Pool worker start-up: leave Ctrl-C to the driver, and import the model once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import marketplace_sim.model  # noqa: F401  (pays the Mesa import before the first run)
+    import marketplace_sim.model.marketplace  # noqa: F401  (pays the Mesa import before the first run)
 
 
 def default_workers() -> int:

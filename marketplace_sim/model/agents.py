@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 if TYPE_CHECKING:
-    from marketplace_sim.model import MarketplaceModel
+    from marketplace_sim.model.marketplace import MarketplaceModel
 
 
 def _column_property(table: str, column: str, doc: str, cast: type = float) -> property:

@@ -6,7 +6,7 @@ reduced to its statistics (:func:`run_statistics`, from the final metrics, the f
 and the star histogram) and scored by :func:`loss`, the sum over targets of the squared
 distance outside each band in units of its tolerance (0 when every target is met).
 
-The search (``python -m marketplace_sim.calibration search experiments/calibration.toml``):
+The search (``python -m marketplace_sim.analysis.calibration search experiments/calibration.toml``):
 
 1. runs the Latin hypercube of the experiment file (its points and seeds, as
    ``marketplace-sim sweep`` would), one run per point;
@@ -18,7 +18,7 @@ The search (``python -m marketplace_sim.calibration search experiments/calibrati
 4. writes the results folder, ``configs/baseline.toml`` (chosen values, a comment per key) and
    ``docs/calibration.md`` (unless ``--no-write``).
 
-``python -m marketplace_sim.calibration score CONFIG.toml`` prints the targets table of any world.
+``python -m marketplace_sim.analysis.calibration score CONFIG.toml`` prints the targets table of any world.
 """
 
 from __future__ import annotations
@@ -40,15 +40,16 @@ import numpy as np
 import pandas as pd
 
 from marketplace_sim import metrics
-from marketplace_sim.config import Config, ConfigError, load_config, parse_overrides
+from marketplace_sim.config import Config, load_config, parse_overrides
+from marketplace_sim.errors import ConfigError
+from marketplace_sim.units import WEEKS_PER_YEAR
 
 ROOT = Path(__file__).resolve().parents[1]
-WEEKS_PER_YEAR = 52
 STAGE2_KEY = 0x63616C32  # spawn key of the seeds that replicate the best points ("cal2")
 STAGE3_KEY = 0x63616C33  # spawn key of the fresh seeds of the confirmation ("cal3")
 NAN_DISTANCE = 10.0  # a statistic that is undefined (NaN) costs as much as 10 tolerances
 LOSS_TIE = 0.05  # stage 2: mean losses within this of the best count as a tie
-COMMAND = ".venv/bin/python -m marketplace_sim.calibration search experiments/calibration.toml"
+COMMAND = ".venv/bin/python -m marketplace_sim.analysis.calibration search experiments/calibration.toml"
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,7 +284,7 @@ def simulate(spec: Mapping[str, Any]) -> dict[str, Any]:
     through. A run that raises returns ``error`` and no statistics.
     """
     from marketplace_sim.config import validate_config
-    from marketplace_sim.model import MarketplaceModel
+    from marketplace_sim.model.marketplace import MarketplaceModel
 
     started = time.perf_counter()
     out: dict[str, Any] = {k: v for k, v in spec.items() if k != "config"}
@@ -313,7 +314,7 @@ def _world(cfg: Config, seed: int) -> dict[str, Any]:
 
 def run_many(specs: Sequence[dict[str, Any]], workers: int, progress: str = "") -> list[dict]:
     """:func:`simulate` every spec on ``workers`` processes; results in spec order."""
-    from marketplace_sim.executors import make_executor
+    from marketplace_sim.experiments.executors import make_executor
 
     for i, s in enumerate(specs):
         s["_i"] = i
@@ -401,8 +402,8 @@ def run_search(
     points: int | None = None,
 ) -> dict[str, Any]:
     """Run the whole search; writes tables into ``out`` and returns what the docs need."""
-    from marketplace_sim.experiment import derive_seed, load_experiment
-    from marketplace_sim.results import git_commit
+    from marketplace_sim.experiments.sweep import derive_seed, load_experiment
+    from marketplace_sim.provenance import git_commit
 
     started = time.time()
     exp = load_experiment(experiment)
@@ -676,7 +677,7 @@ def calibration_markdown(result: Mapping[str, Any], stage1: pd.DataFrame,
         "`results/calibration/<UTC time>/` (`stage1.parquet`, `stage2.parquet`, "
         "`stage3.parquet`: one row per run, every statistic, the loss; `calibration.json`), "
         "then rewrites `configs/baseline.toml` and this page (`--no-write` keeps both). "
-        "`python -m marketplace_sim.calibration score CONFIG.toml --replicates 5` prints the "
+        "`python -m marketplace_sim.analysis.calibration score CONFIG.toml --replicates 5` prints the "
         "targets table of any world (on the confirmation's seeds: `score "
         f"configs/baseline.toml --replicates {result['confirm']}` reproduces the table below). "
         f"Code: git commit `{result.get('git_commit')}`.\n")
@@ -902,7 +903,7 @@ def load_config_text_check(text: str, path: Path) -> None:
 def score_config(config: str | Path, replicates: int, workers: int, root_seed: int,
                  overrides: Sequence[str] = ()) -> pd.DataFrame:
     """Run a world ``replicates`` times and return :func:`summarize` of its statistics."""
-    from marketplace_sim.experiment import derive_seed
+    from marketplace_sim.experiments.sweep import derive_seed
 
     cfg = load_config(config, list(overrides))
     seeds = [derive_seed(root_seed, STAGE3_KEY, r) for r in range(replicates)]
@@ -925,8 +926,8 @@ def _print_table(table: pd.DataFrame) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m marketplace_sim.calibration {search,score} ...``."""
-    p = argparse.ArgumentParser(prog="python -m marketplace_sim.calibration",
+    """``python -m marketplace_sim.analysis.calibration {search,score} ...``."""
+    p = argparse.ArgumentParser(prog="python -m marketplace_sim.analysis.calibration",
                                 description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("search", help="Latin hypercube, replicate the best, confirm, write")

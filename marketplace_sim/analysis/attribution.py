@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from marketplace_sim import metrics
-from marketplace_sim.config import ConfigError
-from marketplace_sim.results import replace_dir
+from marketplace_sim.errors import ConfigError
+from marketplace_sim.files import replace_dir
 
 TRAITS = ("expertise", "communication", "reliability", "profile", "niche_focus")
 EARLY = "early_success"
@@ -323,7 +323,7 @@ def result_runs(result_dir: str | Path) -> ResultRuns:
     if not d.is_dir():
         raise ConfigError(d, None, "no such results folder")
     if (d / "sweep.json").exists():
-        from marketplace_sim.experiment import FREELANCERS_PART, PARTS
+        from marketplace_sim.experiments.sweep import FREELANCERS_PART, PARTS
 
         info = json.loads((d / "sweep.json").read_text(encoding="utf-8"))
         axes = tuple(info.get("axes") or ())

@@ -30,16 +30,15 @@ import numpy as np
 import pandas as pd
 
 from marketplace_sim import metrics
-from marketplace_sim.agents import Client, Freelancer
 from marketplace_sim.config import Config, load_config
 from marketplace_sim.market import choice, delivery, discovery, pricing, reviews
-from marketplace_sim.ranks import SortedRows
-from marketplace_sim.state import client_table, contract_table, freelancer_table
+from marketplace_sim.model.agents import Client, Freelancer
+from marketplace_sim.model.ranks import SortedRows
+from marketplace_sim.model.state import client_table, contract_table, freelancer_table
+from marketplace_sim.units import CENTS, WEEKS_PER_YEAR
 
 POPULATION_STREAM = 0x706F70  # spawn key that separates the population stream from the market's
-WEEKS_PER_YEAR = 52
 RATE_REVIEW_EVERY = 4  # weeks between freelancers' rate reviews
-CENTS = 100  # money is held in integer cents so that it is conserved exactly
 RATING_NORM_START = 3.0  # stars: no social pressure before any rating history
 PROPOSAL_NOISE = 0.1  # sd of the noise on communication as seen in a proposal
 

@@ -4,7 +4,7 @@ NetLogo's classroom shape in Mesa's convention: the sidebar holds SolaraViz's co
 setup, Step = go-once, ▶ = go, play interval = speed, render interval = draw every k weeks) and
 the knobs a teacher turns; the main area shows the lesson's prompt, monitors and live views.
 
-``page`` (module level) is what ``solara run marketplace_sim.app:page`` serves; ``serve()``
+``page`` (module level) is what ``solara run marketplace_sim.app.dashboard:page`` serves; ``serve()``
 starts Solara's server in-process for ``marketplace-sim app``. The starting config reaches the
 page through the ``MARKETPLACE_SIM_APP_CONFIG`` environment variable. A lesson is a world config
 ``configs/lessons/NAME.toml`` with its prompt beside it in ``NAME.md``; the app offers every
@@ -12,7 +12,7 @@ lesson of that folder.
 
 Charts are drawn in the browser by ECharts from plain dicts built by the functions below, so
 the leaderboard, trajectories and charts are tested without a browser. ``serve()`` serves the
-page's JavaScript, CSS and fonts from ``app_assets/``: nothing is fetched from the internet.
+page's JavaScript, CSS and fonts from ``app/assets/``: nothing is fetched from the internet.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import re
 import socket
 import threading
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any, get_args
 
@@ -33,11 +34,14 @@ from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
 from marketplace_sim import metrics
-from marketplace_sim.config import Config, ConfigError, PlatformSection, load_config
-from marketplace_sim.model import CENTS, MarketplaceModel
+from marketplace_sim.config import Config, PlatformSection, load_config
+from marketplace_sim.errors import ConfigError
+from marketplace_sim.model.marketplace import CENTS, MarketplaceModel
 
 CONFIG_ENV = "MARKETPLACE_SIM_APP_CONFIG"  # path of the starting config, set by serve()
-REPO_CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+from marketplace_sim import data as _data  # noqa: E402
+
+REPO_CONFIGS = _data.configs_dir()
 DEFAULT_CONFIG = REPO_CONFIGS / "classroom.toml"
 PLAY_INTERVAL = 20  # ms between batches of weeks while playing
 RENDER_INTERVAL = 2  # weeks per batch: the views are redrawn every this many weeks
@@ -173,7 +177,7 @@ def lessons_folder(config_path: str | Path | None) -> Path:
             return p.parent
         if (p.parent / "lessons").is_dir():
             return p.parent / "lessons"
-    return REPO_CONFIGS / "lessons"
+    return _data.lessons_dir()
 
 
 def start_config() -> str:
@@ -844,12 +848,12 @@ page = Page
 # Server
 
 
-ASSETS_DIR = Path(__file__).resolve().parent / "app_assets"  # served as /static/assets/cdn
+ASSETS_DIR = Path(str(resources.files("marketplace_sim.app") / "assets"))  # served as /static/assets/cdn
 ASSETS_URL = "/static/assets/cdn"
 
 
 def vendored_assets_fit() -> bool:
-    """True if ``app_assets/cdn`` holds the app bundle the installed Solara's page asks for.
+    """True if ``app/assets/cdn`` holds the app bundle the installed Solara's page asks for.
 
     Solara's page loads ``@widgetti/solara-vuetify3-app@VERSION`` (with ipyvuetify 3) from a
     CDN; the version is read from Solara's own page template, so an upgraded Solara that needs
@@ -867,7 +871,7 @@ def vendored_assets_fit() -> bool:
 
 
 def use_vendored_assets() -> bool:
-    """Point Solara at ``app_assets/`` instead of its CDN proxy; False if they do not fit.
+    """Point Solara at ``app/assets/`` instead of its CDN proxy; False if they do not fit.
 
     Must run before ``solara.server.starlette`` is imported (it mounts the proxy on import).
     """
@@ -887,7 +891,7 @@ def serve(config: str | Path | None, host: str = "127.0.0.1", port: int = 8765) 
     """Serve the dashboard with Solara's server until Ctrl-C; returns the exit code.
 
     Nothing is fetched from the internet at run time: Solara's telemetry and version check
-    are off, and the page's JavaScript, CSS and fonts are served from ``app_assets/``.
+    are off, and the page's JavaScript, CSS and fonts are served from ``app/assets/``.
 
     Raises:
         ConfigError: if the port is taken (the CLI turns it into exit code 2).
@@ -897,7 +901,7 @@ def serve(config: str | Path | None, host: str = "127.0.0.1", port: int = 8765) 
     else:
         os.environ.pop(CONFIG_ENV, None)
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "false"
-    os.environ["SOLARA_APP"] = "marketplace_sim.app:page"
+    os.environ["SOLARA_APP"] = "marketplace_sim.app.dashboard:page"
     os.environ["SERVER_NAME"] = host
     os.environ["SERVER_PORT"] = str(port)
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
@@ -917,7 +921,7 @@ def serve(config: str | Path | None, host: str = "127.0.0.1", port: int = 8765) 
     server_settings.theme.title = "Freelance marketplace"
     server_settings.theme.show_banner = False  # the "runs on Solara" badge covers the table
     if not use_vendored_assets():
-        print("warning: marketplace_sim/app_assets does not match the installed Solara: the "
+        print("warning: marketplace_sim/app/assets does not match the installed Solara: the "
               "browser will load Solara's JavaScript from the internet (see docs/dashboard.md)")
     print(f"marketplace-sim dashboard on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     server = uvicorn.Server(

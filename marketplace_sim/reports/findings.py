@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from marketplace_sim import metrics, studies
-from marketplace_sim.config import ConfigError
-from marketplace_sim.results import replace_dir
+from marketplace_sim import data, metrics
+from marketplace_sim.analysis import studies
+from marketplace_sim.errors import ConfigError
+from marketplace_sim.files import replace_dir
 
-ROOT = Path(__file__).resolve().parents[1]
-EXPERIMENTS = ROOT / "experiments"
+EXPERIMENTS = data.experiments_dir()
 IMG = Path("img") / "findings"
 DPI = 120
 
@@ -130,8 +130,8 @@ def generate(
             folder, or a results folder holds a different sweep.
         FindingsError: runs of an experiment failed (their errors are in its runs.parquet).
     """
-    from marketplace_sim.experiment import load_experiment, run_sweep
-    from marketplace_sim.results import default_out
+    from marketplace_sim.experiments.run_folder import default_out
+    from marketplace_sim.experiments.sweep import load_experiment, run_sweep
 
     started = time.time()
     out = Path(out)
@@ -319,7 +319,7 @@ def _bars(ax: Any, labels: Sequence[str], stats: Sequence[tuple[float, float, fl
 
 
 def _runs_frames(ctx: _Ctx, key: str) -> Any:
-    from marketplace_sim.analysis import result_runs
+    from marketplace_sim.analysis.attribution import result_runs
 
     return result_runs(ctx.dirs[key]).frames()
 
@@ -465,7 +465,7 @@ gives a review with no work behind it, the purest version of luck.
 
 
 def _salganik(ctx: _Ctx) -> str:
-    from marketplace_sim.experiment import PARTS
+    from marketplace_sim.experiments.sweep import PARTS
 
     d = ctx.dirs["salganik"]
     cond = pd.read_parquet(d / "conditions.parquet")
@@ -815,7 +815,7 @@ jobs; ours is one weight for everyone.
 
 
 def _sixfactors(ctx: _Ctx) -> str:
-    from marketplace_sim.analysis import EARLY, FACTOR_LABELS, TRAITS, analyze_results
+    from marketplace_sim.analysis.attribution import EARLY, FACTOR_LABELS, TRAITS, analyze_results
 
     d = ctx.dirs["sixfactors"]
     report = analyze_results(d)
@@ -1025,8 +1025,8 @@ def _fmt_cell(v: Any) -> str:
 
 def _page(ctx: _Ctx, sections: Sequence[str], wall: float, command: Sequence[str] | None,
           workers: int | None) -> str:
-    from marketplace_sim.executors import default_workers
-    from marketplace_sim.results import git_commit
+    from marketplace_sim.experiments.executors import default_workers
+    from marketplace_sim.provenance import git_commit
 
     cmd = " ".join(command) if command else "marketplace-sim findings"
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -52,7 +52,6 @@ from marketplace_sim import __version__
 from marketplace_sim import metrics as msm
 from marketplace_sim.config import (
     Config,
-    ConfigError,
     all_keys,
     all_prefixes,
     read_with_base,
@@ -60,15 +59,11 @@ from marketplace_sim.config import (
     to_config_error,
     validate_config,
 )
-from marketplace_sim.model import METRIC_COLUMNS
-from marketplace_sim.results import (
-    default_out,
-    ensure_parent,
-    git_commit,
-    manifest,
-    refuse_enclosing,
-    replace_dir,
-)
+from marketplace_sim.errors import ConfigError
+from marketplace_sim.experiments.run_folder import default_out, ensure_parent, refuse_enclosing
+from marketplace_sim.files import replace_dir
+from marketplace_sim.model.marketplace import METRIC_COLUMNS
+from marketplace_sim.provenance import git_commit, manifest
 
 EXPERIMENT_SECTIONS = ("experiment", "sweep", "set", "sample")
 SEED_KEYS = ("run.seed", "run.population_seed")
@@ -768,7 +763,7 @@ def run_sweep(
         ConfigError: ``out`` is not empty (without ``resume``/``force``), holds another
             experiment's sweep, or the executor cannot start (e.g. Dask missing).
     """
-    from marketplace_sim.executors import default_workers, make_executor, run_spec
+    from marketplace_sim.experiments.executors import default_workers, make_executor, run_spec
 
     started = time.time()
     out = Path(out)
@@ -1395,7 +1390,7 @@ def _figure_plan(
     d: Path, design: str, axes: list[str], metrics_: list[str], conditions: pd.DataFrame,
     runs: pd.DataFrame,
 ) -> Iterator[tuple[str, Any]]:
-    from marketplace_sim import plots
+    from marketplace_sim.plots import figures as plots
 
     if design != "grid":
         path = d / "sensitivity.parquet"

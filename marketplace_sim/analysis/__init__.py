@@ -1,0 +1,1 @@
+"""The analysis layer: attribution, published-study measures and calibration (computation only)."""

@@ -1,0 +1,1 @@
+"""The classroom dashboard (Mesa's SolaraViz): model wrapper, lessons, views, page, server."""

@@ -1,0 +1,1 @@
+"""Figures: one style (palette, rc, figure factory), run figures and sweep figures."""
