@@ -86,7 +86,10 @@ def spawn(spec: dict[str, Any]) -> dict[str, Any]:
     env = {**os.environ, **ONE_THREAD}
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec)],
-        env=env, capture_output=True, text=True, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark child failed ({spec}):\n{proc.stderr[-3000:]}")
@@ -119,20 +122,29 @@ def summarise(r: dict[str, Any], boltz: float, boltz_cpu: float) -> dict[str, An
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true",
-                    help="1k and 10k freelancers, 30 weeks, 3 repeats (for CI)")
+    ap.add_argument(
+        "--quick", action="store_true", help="1k and 10k freelancers, 30 weeks, 3 repeats (for CI)"
+    )
     ap.add_argument("--sizes", help="comma-separated sizes, e.g. 1k,10k,100k,1M")
-    ap.add_argument("--nolog-sizes", default=None,
-                    help="sizes also run with run.record_contracts=false (default: 1M in the "
-                    "full suite)")
+    ap.add_argument(
+        "--nolog-sizes",
+        default=None,
+        help="sizes also run with run.record_contracts=false (default: 1M in the full suite)",
+    )
     ap.add_argument("--weeks", type=int, help="weeks for every size (default 520, 52 at 1M+)")
     ap.add_argument("--repeat", type=int, help="runs per size; figures are medians")
     ap.add_argument("--boltzmann-steps", type=int, default=20)
     ap.add_argument("--json", type=Path, help="also write the results as JSON")
-    ap.add_argument("--guard", action="store_true",
-                    help="run the CI guard's measurement (tests/test_perf_guard.py) 5 times")
-    ap.add_argument("--write-reference", action="store_true",
-                    help="with --guard: record the median as benchmarks/reference.json")
+    ap.add_argument(
+        "--guard",
+        action="store_true",
+        help="run the CI guard's measurement (tests/test_perf_guard.py) 5 times",
+    )
+    ap.add_argument(
+        "--write-reference",
+        action="store_true",
+        help="with --guard: record the median as benchmarks/reference.json",
+    )
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -158,37 +170,48 @@ def main(argv: list[str] | None = None) -> int:
 
     load0 = os.getloadavg()
     print(f"# marketplace-sim benchmark  {time.strftime('%Y-%m-%d %H:%M:%S')}")
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
-          f"python {platform.python_version()}, load average {load0[0]:.2f} {load0[1]:.2f} "
-          f"{load0[2]:.2f}; each run in a fresh one-thread subprocess; repeats {repeat}")
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
+        f"python {platform.python_version()}, load average {load0[0]:.2f} {load0[1]:.2f} "
+        f"{load0[2]:.2f}; each run in a fresh one-thread subprocess; repeats {repeat}"
+    )
 
-    b_runs = [spawn({"kind": "boltzmann", "n": 10_000, "steps": bsteps})
-              for _ in range(max(repeat, 3))]
+    b_runs = [
+        spawn({"kind": "boltzmann", "n": 10_000, "steps": bsteps}) for _ in range(max(repeat, 3))
+    ]
     boltz = statistics.median(r["agent_steps_per_s"] for r in b_runs)
     boltz_cpu = statistics.median(r["agent_steps_per_cpu_s"] for r in b_runs)
-    print(f"Boltzmann wealth (Mesa example), 10k agents x {bsteps} steps: "
-          f"{boltz:,.0f} agent-steps/s (median of {len(b_runs)}: "
-          f"{', '.join(f'{r['agent_steps_per_s']:,.0f}' for r in b_runs)}); "
-          f"per CPU second {boltz_cpu:,.0f}")
+    print(
+        f"Boltzmann wealth (Mesa example), 10k agents x {bsteps} steps: "
+        f"{boltz:,.0f} agent-steps/s (median of {len(b_runs)}: "
+        f"{', '.join(f'{r["agent_steps_per_s"]:,.0f}' for r in b_runs)}); "
+        f"per CPU second {boltz_cpu:,.0f}"
+    )
 
     cases = [(n, True) for n in sizes] + [(n, False) for n in nolog]
     results = []
-    hdr = (f"{'size':>6} {'log':>3} {'weeks':>5} {'init s':>7} {'s/week':>8} "
-           f"{'fl-wk/s':>10} {'xBoltz':>7} {'(cpu)':>6} {'collect':>7} {'frames s':>8} "
-           f"{'total s':>8} {'peak GiB':>8}")
+    hdr = (
+        f"{'size':>6} {'log':>3} {'weeks':>5} {'init s':>7} {'s/week':>8} "
+        f"{'fl-wk/s':>10} {'xBoltz':>7} {'(cpu)':>6} {'collect':>7} {'frames s':>8} "
+        f"{'total s':>8} {'peak GiB':>8}"
+    )
     print(hdr)
     for n, log in cases:
         weeks = weeks_for[n]
-        runs = [spawn({"kind": "market", "n": n, "weeks": weeks, "record_contracts": log})
-                for _ in range(repeat)]
+        runs = [
+            spawn({"kind": "market", "n": n, "weeks": weeks, "record_contracts": log})
+            for _ in range(repeat)
+        ]
         r = summarise(median_of(runs), boltz, boltz_cpu)
         results.append(r)
-        print(f"{label(n):>6} {'on' if log else 'off':>3} {weeks:>5} {r['init_s']:7.2f} "
-              f"{r['s_per_week']:8.4f} {r['fl_weeks_per_s']:10,.0f} "
-              f"{r['ratio_vs_boltzmann']:7.2f} {r['ratio_vs_boltzmann_cpu']:6.2f} "
-              f"{r['collect_share']:7.1%} "
-              f"{r.get('frames_s', 0):8.2f} {r['total_s']:8.1f} {r['peak_gib']:8.2f}",
-              flush=True)
+        print(
+            f"{label(n):>6} {'on' if log else 'off':>3} {weeks:>5} {r['init_s']:7.2f} "
+            f"{r['s_per_week']:8.4f} {r['fl_weeks_per_s']:10,.0f} "
+            f"{r['ratio_vs_boltzmann']:7.2f} {r['ratio_vs_boltzmann_cpu']:6.2f} "
+            f"{r['collect_share']:7.1%} "
+            f"{r.get('frames_s', 0):8.2f} {r['total_s']:8.1f} {r['peak_gib']:8.2f}",
+            flush=True,
+        )
 
     print()
     checks = target_checks(results)
@@ -197,12 +220,23 @@ def main(argv: list[str] | None = None) -> int:
     load1 = os.getloadavg()
     print(f"# load average at the end {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
     if args.json:
-        args.json.write_text(json.dumps({
-            "when": time.strftime("%Y-%m-%dT%H:%M:%S"), "load_start": load0, "load_end": load1,
-            "cpus": os.cpu_count(), "boltzmann_agent_steps_per_s": boltz,
-            "boltzmann_agent_steps_per_cpu_s": boltz_cpu,
-            "boltzmann_runs": b_runs, "results": results, "checks": checks,
-        }, indent=2) + "\n")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "load_start": load0,
+                    "load_end": load1,
+                    "cpus": os.cpu_count(),
+                    "boltzmann_agent_steps_per_s": boltz,
+                    "boltzmann_agent_steps_per_cpu_s": boltz_cpu,
+                    "boltzmann_runs": b_runs,
+                    "results": results,
+                    "checks": checks,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     return 0
 
 
@@ -212,29 +246,39 @@ def guard(write: bool) -> int:
     for i in range(5):
         r = perf.guard_ratio(repeats=3)
         runs.append(r)
-        print(f"guard {i + 1}: {r['freelancer_weeks_per_cpu_s']:,.0f} freelancer-weeks/CPU s, "
-              f"Boltzmann {r['boltzmann_agent_steps_per_cpu_s']:,.0f} agent-steps/CPU s, "
-              f"ratio {r['ratio']:.2f}", flush=True)
+        print(
+            f"guard {i + 1}: {r['freelancer_weeks_per_cpu_s']:,.0f} freelancer-weeks/CPU s, "
+            f"Boltzmann {r['boltzmann_agent_steps_per_cpu_s']:,.0f} agent-steps/CPU s, "
+            f"ratio {r['ratio']:.2f}",
+            flush=True,
+        )
     ratio = statistics.median(r["ratio"] for r in runs)
     print(f"median ratio {ratio:.2f}; the guard fails below {ratio / 3:.2f}")
     if write:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE,
-                                capture_output=True, text=True).stdout.strip()
-        perf.REFERENCE.write_text(json.dumps({
-            "guard": {
-                "ratio": round(ratio, 3),
-                "runs": [round(r["ratio"], 3) for r in runs],
-                "measures": f"freelancer-weeks per CPU s ({perf.GUARD_N} freelancers x "
-                            f"{perf.GUARD_WEEKS} weeks, baseline proportions) / agent-steps "
-                            f"per CPU s of Mesa's Boltzmann example ({perf.GUARD_BOLTZMANN_N} "
-                            f"agents x {perf.GUARD_BOLTZMANN_STEPS} steps), best of 3 each",
-                "when": time.strftime("%Y-%m-%d"),
-                "commit": commit,
-                "machine": f"{platform.machine()}, {os.cpu_count()} cpus, "
-                           f"python {platform.python_version()}",
-                "load_average": round(os.getloadavg()[0], 2),
-            }
-        }, indent=2) + "\n")
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True
+        ).stdout.strip()
+        perf.REFERENCE.write_text(
+            json.dumps(
+                {
+                    "guard": {
+                        "ratio": round(ratio, 3),
+                        "runs": [round(r["ratio"], 3) for r in runs],
+                        "measures": f"freelancer-weeks per CPU s ({perf.GUARD_N} freelancers x "
+                        f"{perf.GUARD_WEEKS} weeks, baseline proportions) / agent-steps "
+                        f"per CPU s of Mesa's Boltzmann example ({perf.GUARD_BOLTZMANN_N} "
+                        f"agents x {perf.GUARD_BOLTZMANN_STEPS} steps), best of 3 each",
+                        "when": time.strftime("%Y-%m-%d"),
+                        "commit": commit,
+                        "machine": f"{platform.machine()}, {os.cpu_count()} cpus, "
+                        f"python {platform.python_version()}",
+                        "load_average": round(os.getloadavg()[0], 2),
+                    }
+                },
+                indent=2,
+            )
+            + "\n"
+        )
         print(f"wrote {perf.REFERENCE}")
     return 0
 
@@ -249,24 +293,32 @@ def target_checks(results: list[dict[str, Any]]) -> list[str]:
             if r is None:
                 continue
             ok = r["total_s"] < secs and r["peak_gib"] < gib
-            lines.append(f"{'PASS' if ok else 'FAIL'}  {label(n)} x {weeks} weeks "
-                         f"(contract log {'on' if log else 'off'}): {r['total_s']:.1f} s "
-                         f"(< {secs:.0f}), peak {r['peak_gib']:.2f} GiB (< {gib:.0f})")
+            lines.append(
+                f"{'PASS' if ok else 'FAIL'}  {label(n)} x {weeks} weeks "
+                f"(contract log {'on' if log else 'off'}): {r['total_s']:.1f} s "
+                f"(< {secs:.0f}), peak {r['peak_gib']:.2f} GiB (< {gib:.0f})"
+            )
     w = {r["n"]: r for r in results if r["record_contracts"]}
     if 10_000 in w and 100_000 in w and w[10_000]["weeks"] == w[100_000]["weeks"]:
         f = w[100_000]["s_per_week"] / w[10_000]["s_per_week"]
-        lines.append(f"{'PASS' if f <= LINEAR_TARGET else 'FAIL'}  a week at 100k costs "
-                     f"{f:.1f}x a week at 10k (<= {LINEAR_TARGET:.0f})")
+        lines.append(
+            f"{'PASS' if f <= LINEAR_TARGET else 'FAIL'}  a week at 100k costs "
+            f"{f:.1f}x a week at 10k (<= {LINEAR_TARGET:.0f})"
+        )
     for r in results:
         if not r["record_contracts"]:
             continue
         ok = r["ratio_vs_boltzmann"] >= RATIO_TARGET
-        lines.append(f"{'PASS' if ok else 'FAIL'}  {label(r['n'])}: "
-                     f"{r['ratio_vs_boltzmann']:.1f}x Boltzmann's agent-steps/s "
-                     f"(>= {RATIO_TARGET:.0f}; in CPU time {r['ratio_vs_boltzmann_cpu']:.1f}x)")
+        lines.append(
+            f"{'PASS' if ok else 'FAIL'}  {label(r['n'])}: "
+            f"{r['ratio_vs_boltzmann']:.1f}x Boltzmann's agent-steps/s "
+            f"(>= {RATIO_TARGET:.0f}; in CPU time {r['ratio_vs_boltzmann_cpu']:.1f}x)"
+        )
         ok = r["collect_share"] < COLLECT_TARGET
-        lines.append(f"{'PASS' if ok else 'FAIL'}  {label(r['n'])}: data collection "
-                     f"{r['collect_share']:.1%} of run time (< {COLLECT_TARGET:.0%})")
+        lines.append(
+            f"{'PASS' if ok else 'FAIL'}  {label(r['n'])}: data collection "
+            f"{r['collect_share']:.1%} of run time (< {COLLECT_TARGET:.0%})"
+        )
     return lines
 
 

@@ -67,8 +67,10 @@ def outside_browser(freelancers: int, weeks: int) -> None:
     print(f"{freelancers} freelancers, {weeks} weeks (outside the browser)")
     print(f"  model step          {1000 * step:6.2f} ms/week")
     print(f"  redraw of all views {1000 * redraw:6.2f} ms/redraw")
-    print(f"  play loop (pause {1000 * pause:.0f} ms, redraw every {k} weeks): "
-          f"{k / (pause + k * step + redraw):.1f} weeks/s")
+    print(
+        f"  play loop (pause {1000 * pause:.0f} ms, redraw every {k} weeks): "
+        f"{k / (pause + k * step + redraw):.1f} weeks/s"
+    )
     for k2 in (1, 5):
         print(f"    with redraw every {k2} weeks: {k2 / (pause + k2 * step + redraw):.1f} weeks/s")
 
@@ -88,7 +90,9 @@ def in_browser(freelancers: int, seconds: float) -> None:
         )
         proc = subprocess.Popen(
             [sys.executable, "-m", "marketplace_sim", "app", str(world), "--port", str(port)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             for _ in range(180):
@@ -99,7 +103,8 @@ def in_browser(freelancers: int, seconds: float) -> None:
                     time.sleep(0.5)
             with sync_playwright() as p:
                 browser = p.chromium.launch(
-                    executable_path="/usr/bin/chromium", headless=True,
+                    executable_path="/usr/bin/chromium",
+                    headless=True,
                     args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
                 )
                 page = browser.new_page(viewport={"width": 1600, "height": 1000})
@@ -121,8 +126,10 @@ def in_browser(freelancers: int, seconds: float) -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=15)
-    print(f"{freelancers} freelancers in Chromium, every view redrawn while playing: "
-          f"{(w1 - w0) / (t1 - t0):.1f} weeks/s (weeks {w0}..{w1} in {t1 - t0:.1f} s)")
+    print(
+        f"{freelancers} freelancers in Chromium, every view redrawn while playing: "
+        f"{(w1 - w0) / (t1 - t0):.1f} weeks/s (weeks {w0}..{w1} in {t1 - t0:.1f} s)"
+    )
 
 
 def main() -> None:

@@ -51,8 +51,9 @@ def run_market(
     from marketplace_sim.config import load_config
     from marketplace_sim.model.marketplace import MarketplaceModel
 
-    cfg = load_config(ROOT / "configs" / "baseline.toml", scaled_overrides(n, weeks,
-                                                                           record_contracts))
+    cfg = load_config(
+        ROOT / "configs" / "baseline.toml", scaled_overrides(n, weeks, record_contracts)
+    )
     gc.collect()
     t0 = time.perf_counter()
     c0 = time.process_time()
@@ -123,8 +124,14 @@ def run_boltzmann(n: int = 10_000, steps: int = 20, seed: int = 42) -> dict[str,
         model.step()
     t = time.perf_counter() - t0
     c = time.process_time() - c0
-    return {"n": n, "steps": steps, "run_s": t, "cpu_s": c, "agent_steps_per_s": n * steps / t,
-            "agent_steps_per_cpu_s": n * steps / c}
+    return {
+        "n": n,
+        "steps": steps,
+        "run_s": t,
+        "cpu_s": c,
+        "agent_steps_per_s": n * steps / t,
+        "agent_steps_per_cpu_s": n * steps / c,
+    }
 
 
 # ------------------------------------------------------------------------------------------
@@ -150,8 +157,10 @@ def guard_ratio(repeats: int = 3) -> dict[str, float]:
     from marketplace_sim.config import load_config
     from marketplace_sim.model.marketplace import MarketplaceModel
 
-    cfg = load_config(ROOT / "configs" / "baseline.toml",
-                      scaled_overrides(GUARD_N, GUARD_WEEKS, record_contracts=True))
+    cfg = load_config(
+        ROOT / "configs" / "baseline.toml",
+        scaled_overrides(GUARD_N, GUARD_WEEKS, record_contracts=True),
+    )
     ours: list[float] = []
     theirs: list[float] = []
     for i in range(repeats):

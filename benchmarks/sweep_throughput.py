@@ -63,14 +63,20 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         exp_path = Path(tmp) / "throughput.toml"
-        exp_path.write_text(EXPERIMENT.format(
-            base=(ROOT / "configs" / "baseline.toml").as_posix(),
-            replications=args.replications, steps=args.steps))
+        exp_path.write_text(
+            EXPERIMENT.format(
+                base=(ROOT / "configs" / "baseline.toml").as_posix(),
+                replications=args.replications,
+                steps=args.steps,
+            )
+        )
         exp = load_experiment(exp_path)
         n = len(exp.runs())
-        print(f"experiment: baseline world, {args.steps} weeks, {len(exp.conditions)} "
-              f"conditions x {exp.replications} replications = {n} runs; "
-              f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+        print(
+            f"experiment: baseline world, {args.steps} weeks, {len(exp.conditions)} "
+            f"conditions x {exp.replications} replications = {n} runs; "
+            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
+        )
         walls: dict[int, list[float]] = {w: [] for w in args.workers}
         steady: dict[int, list[float]] = {w: [] for w in args.workers}
         share: dict[int, list[float]] = {w: [] for w in args.workers}
@@ -84,20 +90,25 @@ def main() -> None:
                 assert report.n_failed == 0
                 steady[w].append(_steady_rate(out))
                 share[w].append(_cpu_share(out))
-                these = [(out / f"{t}.parquet").read_bytes()
-                         for t in ("runs", "steps", "conditions")]
+                these = [
+                    (out / f"{t}.parquet").read_bytes() for t in ("runs", "steps", "conditions")
+                ]
                 assert tables is None or these == tables, "tables differ between worker counts"
                 tables = these
-        print(f"{'workers':>7}  {'wall s':>7}  {'runs/s':>7}  {'speed-up':>8}  "
-              f"{'steady runs/s':>13}  {'speed-up':>8}  {'cpu/wall':>8}")
+        print(
+            f"{'workers':>7}  {'wall s':>7}  {'runs/s':>7}  {'speed-up':>8}  "
+            f"{'steady runs/s':>13}  {'speed-up':>8}  {'cpu/wall':>8}"
+        )
         base = statistics.median(walls[args.workers[0]])
         base_steady = statistics.median(steady[args.workers[0]])
         for w in args.workers:
             med = statistics.median(walls[w])
             st = statistics.median(steady[w])
-            print(f"{w:>7}  {med:>7.2f}  {n / med:>7.2f}  {base / med:>7.2f}x  "
-                  f"{st:>13.2f}  {st / base_steady:>7.2f}x  "
-                  f"{statistics.median(share[w]):>8.2f}")
+            print(
+                f"{w:>7}  {med:>7.2f}  {n / med:>7.2f}  {base / med:>7.2f}x  "
+                f"{st:>13.2f}  {st / base_steady:>7.2f}x  "
+                f"{statistics.median(share[w]):>8.2f}"
+            )
         print(f"load average after: {os.getloadavg()[0]:.2f}")
         print("tables identical across worker counts")
 

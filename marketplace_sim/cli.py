@@ -37,8 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, help="results folder (default results/<name>/<UTC>/)")
     r.add_argument("--seed", type=int, help="market seed (run.seed)")
     r.add_argument("--steps", type=int, help="weeks to simulate (run.steps)")
-    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config key by its dotted name (repeatable)")
+    r.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key by its dotted name (repeatable)",
+    )
     r.add_argument("--force", action="store_true", help="replace an existing --out folder")
     r.add_argument("--no-figures", action="store_true", help="skip drawing figures")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -59,20 +64,32 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plot", help="(re)draw the figures of a run or sweep folder")
     pl.add_argument("result_dir", type=Path)
 
-    an = sub.add_parser("analyze", help="attribute final success to the six factors "
-                        "(run folder, or sweep saved with keep_freelancers)")
+    an = sub.add_parser(
+        "analyze",
+        help="attribute final success to the six factors "
+        "(run folder, or sweep saved with keep_freelancers)",
+    )
     an.add_argument("result_dir", type=Path)
     an.add_argument("--seed", type=int, default=0, help="seed of the permutation shuffles")
 
-    f = sub.add_parser("findings", help="rerun the published-results experiments and write "
-                       "docs/findings.md with its figures")
-    f.add_argument("--out", type=Path,
-                   help="docs folder: writes OUT/findings.md and OUT/img/findings/ (default "
-                   "docs; with --quick, RESULTS/docs, so the real page is never overwritten)")
-    f.add_argument("--results", type=Path,
-                   help="where the sweeps go (default results/findings/<UTC>/)")
-    f.add_argument("--quick", action="store_true",
-                   help="scaled-down worlds and few replicates: a check, not the findings")
+    f = sub.add_parser(
+        "findings",
+        help="rerun the published-results experiments and write docs/findings.md with its figures",
+    )
+    f.add_argument(
+        "--out",
+        type=Path,
+        help="docs folder: writes OUT/findings.md and OUT/img/findings/ (default "
+        "docs; with --quick, RESULTS/docs, so the real page is never overwritten)",
+    )
+    f.add_argument(
+        "--results", type=Path, help="where the sweeps go (default results/findings/<UTC>/)"
+    )
+    f.add_argument(
+        "--quick",
+        action="store_true",
+        help="scaled-down worlds and few replicates: a check, not the findings",
+    )
     f.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
     f.add_argument("--quiet", action="store_true", help="no progress lines")
 
@@ -93,14 +110,23 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from marketplace_sim.experiments.run_folder import default_out, write_run
 
     cfg = load_config(args.config, parse_overrides(args.set))
-    for flag, key, value in (("--seed", "run.seed", args.seed), ("--steps", "run.steps",
-                                                                   args.steps)):
+    for flag, key, value in (
+        ("--seed", "run.seed", args.seed),
+        ("--steps", "run.steps", args.steps),
+    ):
         if value is not None:
             cfg = cfg.with_overrides({key: value}, source=flag)
     out = args.out or default_out(RESULTS_ROOT, args.config.stem)
     show = not args.quiet and sys.stderr.isatty()
-    write_run(cfg, out, command=[PROG, *argv], source=str(args.config), force=args.force,
-              show_progress=show, figures=not args.no_figures)
+    write_run(
+        cfg,
+        out,
+        command=[PROG, *argv],
+        source=str(args.config),
+        force=args.force,
+        show_progress=show,
+        figures=not args.no_figures,
+    )
     if not args.quiet:
         print(f"wrote {out}")
     return 0
@@ -163,18 +189,27 @@ def cmd_findings(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from marketplace_sim.experiments.run_folder import default_out
     from marketplace_sim.reports.findings import FindingsError, generate
 
-    results = args.results or default_out(RESULTS_ROOT, "findings-quick" if args.quick
-                                          else "findings")
+    results = args.results or default_out(
+        RESULTS_ROOT, "findings-quick" if args.quick else "findings"
+    )
     out = args.out or (results / "docs" if args.quick else Path("docs"))
     try:
-        report = generate(out, results, quick=args.quick, workers=args.workers,
-                          progress=not args.quiet, command=[PROG, *argv])
+        report = generate(
+            out,
+            results,
+            quick=args.quick,
+            workers=args.workers,
+            progress=not args.quiet,
+            command=[PROG, *argv],
+        )
     except FindingsError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
     if not args.quiet:
-        print(f"wrote {report.markdown} ({len(report.figures)} figures; sweeps in "
-              f"{report.results}; {report.wall_seconds:.0f} s)")
+        print(
+            f"wrote {report.markdown} ({len(report.figures)} figures; sweeps in "
+            f"{report.results}; {report.wall_seconds:.0f} s)"
+        )
     return 0
 
 

@@ -223,9 +223,7 @@ class DeliverySection(_Section):
 
     quality_noise: NonNeg = Field(0.1, description="sd of the noise on delivered quality")
     weight_quality: NonNeg = Field(0.5, description="weight of quality in satisfaction")
-    weight_communication: NonNeg = Field(
-        0.2, description="weight of communication in satisfaction"
-    )
+    weight_communication: NonNeg = Field(0.2, description="weight of communication in satisfaction")
     weight_on_time: NonNeg = Field(0.3, description="weight of on-time delivery in satisfaction")
     satisfaction_noise: NonNeg = Field(0.1, description="sd of the noise on satisfaction")
 
@@ -279,9 +277,7 @@ class InterventionsSection(_Section):
     """Optional counterfactual interventions (absent: none)."""
 
     first_job: FirstJobSection | None = Field(None, description="the first-job intervention")
-    early_boost: EarlyBoostSection | None = Field(
-        None, description="the early-boost intervention"
-    )
+    early_boost: EarlyBoostSection | None = Field(None, description="the early-boost intervention")
 
 
 class Config(_Section):
@@ -481,9 +477,7 @@ def key_sources(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Pa
         return {}
     data = read_toml(p)
     base = data.pop("base", None)
-    out = (
-        key_sources(p.parent / base, (*_chain, p.resolve())) if isinstance(base, str) else {}
-    )
+    out = key_sources(p.parent / base, (*_chain, p.resolve())) if isinstance(base, str) else {}
 
     def walk(table: Mapping[str, Any], prefix: str) -> None:
         for k, v in table.items():
@@ -620,11 +614,7 @@ def load_config(
             raise ConfigError(owner, exc.key, exc.message) from None
         raise
     if overrides:
-        ov = (
-            dict(overrides)
-            if isinstance(overrides, Mapping)
-            else parse_overrides(list(overrides))
-        )
+        ov = dict(overrides) if isinstance(overrides, Mapping) else parse_overrides(list(overrides))
         cfg = cfg.with_overrides(ov, "--set")
     return cfg
 

@@ -10,8 +10,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-PACKAGES = ("marketplace-sim", "mesa", "numpy", "pandas", "pyarrow", "scipy", "pydantic",
-            "matplotlib")
+PACKAGES = (
+    "marketplace-sim",
+    "mesa",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scipy",
+    "pydantic",
+    "matplotlib",
+)
 
 
 def utc_stamp() -> str:
@@ -29,8 +37,11 @@ def git_commit() -> str | None:
         if sha.returncode != 0:
             return None
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-            capture_output=True, text=True, timeout=5,
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
         )
         return sha.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):

@@ -38,8 +38,9 @@ def main(old: str, new: str) -> int:
             continue
         try:
             if p.suffix == ".parquet":
-                pd.testing.assert_frame_equal(pd.read_parquet(p), pd.read_parquet(q),
-                                              check_exact=True)
+                pd.testing.assert_frame_equal(
+                    pd.read_parquet(p), pd.read_parquet(q), check_exact=True
+                )
             elif _text(p) != _text(q):
                 raise AssertionError("text differs")
         except AssertionError as exc:

@@ -9,8 +9,12 @@ from marketplace_sim.analysis.attribution import FACTORS, attribute, attribution
 
 def synthetic(n=2000, seed=0, later=None, early_weight=0.0):
     rng = np.random.default_rng(seed)
-    fr = pd.DataFrame({t: rng.uniform(0, 1, n) for t in
-                       ("expertise", "communication", "reliability", "profile", "niche_focus")})
+    fr = pd.DataFrame(
+        {
+            t: rng.uniform(0, 1, n)
+            for t in ("expertise", "communication", "reliability", "profile", "niche_focus")
+        }
+    )
     fr["entry_step"] = rng.integers(0, 50, n)
     first = np.expm1(rng.normal(5, 1, n))
     fr["earnings_first_year"] = first
@@ -70,8 +74,10 @@ def test_table_summarises_replicates_per_regime():
     assert (s["replicates"] == 3).all()
     assert (s["importance_lo"] <= s["importance_mean"]).all()
     assert (s["importance_mean"] <= s["importance_hi"]).all()
-    assert s.loc[(1.0, "early_success"), "importance_mean"] > s.loc[
-        (0.0, "early_success"), "importance_mean"]
+    assert (
+        s.loc[(1.0, "early_success"), "importance_mean"]
+        > s.loc[(0.0, "early_success"), "importance_mean"]
+    )
 
 
 def test_too_small_cohort_gives_nan():

@@ -34,9 +34,11 @@ def in_tmp(tmp_path, monkeypatch):
 
 def experiment(tmp_path: Path, keep: bool = True, name: str = "keep") -> Path:
     path = tmp_path / f"{name}.toml"
-    path.write_text(f'base = "{SMOKE}"\n[experiment]\nreplications = 2\nroot_seed = 5\n'
-                    f"figures = false\nkeep_freelancers = {str(keep).lower()}\n"
-                    '[sweep]\n"clients.reputation_weight" = [0.0, 2.0]\n' + TINY)
+    path.write_text(
+        f'base = "{SMOKE}"\n[experiment]\nreplications = 2\nroot_seed = 5\n'
+        f"figures = false\nkeep_freelancers = {str(keep).lower()}\n"
+        '[sweep]\n"clients.reputation_weight" = [0.0, 2.0]\n' + TINY
+    )
     return path
 
 
@@ -50,8 +52,14 @@ def test_keep_freelancers_saves_each_runs_table_in_its_part(tmp_path):
     runs = pd.read_parquet(out / "runs.parquet")
     for run_id in runs["run_id"]:
         fr = pd.read_parquet(out / "parts" / run_id / FREELANCERS_PART)
-        assert {"freelancer_id", "expertise", "earnings", "earnings_first_year", "prior_jobs",
-                "reputation"} <= set(fr.columns)
+        assert {
+            "freelancer_id",
+            "expertise",
+            "earnings",
+            "earnings_first_year",
+            "prior_jobs",
+            "reputation",
+        } <= set(fr.columns)
         assert (fr["prior_jobs"] == 0).all()  # a new platform (market.prior_jobs_mean = 0)
         assert fr["reputation"].notna().all()
         unseen = (fr["n_reviews"] == 0) & fr["jss"].isna() & ~fr["top_rated"]
@@ -70,8 +78,9 @@ def test_parts_are_identical_with_one_or_two_workers_and_after_resume(tmp_path):
         assert (a / f"{name}.parquet").read_bytes() == (b / f"{name}.parquet").read_bytes()
     parts = sorted(p.name for p in (a / "parts").iterdir())
     for run_id in parts:
-        assert ((a / "parts" / run_id / FREELANCERS_PART).read_bytes()
-                == (b / "parts" / run_id / FREELANCERS_PART).read_bytes())
+        assert (a / "parts" / run_id / FREELANCERS_PART).read_bytes() == (
+            b / "parts" / run_id / FREELANCERS_PART
+        ).read_bytes()
     lost = a / "parts" / parts[1] / FREELANCERS_PART
     before = lost.read_bytes()
     lost.unlink()
@@ -93,14 +102,23 @@ def test_analyze_a_sweep_writes_attribution_per_regime(tmp_path, capsys):
     assert "reputation_weight=0" in text and "reputation_weight=2" in text
     assert "top 10 % by earnings also top 10 % by expertise" in text
     d = out / "analysis"
-    assert sorted(p.name for p in d.iterdir()) == ["attribution.parquet", "attribution.png",
-                                                   "attribution_runs.parquet"]
+    assert sorted(p.name for p in d.iterdir()) == [
+        "attribution.parquet",
+        "attribution.png",
+        "attribution_runs.parquet",
+    ]
     summary = pd.read_parquet(d / "attribution.parquet")
     assert len(summary) == 2 * len(FACTORS)
     assert set(summary["clients.reputation_weight"]) == {0.0, 2.0}
     assert (summary["replicates"] == 2).all()
-    assert {"importance_mean", "importance_lo", "importance_hi", "importance_traits_mean",
-            "r2_exposure_mean", "top10_merit_overlap_mean"} <= set(summary.columns)
+    assert {
+        "importance_mean",
+        "importance_lo",
+        "importance_hi",
+        "importance_traits_mean",
+        "r2_exposure_mean",
+        "top10_merit_overlap_mean",
+    } <= set(summary.columns)
     per_run = pd.read_parquet(d / "attribution_runs.parquet")
     assert len(per_run) == 4 * len(FACTORS)
     assert main(["analyze", str(out)]) == 0  # again: the analysis folder is replaced
@@ -110,8 +128,25 @@ def test_analyze_a_sweep_writes_attribution_per_regime(tmp_path, capsys):
 def test_analyze_a_run_folder_is_one_replicate(tmp_path, capsys):
     """`analyze RUN` says it is a single replicate and writes the same three files."""
     run = tmp_path / "r"
-    assert main(["run", SMOKE, "--out", str(run), "--quiet", "--no-figures", "--steps", "60",
-                 "--set", "market.freelancers=60", "--set", "market.clients=15"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                SMOKE,
+                "--out",
+                str(run),
+                "--quiet",
+                "--no-figures",
+                "--steps",
+                "60",
+                "--set",
+                "market.freelancers=60",
+                "--set",
+                "market.clients=15",
+            ]
+        )
+        == 0
+    )
     assert main(["analyze", str(run)]) == 0
     assert "one run (a single replicate" in capsys.readouterr().out
     assert (run / "analysis" / "attribution.parquet").is_file()

@@ -75,8 +75,13 @@ def test_reset_builds_the_model_as_solaraviz_does():
     params = app.model_params(load_config(CLASSROOM))
     model = app.ClassroomModel(**app.initial_kwargs(params))
     _check_model_params(model, params)
-    chosen = {**app.initial_kwargs(params), "market__freelancers": 150, "rng": 7,
-              "platform__ranking": "random", "clients__reputation_weight": 0.5}
+    chosen = {
+        **app.initial_kwargs(params),
+        "market__freelancers": 150,
+        "rng": 7,
+        "platform__ranking": "random",
+        "clients__reputation_weight": 0.5,
+    }
     kwargs = _build_model_init_kwargs(
         model, chosen, add_scenario_when_empty=True, require_model_accepts_scenario=True
     )
@@ -91,12 +96,14 @@ def test_reset_builds_the_model_as_solaraviz_does():
 
 def test_first_job_share_zero_means_no_intervention():
     """Share 0 drops the section (no control group marked); a positive share runs it."""
-    off = classroom_model(30, interventions__first_job__share=0.0,
-                          interventions__first_job__at_step=10)
+    off = classroom_model(
+        30, interventions__first_job__share=0.0, interventions__first_job__at_step=10
+    )
     assert off.config.interventions.first_job is None
     assert not off.freelancers.control.any() and not off.freelancers.treated.any()
-    on = classroom_model(30, interventions__first_job__share=0.5,
-                         interventions__first_job__at_step=10)
+    on = classroom_model(
+        30, interventions__first_job__share=0.5, interventions__first_job__at_step=10
+    )
     assert on.config.interventions.first_job.share == 0.5
     assert on.freelancers.treated.any() and on.freelancers.control.any()
 
@@ -142,8 +149,15 @@ def test_leaderboard_is_the_top_earners_with_their_factors(played):
     expected = active.sort_values(["earnings", "freelancer_id"], ascending=[False, True]).head(10)
     assert list(board["rank"]) == list(range(1, 11))
     assert list(board["freelancer_id"]) == list(expected["freelancer_id"])
-    for col in ("earnings", "expertise", "communication", "reliability", "profile",
-                "niche_focus", "top_rated"):
+    for col in (
+        "earnings",
+        "expertise",
+        "communication",
+        "reliability",
+        "profile",
+        "niche_focus",
+        "top_rated",
+    ):
         np.testing.assert_array_equal(board[col].to_numpy(), expected[col].to_numpy(), col)
     np.testing.assert_array_equal(board["reviews"], expected["n_reviews"])
     np.testing.assert_array_equal(board["rating"], expected["rating"])
@@ -184,8 +198,10 @@ def test_trajectory_of_a_late_entrant_starts_at_entry(played):
 def test_pick_freelancer_rules(played):
     fl = played.freelancers
     act = fl.active
-    assert app.pick_freelancer(played, "top earner") == app.leaderboard(played, 1)[
-        "freelancer_id"].iloc[0]
+    assert (
+        app.pick_freelancer(played, "top earner")
+        == app.leaderboard(played, 1)["freelancer_id"].iloc[0]
+    )
     skilled = app.pick_freelancer(played, "most skilled")
     assert fl.expertise0[fl.agent_id == skilled][0] == fl.expertise0[act].max()
     median = app.pick_freelancer(played, "median earner")
@@ -199,8 +215,7 @@ def test_pick_freelancer_rules(played):
 
 def test_earnings_brackets_by_hand():
     df = app.earnings_brackets(np.array([0, 0, 50, 100, 999.99, 1000, 99_999, 100_000, 2e6]))
-    assert list(df["bracket"]) == ["$0", "<$100", "$100–$1k", "$1k–$10k", "$10k–$100k",
-                                   "≥$100k"]
+    assert list(df["bracket"]) == ["$0", "<$100", "$100–$1k", "$1k–$10k", "$10k–$100k", "≥$100k"]
     assert list(df["freelancers"]) == [2, 1, 2, 1, 1, 2]
 
 
@@ -224,8 +239,13 @@ def test_lorenz_points_are_few_and_exact_at_the_ends():
 def test_monitors_at_the_start_and_later(played):
     start = app.monitors(classroom_model(0))
     assert start == {
-        "week": "0", "freelancers_active": "120", "share_never_hired": "100 %",
-        "mean_rating": "–", "n_top_rated": "0", "gini_earnings": "–", "top10_share": "–",
+        "week": "0",
+        "freelancers_active": "120",
+        "share_never_hired": "100 %",
+        "mean_rating": "–",
+        "n_top_rated": "0",
+        "gini_earnings": "–",
+        "top10_share": "–",
     }
     later = app.monitors(played)
     assert later["week"] == "60"
@@ -235,8 +255,9 @@ def test_monitors_at_the_start_and_later(played):
 
 
 def test_monitors_compare_the_first_job_groups():
-    model = classroom_model(40, interventions__first_job__share=0.5,
-                            interventions__first_job__at_step=10)
+    model = classroom_model(
+        40, interventions__first_job__share=0.5, interventions__first_job__at_step=10
+    )
     m = app.monitors(model)
     fl = model.freelancers
     assert m["first_job_treated"] == f"{(fl.hires[fl.treated] - 1).mean():.1f}"
@@ -250,9 +271,14 @@ def test_chart_options_are_strict_json(weeks):
     model = classroom_model(weeks)
     fid = app.pick_freelancer(model, "top earner")
     options = [
-        app.concentration_option(model), app.lorenz_option(model), app.earnings_option(model),
-        app.stars_option(model), app.merit_option(model), app.reviews_option(model),
-        app.trajectory_option(model, fid), app.trajectory_option(model, None),
+        app.concentration_option(model),
+        app.lorenz_option(model),
+        app.earnings_option(model),
+        app.stars_option(model),
+        app.merit_option(model),
+        app.reviews_option(model),
+        app.trajectory_option(model, fid),
+        app.trajectory_option(model, None),
     ]
     for opt in options:
         json.dumps(opt, allow_nan=False)
@@ -290,8 +316,13 @@ def test_each_lesson_changes_its_world(capsys):
     assert load_config(LESSONS / "4-rating-inflation.toml").reviews.inflation > 0
     assert load_config(LESSONS / "3-does-merit-win.toml").run.population_seed == 1
     params = app.model_params(base)
-    for key in ("interventions__first_job__share", "reviews__inflation",
-                "platform__ranking", "clients__reputation_weight", "rng"):
+    for key in (
+        "interventions__first_job__share",
+        "reviews__inflation",
+        "platform__ranking",
+        "clients__reputation_weight",
+        "rng",
+    ):
         assert key in params
 
 
@@ -301,7 +332,10 @@ def test_lesson_menu_puts_the_starting_config_first():
     assert [lesson.title for lesson in free[1:]] == list(LESSON_NAMES.values())
     first = app.lesson_menu(LESSONS / "2-first-job.toml")
     assert [lesson.name for lesson in first] == [
-        "2-first-job", "1-rich-get-richer", "3-does-merit-win", "4-rating-inflation",
+        "2-first-job",
+        "1-rich-get-richer",
+        "3-does-merit-win",
+        "4-rating-inflation",
         "5-search-ranking",
     ]
     assert app.lessons_folder(LESSONS / "2-first-job.toml") == LESSONS.resolve()
@@ -319,8 +353,10 @@ def test_a_bad_lesson_config_is_refused(tmp_path):
 
 
 def test_prompt_html_renders_the_small_markdown_and_escapes_the_rest():
-    md = ("# Title\n\nSome *text* and **bold** `code`.\n\n## Try\n- one\n- two\n  more\n\n"
-          "<script>alert(1)</script>")
+    md = (
+        "# Title\n\nSome *text* and **bold** `code`.\n\n## Try\n- one\n- two\n  more\n\n"
+        "<script>alert(1)</script>"
+    )
     html = app.prompt_html(md)
     assert "<h3>Title</h3>" in html and "<h4>Try</h4>" in html
     assert "<i>text</i>" in html and "<b>bold</b>" in html and "<code>code</code>" in html
@@ -365,8 +401,9 @@ def test_page_switches_lessons(page):
     select = rc.find(v.Select, label="Lesson").widget
     assert select.v_model == "Free play (classroom.toml)"
     select.v_model = "The first job"
-    prompt = rc.find(solara.widgets.HTML,
-                     attributes={"data-view": "lesson", "class": "ms-prompt"}).widget
+    prompt = rc.find(
+        solara.widgets.HTML, attributes={"data-view": "lesson", "class": "ms-prompt"}
+    ).widget
     assert "<h3>The first job</h3>" in prompt.unsafe_innerHTML
     summary = rc.find(v.Html, class_="ms-settings").widget.children[0]
     assert "first job: 50% of the never-hired in week 26" in summary

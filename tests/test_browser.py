@@ -28,8 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 LESSON = ROOT / "configs" / "lessons" / "1-rich-get-richer.toml"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 START_TIMEOUT = 90  # s for the server to answer
 UI_TIMEOUT = 30_000  # ms for the page to react
@@ -52,7 +57,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "marketplace_sim", "app", str(LESSON), "--port", str(port)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + START_TIMEOUT
@@ -120,15 +127,25 @@ def test_dashboard_in_chromium(server: str, browser, tmp_path: Path) -> None:
     foreign: list[str] = []
     host = urlparse(server).netloc
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
-    page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}")
-            if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None,
+    )
     page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url} {r.failure}"))
-    page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}")
-            if r.status >= 400 else None)
-    page.on("request", lambda r: foreign.append(r.url)
+    page.on(
+        "response",
+        lambda r: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+    )
+    page.on(
+        "request",
+        lambda r: (
+            foreign.append(r.url)
             if urlparse(r.url).scheme in ("http", "https", "ws", "wss")
-            and urlparse(r.url).netloc != host else None)
+            and urlparse(r.url).netloc != host
+            else None
+        ),
+    )
 
     page.goto(server)
     page.wait_for_selector("[data-monitor=week]", timeout=UI_TIMEOUT)
@@ -153,7 +170,8 @@ def test_dashboard_in_chromium(server: str, browser, tmp_path: Path) -> None:
     new_size = start_size + 4 * 50
     page.wait_for_function(
         f"el => el.getAttribute('aria-valuenow') == '{new_size}'",
-        arg=thumb.element_handle(), timeout=UI_TIMEOUT,
+        arg=thumb.element_handle(),
+        timeout=UI_TIMEOUT,
     )
     page.get_by_role("button", name="Reset").click()
     _wait_monitor(page, "freelancers_active", lambda v: v == str(new_size), str(new_size))
@@ -165,8 +183,13 @@ def test_dashboard_in_chromium(server: str, browser, tmp_path: Path) -> None:
     weeks = [0]
     for _ in range(6):
         step.click()
-        weeks.append(int(_wait_monitor(page, "week", lambda v, w=weeks[-1]: int(v) > w,
-                                       f"more than week {weeks[-1]}")))
+        weeks.append(
+            int(
+                _wait_monitor(
+                    page, "week", lambda v, w=weeks[-1]: int(v) > w, f"more than week {weeks[-1]}"
+                )
+            )
+        )
     batch = weeks[1]
     assert batch >= 1 and weeks == [i * batch for i in range(7)], weeks
     _wait_monitor(page, "share_never_hired", lambda v: _percent(v) < 100, "below 100 %")

@@ -58,9 +58,9 @@ def test_distance_is_zero_inside_the_band_ends_included(value):
 @pytest.mark.parametrize(
     ("target", "value", "expected"),
     [
-        (BAND, 0.4, 2.0),     # 0.1 below 0.5, tolerance 0.05
-        (BAND, 0.95, 1.0),    # 0.05 above 0.9
-        (UPPER, 1.25, 2.5),   # one-sided: only above counts
+        (BAND, 0.4, 2.0),  # 0.1 below 0.5, tolerance 0.05
+        (BAND, 0.95, 1.0),  # 0.05 above 0.9
+        (UPPER, 1.25, 2.5),  # one-sided: only above counts
         (UPPER, -5.0, 0.0),
         (LOWER, 0.6, 2.0),
         (LOWER, 123.0, 0.0),
@@ -83,7 +83,8 @@ def test_loss_is_the_sum_of_squared_distances():
     # 2 tolerances out on x, 2.5 on y, inside on z: 4 + 6.25
     assert loss({"x": 0.4, "y": 1.25, "z": 0.9}, targets) == pytest.approx(10.25)
     assert target_distances({"x": 0.4, "y": 1.25, "z": 0.9}, targets) == pytest.approx(
-        {"x": 2.0, "y": 2.5, "z": 0.0})
+        {"x": 2.0, "y": 2.5, "z": 0.0}
+    )
 
 
 def test_loss_of_the_real_targets_zero_inside_known_outside():
@@ -116,25 +117,29 @@ def test_targets_are_well_formed():
 
 
 def test_statistics_from_hand_made_frames():
-    steps = pd.DataFrame({
-        "step": [4, 8, 16],
-        "freelancers_active": [100, 80, 90],
-        "jobs_posted": [10, 30, 10],
-        "fill_rate": [1.0, 0.5, 1.0],
-        "mean_rating": [4.0, 4.5, 4.6],
-        "share_top_rated": [0.0, 0.05, 0.1],
-        "gini_earnings": [0.5, 0.6, 0.8],
-        "top10_share": [0.3, 0.4, 0.6],
-        "mean_rate": [25.0, 26.0, 27.0],
-        "share_never_hired": [0.5, 0.4, 0.3],
-        "top1_share": [0.1, 0.1, 0.2],
-        "merit_spearman": [0.1, 0.2, 0.3],
-    })
-    fl = pd.DataFrame({
-        "jobs_completed": [0, 0, 0, 12, 1],
-        "exit_step": pd.array([None, 3, None, None, None], dtype="Int32"),
-        "rate": [10.0, 99.0, 20.0, 30.0, 40.0],
-    })
+    steps = pd.DataFrame(
+        {
+            "step": [4, 8, 16],
+            "freelancers_active": [100, 80, 90],
+            "jobs_posted": [10, 30, 10],
+            "fill_rate": [1.0, 0.5, 1.0],
+            "mean_rating": [4.0, 4.5, 4.6],
+            "share_top_rated": [0.0, 0.05, 0.1],
+            "gini_earnings": [0.5, 0.6, 0.8],
+            "top10_share": [0.3, 0.4, 0.6],
+            "mean_rate": [25.0, 26.0, 27.0],
+            "share_never_hired": [0.5, 0.4, 0.3],
+            "top1_share": [0.1, 0.1, 0.2],
+            "merit_spearman": [0.1, 0.2, 0.3],
+        }
+    )
+    fl = pd.DataFrame(
+        {
+            "jobs_completed": [0, 0, 0, 12, 1],
+            "exit_step": pd.array([None, 3, None, None, None], dtype="Int32"),
+            "rate": [10.0, 99.0, 20.0, 30.0, 40.0],
+        }
+    )
     s = statistics_from_frames(steps, fl, [0, 0, 0, 1, 2, 7], initial_freelancers=120)
     assert s["mean_rating"] == 4.6 and s["gini_earnings"] == 0.8
     assert s["share_five_star"] == pytest.approx(0.7)
@@ -241,7 +246,7 @@ def test_baseline_sets_every_searched_key_with_a_calibrated_comment():
 def test_search_pipeline_on_a_tiny_world(tmp_path):
     exp_file = tmp_path / "cal.toml"
     exp_file.write_text(f"""
-base = "{(ROOT / 'configs' / 'smoke.toml').as_posix()}"
+base = "{(ROOT / "configs" / "smoke.toml").as_posix()}"
 [experiment]
 replications = 1
 root_seed = 7
@@ -274,8 +279,18 @@ n = 3
 
 
 def test_score_command_prints_the_targets_table(capsys):
-    code = main(["score", str(ROOT / "configs" / "smoke.toml"), "--replicates", "1",
-                 "--workers", "1", "--set", "run.steps=20"])
+    code = main(
+        [
+            "score",
+            str(ROOT / "configs" / "smoke.toml"),
+            "--replicates",
+            "1",
+            "--workers",
+            "1",
+            "--set",
+            "run.steps=20",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     for t in TARGETS:
@@ -293,9 +308,10 @@ def test_calibrated_baseline_meets_its_targets_over_replicates():
     plausible market), and the J-shape and concentration hold in every replicate."""
     runs = []
     for seed in (11, 12, 13):
-        cfg = load_config(ROOT / "configs" / "baseline.toml",
-                          {"run.seed": seed, "run.record_contracts": False,
-                           "run.record_every": 4})
+        cfg = load_config(
+            ROOT / "configs" / "baseline.toml",
+            {"run.seed": seed, "run.record_contracts": False, "run.record_every": 4},
+        )
         model = MarketplaceModel(cfg)
         model.run_for(cfg.run.steps)
         runs.append(run_statistics(model))
@@ -304,6 +320,13 @@ def test_calibrated_baseline_meets_its_targets_over_replicates():
     missed = {t.stat: round(mean[t.stat], 3) for t in TARGETS if not t.passes(mean[t.stat])}
     assert not missed, f"targets missed on the mean of 3 replicates: {missed}"
     by = {t.stat: t for t in TARGETS}
-    for stat in ("mean_rating", "share_five_star", "stars_4_over_5", "stars_3_over_4",
-                 "gini_earnings", "top10_share", "share_never_worked"):
+    for stat in (
+        "mean_rating",
+        "share_five_star",
+        "stars_4_over_5",
+        "stars_3_over_4",
+        "gini_earnings",
+        "top10_share",
+        "share_never_worked",
+    ):
         assert all(by[stat].passes(v) for v in df[stat]), (stat, list(df[stat]))

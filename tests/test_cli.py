@@ -28,11 +28,22 @@ def test_run_writes_a_complete_run_folder(tmp_path, capsys):
     out = tmp_path / "r"
     assert main(["run", str(SMOKE), "--out", str(out), *TINY, "--quiet"]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["config.toml", "contracts.parquet", "figures", "freelancers.parquet",
-                     "manifest.json", "steps.parquet"]
+    assert names == [
+        "config.toml",
+        "contracts.parquet",
+        "figures",
+        "freelancers.parquet",
+        "manifest.json",
+        "steps.parquet",
+    ]
     figs = sorted(p.name for p in (out / "figures").iterdir())
-    assert figs == ["concentration.png", "earnings_ccdf.png", "lorenz.png", "ratings.png",
-                    "trajectories.png"]
+    assert figs == [
+        "concentration.png",
+        "earnings_ccdf.png",
+        "lorenz.png",
+        "ratings.png",
+        "trajectories.png",
+    ]
     cfg = tomllib.loads((out / "config.toml").read_text())
     assert cfg["market"]["freelancers"] == 60 and cfg["run"]["steps"] == 12
     assert cfg["run"]["population_seed"] == 1  # resolved, every key
@@ -54,8 +65,19 @@ def test_run_default_out_is_results_name_timestamp(tmp_path):
 def test_seed_flag_and_set_override(tmp_path):
     """--seed sets run.seed; --set takes TOML and bare words."""
     out = tmp_path / "r"
-    argv = ["run", str(SMOKE), "--out", str(out), *TINY, "--seed", "5", "--quiet",
-            "--no-figures", "--set", "platform.ranking=random"]
+    argv = [
+        "run",
+        str(SMOKE),
+        "--out",
+        str(out),
+        *TINY,
+        "--seed",
+        "5",
+        "--quiet",
+        "--no-figures",
+        "--set",
+        "platform.ranking=random",
+    ]
     assert main(argv) == 0
     cfg = tomllib.loads((out / "config.toml").read_text())
     assert cfg["run"]["seed"] == 5 and cfg["platform"]["ranking"] == "random"
@@ -69,8 +91,10 @@ def test_existing_out_is_refused_unless_force(tmp_path, capsys):
     assert main(["run", str(SMOKE), "--out", str(out), *TINY, "--quiet"]) == 2
     assert "results folder exists" in one_error_line(capsys)
     assert (out / "keep.txt").read_text() == "mine"
-    assert main(["run", str(SMOKE), "--out", str(out), *TINY, "--quiet", "--force",
-                 "--no-figures"]) == 0
+    assert (
+        main(["run", str(SMOKE), "--out", str(out), *TINY, "--quiet", "--force", "--no-figures"])
+        == 0
+    )
     assert not (out / "keep.txt").exists() and (out / "steps.parquet").exists()
 
 
@@ -146,12 +170,28 @@ def test_plot_redraws_a_run_folder(tmp_path, capsys):
 
 def test_console_script_end_to_end(tmp_path):
     """The installed module entry point runs as a process and exits 0 / 2."""
-    ok = subprocess.run([sys.executable, "-m", "marketplace_sim", "run", str(SMOKE), "--out",
-                         str(tmp_path / "r"), *TINY, "--quiet", "--no-figures"],
-                        capture_output=True, text=True)
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "marketplace_sim",
+            "run",
+            str(SMOKE),
+            "--out",
+            str(tmp_path / "r"),
+            *TINY,
+            "--quiet",
+            "--no-figures",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stderr
-    bad = subprocess.run([sys.executable, "-m", "marketplace_sim", "validate",
-                          str(tmp_path / "x.toml")], capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "marketplace_sim", "validate", str(tmp_path / "x.toml")],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0 and "x.toml: file not found" in bad.stderr
 

@@ -52,8 +52,9 @@ def write(tmp_path: Path, name: str, body: str, tiny: bool = True) -> Path:
 
 def assert_same_tables(a: Path, b: Path) -> None:
     for name in TABLES:
-        pd.testing.assert_frame_equal(pd.read_parquet(a / f"{name}.parquet"),
-                                      pd.read_parquet(b / f"{name}.parquet"))
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(a / f"{name}.parquet"), pd.read_parquet(b / f"{name}.parquet")
+        )
         assert (a / f"{name}.parquet").read_bytes() == (b / f"{name}.parquet").read_bytes(), name
 
 
@@ -77,8 +78,14 @@ def test_grid_is_the_full_product_first_axis_slowest(tmp_path):
     assert exp.axes == ("clients.reputation_weight", "platform.ranking")
     assert exp.levels["clients.reputation_weight"] == [0.0, 1.0, 2.0]
     got = [tuple(c.values.values()) for c in exp.conditions]
-    assert got == [(0.0, "reputation"), (0.0, "random"), (1.0, "reputation"),
-                   (1.0, "random"), (2.0, "reputation"), (2.0, "random")]
+    assert got == [
+        (0.0, "reputation"),
+        (0.0, "random"),
+        (1.0, "reputation"),
+        (1.0, "random"),
+        (2.0, "reputation"),
+        (2.0, "random"),
+    ]
     assert [c.condition_id for c in exp.conditions] == [f"c00{i}" for i in range(6)]
     assert exp.conditions[3].config.platform.ranking == "random"
     assert exp.conditions[3].config.clients.reputation_weight == 1.0
@@ -91,11 +98,17 @@ def test_grid_is_the_full_product_first_axis_slowest(tmp_path):
 
 def test_scalars_in_sweep_are_fixed_and_nested_tables_are_dotted_keys(tmp_path):
     """A scalar in [sweep] is a fixed value; `[sweep.platform]` reads like quoted dotted keys."""
-    exp = load_experiment(write(tmp_path, "nested", """
+    exp = load_experiment(
+        write(
+            tmp_path,
+            "nested",
+            """
 [sweep.platform]
 ranking = ["reputation", "random"]
 fee = 0.2
-"""))
+""",
+        )
+    )
     assert exp.axes == ("platform.ranking",)
     assert exp.fixed["platform.fee"] == 0.2
     assert all(c.config.platform.fee == 0.2 for c in exp.conditions)
@@ -132,8 +145,9 @@ def test_seeds_come_from_the_root_seed_through_seedsequence(tmp_path):
 
 def test_worlds_share_one_population_and_differ_in_market_seed(tmp_path):
     """worlds = true: every run (all conditions) has one population seed and its own seed."""
-    exp = load_experiment(write(tmp_path, "w", GRID.replace("replications = 2",
-                                                          "replications = 3\nworlds = true")))
+    exp = load_experiment(
+        write(tmp_path, "w", GRID.replace("replications = 2", "replications = 3\nworlds = true"))
+    )
     runs = exp.runs()
     assert {r.population_seed for r in runs} == {derive_seed(11, POPULATION_KEY)}
     assert len({r.seed for r in runs}) == len(runs)
@@ -147,10 +161,12 @@ def test_sampled_designs_have_the_documented_sizes_and_round_integer_keys(tmp_pa
 "market.freelancers" = [40, 80]
 "reviews.leniency" = [0.0, 0.5]
 """
-    cases = {'method = "sobol"\nn = 8': 8 * (2 * 3 + 2),
-             'method = "sobol"\nn = 8\nsecond_order = false': 8 * (3 + 2),
-             'method = "morris"\nn = 5': 5 * (3 + 1),
-             'method = "lhs"\nn = 7': 7}
+    cases = {
+        'method = "sobol"\nn = 8': 8 * (2 * 3 + 2),
+        'method = "sobol"\nn = 8\nsecond_order = false': 8 * (3 + 2),
+        'method = "morris"\nn = 5': 5 * (3 + 1),
+        'method = "lhs"\nn = 7': 7,
+    }
     for i, (head, size) in enumerate(cases.items()):
         exp = load_experiment(write(tmp_path, f"s{i}", f"[sample]\n{head}\n{ranges}"))
         assert len(exp.conditions) == size, head
@@ -168,14 +184,18 @@ def test_sampled_designs_have_the_documented_sizes_and_round_integer_keys(tmp_pa
 @pytest.mark.timeout(180)
 def test_one_worker_two_workers_and_dask_give_identical_tables(tmp_path):
     """The same experiment gives byte-identical tables in-process, in a pool and on Dask."""
-    exp = write(tmp_path, "worlds", """
+    exp = write(
+        tmp_path,
+        "worlds",
+        """
 [experiment]
 replications = 2
 worlds = true
 figures = false
 [sweep]
 "clients.reputation_weight" = [0.0, 2.0]
-""")
+""",
+    )
     assert sweep(exp, tmp_path / "one", "--workers", "1") == 0
     assert sweep(exp, tmp_path / "two", "--workers", "2") == 0
     assert sweep(exp, tmp_path / "dask", "--executor", "dask", "--workers", "2") == 0
@@ -194,7 +214,9 @@ figures = false
 def test_a_sweep_killed_with_sigkill_resumes_to_the_same_tables(tmp_path):
     """SIGKILL mid-sweep, then --resume: only missing runs are done, tables as uninterrupted."""
     exp = tmp_path / "kill.toml"
-    exp.write_text(f'base = "{SMOKE}"\n' + """
+    exp.write_text(
+        f'base = "{SMOKE}"\n'
+        + """
 [experiment]
 replications = 6
 figures = false
@@ -204,12 +226,25 @@ figures = false
 "run.steps" = 40
 "market.freelancers" = 100
 "market.clients" = 25
-""")
+"""
+    )
     out = tmp_path / "killed"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "marketplace_sim", "sweep", str(exp), "--out", str(out),
-         "--workers", "2", "--quiet"],
-        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "marketplace_sim",
+            "sweep",
+            str(exp),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--quiet",
+        ],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.time() + 120
@@ -246,7 +281,8 @@ def test_the_pool_pulls_runs_lazily_and_returns_failures_as_data():
     assert len(pulled) == 4  # 2 workers x 2 in flight, not all 10
     rest = list(results)
     assert sorted(s["run_id"] for s, _ in [(spec, first), *rest]) == sorted(
-        f"r{i}" for i in range(10))
+        f"r{i}" for i in range(10)
+    )
     for _, summary in [(spec, first), *rest]:
         assert summary["status"] == "failed" and summary["steps"] is None
         assert "run.steps: wrong type" in summary["error"]
@@ -256,14 +292,18 @@ def test_a_failing_run_is_recorded_the_rest_finish_and_resume_retries_it(
     tmp_path, monkeypatch, capsys
 ):
     """A run that raises: recorded with its error, others done, exit 1; --resume reruns it."""
-    exp = write(tmp_path, "fail", """
+    exp = write(
+        tmp_path,
+        "fail",
+        """
 [experiment]
 replications = 2
 record_every = 5
 figures = false
 [sweep]
 "clients.reputation_weight" = [0.0, 2.0]
-""")
+""",
+    )
     out = tmp_path / "out"
     monkeypatch.setenv(FAIL_ENV, "c001-r00")
     assert sweep(exp, out, "--workers", "1") == 1
@@ -280,7 +320,8 @@ figures = false
     steps = pd.read_parquet(out / "steps.parquet")
     assert sorted(steps["run_id"].unique()) == ["c000-r00", "c000-r01", "c001-r01"]
     assert steps.groupby("run_id")["step"].apply(list).map(tuple).unique().tolist() == [
-        (5, 10, 15, 20)]  # record_every = 5, final week included
+        (5, 10, 15, 20)
+    ]  # record_every = 5, final week included
     monkeypatch.delenv(FAIL_ENV)
     assert sweep(exp, out, "--resume", "--workers", "1") == 0
     runs = pd.read_parquet(out / "runs.parquet")
@@ -290,14 +331,22 @@ figures = false
 
 def test_figures_and_the_plot_command(tmp_path, capsys):
     """Figures per metric x axis, a heatmap, metric over time; `plot` redraws the same set."""
-    exp = write(tmp_path, "fig", GRID.replace("figures = false", 'metrics = ["gini_earnings"]')
-                .replace("[0, 1, 2]", "[0, 2]").replace("replications = 2", "replications = 1"))
+    exp = write(
+        tmp_path,
+        "fig",
+        GRID.replace("figures = false", 'metrics = ["gini_earnings"]')
+        .replace("[0, 1, 2]", "[0, 2]")
+        .replace("replications = 2", "replications = 1"),
+    )
     out = tmp_path / "out"
     assert sweep(exp, out, "--workers", "1") == 0
     names = sorted(p.name for p in (out / "figures").iterdir())
-    assert names == ["gini_earnings_by_clients.reputation_weight.png",
-                     "gini_earnings_by_platform.ranking.png", "gini_earnings_over_time.png",
-                     "heatmap_gini_earnings.png"]
+    assert names == [
+        "gini_earnings_by_clients.reputation_weight.png",
+        "gini_earnings_by_platform.ranking.png",
+        "gini_earnings_over_time.png",
+        "heatmap_gini_earnings.png",
+    ]
     capsys.readouterr()
     assert main(["plot", str(out)]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 4
@@ -306,7 +355,10 @@ def test_figures_and_the_plot_command(tmp_path, capsys):
 
 def test_morris_design_runs_end_to_end_and_writes_indices(tmp_path):
     """A Morris design on a tiny world writes sensitivity.parquet with intervals and figures."""
-    exp = write(tmp_path, "morris", """
+    exp = write(
+        tmp_path,
+        "morris",
+        """
 [experiment]
 metrics = ["gini_earnings", "share_never_hired"]
 [sample]
@@ -315,15 +367,23 @@ n = 3
 [sample.ranges]
 "clients.reputation_weight" = [0.0, 3.0]
 "platform.search_weight" = [0.0, 2.0]
-""")
+""",
+    )
     out = tmp_path / "out"
     assert sweep(exp, out, "--workers", "1") == 0
     runs = pd.read_parquet(out / "runs.parquet")
     assert len(runs) == 3 * (2 + 1)
     assert runs["clients.reputation_weight"].between(0, 3).all()
     sens = pd.read_parquet(out / "sensitivity.parquet")
-    assert list(sens.columns) == ["method", "metric", "parameter", "parameter_2", "index",
-                                  "value", "conf"]
+    assert list(sens.columns) == [
+        "method",
+        "metric",
+        "parameter",
+        "parameter_2",
+        "index",
+        "value",
+        "conf",
+    ]
     mu_star = sens[sens["index"] == "mu_star"]
     assert set(mu_star["parameter"]) == {"clients.reputation_weight", "platform.search_weight"}
     assert (mu_star["value"] >= 0).all() and mu_star["conf"].notna().all()
@@ -343,19 +403,28 @@ def test_validate_describes_an_experiment(tmp_path, capsys):
 # ----------------------------------------------------------------------------- bad input
 
 BAD = {
-    "empty axis": ('[sweep]\n"clients.reputation_weight" = []',
-                   "sweep.clients.reputation_weight: empty axis"),
-    "unknown key": ('[sweep]\n"clients.reputation_weigth" = [1.0]',
-                    "sweep.clients.reputation_weigth: unknown key (did you mean "
-                    "'clients.reputation_weight'?)"),
-    "wrong type on an axis": ('[sweep]\n"clients.reputation_weight" = [1.0, "high"]',
-                              "sweep.clients.reputation_weight[1]: wrong type"),
-    "replications < 1": ('[experiment]\nreplications = 0\n[sweep]\n"platform.fee" = [0.1]',
-                         "experiment.replications: out of range"),
+    "empty axis": (
+        '[sweep]\n"clients.reputation_weight" = []',
+        "sweep.clients.reputation_weight: empty axis",
+    ),
+    "unknown key": (
+        '[sweep]\n"clients.reputation_weigth" = [1.0]',
+        "sweep.clients.reputation_weigth: unknown key (did you mean 'clients.reputation_weight'?)",
+    ),
+    "wrong type on an axis": (
+        '[sweep]\n"clients.reputation_weight" = [1.0, "high"]',
+        "sweep.clients.reputation_weight[1]: wrong type",
+    ),
+    "replications < 1": (
+        '[experiment]\nreplications = 0\n[sweep]\n"platform.fee" = [0.1]',
+        "experiment.replications: out of range",
+    ),
     "seed in [set]": ('[experiment]\n[set]\n"run.seed" = 3', "set.run.seed: seeds are derived"),
-    "not an experiment": ('[market]\nfreelancers = 100', "not an experiment"),
-    "sobol n": ('[sample]\nmethod = "sobol"\nn = 6\n[sample.ranges]\n"platform.fee" = [0, 0.5]',
-                "sample.n: Sobol designs need a power of 2"),
+    "not an experiment": ("[market]\nfreelancers = 100", "not an experiment"),
+    "sobol n": (
+        '[sample]\nmethod = "sobol"\nn = 6\n[sample.ranges]\n"platform.fee" = [0, 0.5]',
+        "sample.n: Sobol designs need a power of 2",
+    ),
 }
 
 
@@ -382,8 +451,11 @@ def test_missing_base_is_one_line_exit_2(tmp_path, capsys):
 
 def test_existing_folder_is_refused_and_resume_checks_the_experiment(tmp_path, capsys):
     """A non-empty --out needs --resume or --force; --resume refuses another experiment."""
-    exp = write(tmp_path, "grid", GRID.replace("[0, 1, 2]", "[0]").replace(
-        "replications = 2", "replications = 1"))
+    exp = write(
+        tmp_path,
+        "grid",
+        GRID.replace("[0, 1, 2]", "[0]").replace("replications = 2", "replications = 1"),
+    )
     out = tmp_path / "out"
     assert sweep(exp, out, "--workers", "1") == 0
     assert sweep(exp, out) == 2
@@ -400,8 +472,11 @@ def test_existing_folder_is_refused_and_resume_checks_the_experiment(tmp_path, c
 
 def test_force_keeps_the_old_sweep_until_the_new_one_is_complete(tmp_path, monkeypatch):
     """--force moves the old folder aside; if the new sweep dies, the old results survive."""
-    exp = write(tmp_path, "grid", GRID.replace("[0, 1, 2]", "[0]").replace(
-        "replications = 2", "replications = 1"))
+    exp = write(
+        tmp_path,
+        "grid",
+        GRID.replace("[0, 1, 2]", "[0]").replace("replications = 2", "replications = 1"),
+    )
     out = tmp_path / "out"
     assert sweep(exp, out, "--workers", "1") == 0
     import marketplace_sim.experiments.sweep as experiment

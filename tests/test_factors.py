@@ -86,9 +86,17 @@ def test_specialists_deliver_better_work_in_their_niche():
 def final_metrics(reputation_weight, seeds=range(1, 5)):
     rows = []
     for s in seeds:
-        m = run(**{"run.seed": s, "clients.reputation_weight": reputation_weight,
-                   "market.freelancers": 600, "market.clients": 150, "market.entry_rate": 3.0,
-                   "market.client_entry_rate": 0.75, "run.record_contracts": False})
+        m = run(
+            **{
+                "run.seed": s,
+                "clients.reputation_weight": reputation_weight,
+                "market.freelancers": 600,
+                "market.clients": 150,
+                "market.entry_rate": 3.0,
+                "market.client_entry_rate": 0.75,
+                "run.record_contracts": False,
+            }
+        )
         rows.append(m.steps_frame().iloc[-1])
     return pd.DataFrame(rows)
 
@@ -115,10 +123,22 @@ def test_reputation_ranking_concentrates_more_than_random_search():
     rows = {}
     for ranking in ("reputation", "random"):
         rows[ranking] = pd.DataFrame(
-            [run(**{"run.seed": s, "platform.ranking": ranking, "run.record_contracts": False,
-                    "market.freelancers": 600, "market.clients": 150,
-                    "market.entry_rate": 3.0, "market.client_entry_rate": 0.75}
-                 ).steps_frame().iloc[-1] for s in range(1, 5)]
+            [
+                run(
+                    **{
+                        "run.seed": s,
+                        "platform.ranking": ranking,
+                        "run.record_contracts": False,
+                        "market.freelancers": 600,
+                        "market.clients": 150,
+                        "market.entry_rate": 3.0,
+                        "market.client_entry_rate": 0.75,
+                    }
+                )
+                .steps_frame()
+                .iloc[-1]
+                for s in range(1, 5)
+            ]
         )
     for col in ("gini_earnings", "share_never_hired"):
         assert clearly_higher(rows["reputation"][col], rows["random"][col]), col
@@ -132,9 +152,15 @@ def test_a_random_first_job_has_a_lasting_effect():
     contract out."""
     gaps = []
     for s in (1, 2, 3):
-        fr = run(weeks=130, **{"run.seed": s, "interventions.first_job.share": 0.5,
-                               "interventions.first_job.at_step": 26,
-                               "run.record_contracts": False}).freelancers_frame()
+        fr = run(
+            weeks=130,
+            **{
+                "run.seed": s,
+                "interventions.first_job.share": 0.5,
+                "interventions.first_job.at_step": 26,
+                "run.record_contracts": False,
+            },
+        ).freelancers_frame()
         treated = fr.loc[fr["treated"], "earnings"]
         control = fr.loc[fr["control"], "earnings"]
         assert len(treated) > 50 and len(control) > 50
@@ -149,9 +175,15 @@ def test_a_random_early_boost_has_a_lasting_effect():
     """van de Rijt et al.: one free five-star review at week 8, given at random, leaves the
     boosted more often hired and richer two and a half years later than their controls."""
     for s in (1, 2, 3):
-        fr = run(weeks=130, **{"run.seed": s, "interventions.early_boost.share": 0.5,
-                               "interventions.early_boost.at_step": 8,
-                               "run.record_contracts": False}).freelancers_frame()
+        fr = run(
+            weeks=130,
+            **{
+                "run.seed": s,
+                "interventions.early_boost.share": 0.5,
+                "interventions.early_boost.at_step": 8,
+                "run.record_contracts": False,
+            },
+        ).freelancers_frame()
         b, c = fr[fr["boosted"]], fr[fr["boost_control"]]
         assert len(b) > 100 and len(c) > 100
         assert (b["jobs_completed"] > 0).mean() > (c["jobs_completed"] > 0).mean() + 0.2

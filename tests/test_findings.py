@@ -21,8 +21,13 @@ from marketplace_sim.reports.findings import PLANS
 
 pytestmark = pytest.mark.slow
 
-SMALL = {"market.freelancers": 400, "market.clients": 100, "market.entry_rate": 2.0,
-         "market.client_entry_rate": 0.5, "run.record_contracts": False}
+SMALL = {
+    "market.freelancers": 400,
+    "market.clients": 100,
+    "market.entry_rate": 2.0,
+    "market.client_entry_rate": 0.5,
+    "run.record_contracts": False,
+}
 
 
 def clearly_higher(hi, lo, k=2.0):
@@ -34,8 +39,10 @@ def clearly_higher(hi, lo, k=2.0):
 
 
 def lukac_grow_run(seed, reputation_weight):
-    cfg = load_config("configs/lukac-grow.toml", {"run.seed": seed,
-                                                  "clients.reputation_weight": reputation_weight})
+    cfg = load_config(
+        "configs/lukac-grow.toml",
+        {"run.seed": seed, "clients.reputation_weight": reputation_weight},
+    )
     model = MarketplaceModel(cfg)
     start = model.freelancers_frame()[["freelancer_id", "hires"]]
     model.run_for(cfg.run.steps)
@@ -53,8 +60,9 @@ def test_lukac_grow_reputation_concentrates_jobs_and_earnings():
     assert abs(lo["no_prior"].mean() - (1 - math.exp(-0.5))) < 0.06
     assert lo["no_job"].mean() < 0.32  # near random hiring's e^-1.67 = 19 %
     assert clearly_higher(hi["no_job"], lo["no_job"], k=3)
-    assert clearly_higher(np.log(hi["earnings_ratio"].dropna()),
-                          np.log(lo["earnings_ratio"].dropna()), k=3)
+    assert clearly_higher(
+        np.log(hi["earnings_ratio"].dropna()), np.log(lo["earnings_ratio"].dropna()), k=3
+    )
     assert hi["no_job"].mean() > 0.33
 
 
@@ -62,12 +70,23 @@ def test_salganik_social_influence_raises_gini_and_unpredictability():
     """The same population in 4 worlds per condition: with search ranked by reputation and
     clients weighing it, the Gini of earnings is higher than with random search and clients
     blind to reputation, and so is the unpredictability U across worlds."""
+
     def worlds(ranking, weight):
         gini, earnings = [], []
         for seed in (11, 12, 13, 14):
-            model = MarketplaceModel(load_config(None, {
-                **SMALL, "run.steps": 156, "run.seed": seed, "run.population_seed": 7,
-                "platform.ranking": ranking, "clients.reputation_weight": weight}))
+            model = MarketplaceModel(
+                load_config(
+                    None,
+                    {
+                        **SMALL,
+                        "run.steps": 156,
+                        "run.seed": seed,
+                        "run.population_seed": 7,
+                        "platform.ranking": ranking,
+                        "clients.reputation_weight": weight,
+                    },
+                )
+            )
             model.run_for(156)
             gini.append(model.steps_frame()["gini_earnings"].iloc[-1])
             earnings.append(model.freelancers_frame()[["freelancer_id", "earnings"]])
@@ -85,10 +104,21 @@ def test_filippas_ratings_drift_up_while_quality_does_not():
     short test), the mean rating given rises well beyond its no-pressure rise from year 1 to
     year 3, while delivered quality ends the same as without pressure and moves after the
     start-up year as it does without pressure."""
+
     def yearly(inflation, seed):
-        model = MarketplaceModel(load_config(None, {
-            **SMALL, "run.steps": 156, "run.seed": seed, "reviews.leniency": 0.05,
-            "reviews.inflation": inflation, "reviews.norm_weeks": 52.0}))
+        model = MarketplaceModel(
+            load_config(
+                None,
+                {
+                    **SMALL,
+                    "run.steps": 156,
+                    "run.seed": seed,
+                    "reviews.leniency": 0.05,
+                    "reviews.inflation": inflation,
+                    "reviews.norm_weeks": 52.0,
+                },
+            )
+        )
         model.run_for(156)
         return studies.by_year(model.steps_frame()).set_index("year")
 
@@ -99,8 +129,9 @@ def test_filippas_ratings_drift_up_while_quality_does_not():
         rise_p = p.loc[3, "mean_stars_week"] - p.loc[1, "mean_stars_week"]
         assert rise_p > rise_c + 0.3, (rise_p, rise_c)
         assert abs(p.loc[3, "mean_quality"] - c.loc[3, "mean_quality"]) < 0.03
-        after_start = ((p.loc[3, "mean_quality"] - p.loc[2, "mean_quality"])
-                       - (c.loc[3, "mean_quality"] - c.loc[2, "mean_quality"]))
+        after_start = (p.loc[3, "mean_quality"] - p.loc[2, "mean_quality"]) - (
+            c.loc[3, "mean_quality"] - c.loc[2, "mean_quality"]
+        )
         assert abs(after_start) < 0.03, after_start
     assert all(p.loc[1, "mean_stars_week"] < 4.3 for p in pressure)  # a candid start
 
@@ -110,19 +141,42 @@ def test_findings_generator_runs_end_to_end_in_quick_mode(tmp_path, capsys):
     writes the page with all seven sections, a summary row per result, and every figure it
     links to."""
     out, res = tmp_path / "docs", tmp_path / "results"
-    assert main(["findings", "--quick", "--results", str(res), "--out", str(out),
-                 "--workers", "1", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "findings",
+                "--quick",
+                "--results",
+                str(res),
+                "--out",
+                str(out),
+                "--workers",
+                "1",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     text = (out / "findings.md").read_text(encoding="utf-8")
-    for title in ("## 1. Pallais", "## 2. van de Rijt", "## 3. Salganik", "## 4. Filippas",
-                  "## 5. Lukac & Grow", "## 6. The six factors", "## 7. Merit vs luck"):
+    for title in (
+        "## 1. Pallais",
+        "## 2. van de Rijt",
+        "## 3. Salganik",
+        "## 4. Filippas",
+        "## 5. Lukac & Grow",
+        "## 6. The six factors",
+        "## 7. Merit vs luck",
+    ):
         assert title in text, title
     assert "Quick mode" in text and "marketplace-sim findings --quick" in text
     assert text.count("marketplace-sim sweep experiments/") >= len(PLANS)
-    linked = {line.split("](")[1].rstrip(")") for line in text.splitlines()
-              if line.startswith("![")}
+    linked = {
+        line.split("](")[1].rstrip(")") for line in text.splitlines() if line.startswith("![")
+    }
     assert len(linked) == 8 and all((out / p).is_file() for p in linked), linked
     assert {p.name for p in (out / "img" / "findings").iterdir()} == {
-        p.rsplit("/", 1)[1] for p in linked}
+        p.rsplit("/", 1)[1] for p in linked
+    }
     for plan in PLANS:
         assert (res / plan.file).is_file()  # the derived experiment, scaled down
     for sweep in ("pallais-first-job", "lukac-grow", "six-factors"):

@@ -62,8 +62,13 @@ def test_unavailable_candidates_are_never_drawn_and_pairs_are_distinct():
 def test_no_reachable_candidate_gives_no_applicant():
     """A job in a niche nobody can reach gets no applicants."""
     job, cand = discovery.draw_applicants(
-        np.random.default_rng(1), np.ones(3), np.ones(3), np.zeros(3, int), 2,
-        np.array([1, 1]), slots=5,
+        np.random.default_rng(1),
+        np.ones(3),
+        np.ones(3),
+        np.zeros(3, int),
+        2,
+        np.array([1, 1]),
+        slots=5,
     )
     assert job.size == 0 and cand.size == 0
 
@@ -75,8 +80,15 @@ def test_visibility_random_ignores_reputation_and_reputation_orders_by_it():
     profile = np.zeros(n)
     rep = np.arange(n, dtype=float)
     v = discovery.visibility(
-        np.random.default_rng(0), "reputation", avail, profile, rep, np.zeros(n, bool), 1.0,
-        1.0, 0.0,
+        np.random.default_rng(0),
+        "reputation",
+        avail,
+        profile,
+        rep,
+        np.zeros(n, bool),
+        1.0,
+        1.0,
+        0.0,
     )
     # position 0 (the best score) gets 1/(1+0), the worst 1/(1+5)
     assert v[5] == pytest.approx(1.0) and v[0] == pytest.approx(1 / 6)
@@ -84,8 +96,15 @@ def test_visibility_random_ignores_reputation_and_reputation_orders_by_it():
     shares = np.zeros(n)
     for s in range(300):
         shares += discovery.visibility(
-            np.random.default_rng(s), "random", avail, profile, rep, np.zeros(n, bool), 1.0,
-            1.0, 0.0,
+            np.random.default_rng(s),
+            "random",
+            avail,
+            profile,
+            rep,
+            np.zeros(n, bool),
+            1.0,
+            1.0,
+            0.0,
         )
     assert np.ptp(shares / 300) < 0.15  # every position equally likely for everyone
 
@@ -96,7 +115,14 @@ def test_newcomer_boost_lifts_the_never_hired():
     rep = np.array([0.0, 2.0, 1.0])
     never = np.array([True, False, False])
     v = discovery.visibility(
-        np.random.default_rng(0), "newcomer_boost", avail, np.zeros(3), rep, never, 1.0, 1.0,
+        np.random.default_rng(0),
+        "newcomer_boost",
+        avail,
+        np.zeros(3),
+        rep,
+        never,
+        1.0,
+        1.0,
         5.0,
     )
     assert v[0] == v.max()
@@ -106,8 +132,15 @@ def test_unavailable_get_zero_visibility():
     """Freelancers without spare capacity are invisible."""
     avail = np.array([True, False, True])
     v = discovery.visibility(
-        np.random.default_rng(0), "reputation", avail, np.zeros(3), np.zeros(3),
-        np.zeros(3, bool), 1.0, 1.0, 0.0,
+        np.random.default_rng(0),
+        "reputation",
+        avail,
+        np.zeros(3),
+        np.zeros(3),
+        np.zeros(3, bool),
+        1.0,
+        1.0,
+        0.0,
     )
     assert v[1] == 0 and v[0] > 0 and v[2] > 0
 
@@ -171,8 +204,9 @@ def test_gumbel_max_choice_reproduces_logit_shares():
 
 def test_niche_fit_hand_cases():
     """Specialist: fit 1 at home, 0 away; generalist: g everywhere."""
-    fit = delivery.niche_fit(np.array([True, False, True, False]),
-                             np.array([1.0, 1.0, 0.0, 0.0]), 0.6)
+    fit = delivery.niche_fit(
+        np.array([True, False, True, False]), np.array([1.0, 1.0, 0.0, 0.0]), 0.6
+    )
     assert fit.tolist() == pytest.approx([1.0, 0.0, 0.6, 0.6])
 
 
@@ -180,10 +214,12 @@ def test_specialist_quality_at_home_beats_generalist():
     """Same expertise: a specialist delivers higher quality in its niche than a generalist."""
     rng = np.random.default_rng(0)
     e = np.full(20_000, 0.6)
-    spec = delivery.quality(rng, e, delivery.niche_fit(np.ones(e.size, bool), np.ones(e.size),
-                                                       0.6), 0.1)
-    gen = delivery.quality(rng, e, delivery.niche_fit(np.ones(e.size, bool), np.zeros(e.size),
-                                                      0.6), 0.1)
+    spec = delivery.quality(
+        rng, e, delivery.niche_fit(np.ones(e.size, bool), np.ones(e.size), 0.6), 0.1
+    )
+    gen = delivery.quality(
+        rng, e, delivery.niche_fit(np.ones(e.size, bool), np.zeros(e.size), 0.6), 0.1
+    )
     # closed form of the means: 0.6 * 1.0 vs 0.6 * 0.8 (clipping negligible)
     assert spec.mean() == pytest.approx(0.6, abs=0.005)
     assert gen.mean() == pytest.approx(0.48, abs=0.005)
@@ -224,8 +260,9 @@ def test_private_outcome_thresholds():
 
 def test_jss_and_display_rules():
     """JSS = max(0, (s - f) / n), hidden below the minimum; Bayesian average shrinks."""
-    jss = reviews.job_success_score(np.array([2, 4, 10]), np.array([2, 4, 3]),
-                                    np.array([0, 0, 5]), 3)
+    jss = reviews.job_success_score(
+        np.array([2, 4, 10]), np.array([2, 4, 3]), np.array([0, 0, 5]), 3
+    )
     assert np.isnan(jss[0]) and jss[1] == 1.0 and jss[2] == 0.0
     r = reviews.displayed_rating(np.array([5, 0]), np.array([1, 0]), "bayesian", 4.0, 4.0)
     assert r[0] == pytest.approx((4 * 4 + 5) / 5) and np.isnan(r[1])
@@ -234,7 +271,12 @@ def test_jss_and_display_rules():
 
 def test_rates_rise_with_demand_and_fall_when_idle():
     """In demand: x(1+s); idle: x(1-s), floored; both signals off: unchanged."""
-    r = pricing.adjust_rates(np.array([20.0, 20.0, 20.0, 5.1]), np.array([True, False, False,
-                             False]), np.array([False, True, False, True]),
-                             np.array([False, False, False, False]), 0.05, 5.0)
+    r = pricing.adjust_rates(
+        np.array([20.0, 20.0, 20.0, 5.1]),
+        np.array([True, False, False, False]),
+        np.array([False, True, False, True]),
+        np.array([False, False, False, False]),
+        0.05,
+        5.0,
+    )
     assert r.tolist() == pytest.approx([21.0, 19.0, 20.0, 5.0])

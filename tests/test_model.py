@@ -12,13 +12,35 @@ from marketplace_sim.model.marketplace import METRIC_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT_METRICS = [
-    "freelancers_active", "gini_earnings", "top1_share", "top10_share", "share_never_hired",
-    "mean_rating", "share_five_star", "merit_spearman", "fill_rate", "n_top_rated",
+    "freelancers_active",
+    "gini_earnings",
+    "top1_share",
+    "top10_share",
+    "share_never_hired",
+    "mean_rating",
+    "share_five_star",
+    "merit_spearman",
+    "fill_rate",
+    "n_top_rated",
 ]
 FREELANCER_COLUMNS = [
-    "freelancer_id", "expertise", "communication", "reliability", "profile", "niche_focus",
-    "home_niche", "entry_step", "exit_step", "jobs_completed", "earnings", "rating", "n_reviews",
-    "jss", "top_rated", "treated", "control",
+    "freelancer_id",
+    "expertise",
+    "communication",
+    "reliability",
+    "profile",
+    "niche_focus",
+    "home_niche",
+    "entry_step",
+    "exit_step",
+    "jobs_completed",
+    "earnings",
+    "rating",
+    "n_reviews",
+    "jss",
+    "top_rated",
+    "treated",
+    "control",
 ]
 SMALL = {
     "market.freelancers": 150,
@@ -53,8 +75,14 @@ def test_invariants_hold_every_week(variant):
         model.check_invariants()
     steps = model.steps_frame()
     assert len(steps) == 80
-    for col in ("gini_earnings", "top1_share", "top10_share", "share_never_hired",
-                "share_five_star", "fill_rate"):
+    for col in (
+        "gini_earnings",
+        "top1_share",
+        "top10_share",
+        "share_never_hired",
+        "share_five_star",
+        "fill_rate",
+    ):
         vals = steps[col].dropna()
         assert ((vals >= 0) & (vals <= 1)).all(), col
     rated = steps["mean_rating"].dropna()
@@ -102,8 +130,16 @@ def test_worlds_share_people_not_luck():
     same traits, but their careers differ."""
     _, fa, _ = run_tables(small(run__seed=1, run__population_seed=9), 60)
     _, fb, _ = run_tables(small(run__seed=2, run__population_seed=9), 60)
-    people = ["freelancer_id", "expertise", "communication", "reliability", "profile",
-              "niche_focus", "home_niche", "entry_step"]
+    people = [
+        "freelancer_id",
+        "expertise",
+        "communication",
+        "reliability",
+        "profile",
+        "niche_focus",
+        "home_niche",
+        "entry_step",
+    ]
     pd.testing.assert_frame_equal(fa[people], fb[people])
     assert not np.array_equal(fa["earnings"], fb["earnings"])
     _, fc, _ = run_tables(small(run__seed=1, run__population_seed=10), 60)
@@ -180,8 +216,11 @@ def test_record_every_thins_rows_but_keeps_the_last_week():
 
 def test_first_job_intervention_treats_a_random_share_of_the_never_hired():
     """At at_step, `share` of never-hired freelancers get one contract; the rest are controls."""
-    cfg = small(interventions__first_job__share=0.5, interventions__first_job__at_step=3,
-                market__freelancers=400)
+    cfg = small(
+        interventions__first_job__share=0.5,
+        interventions__first_job__at_step=3,
+        market__freelancers=400,
+    )
     model = MarketplaceModel(cfg)
     model.run_for(2)
     hires_before = model.freelancers.hires.copy()
@@ -225,8 +264,11 @@ def test_every_shipped_config_runs_ten_weeks(path):
 
 def test_early_boost_gives_public_stars_only():
     """The boost adds five-star reviews to a random share of the never-reviewed, nothing else."""
-    cfg = small(interventions__early_boost__share=0.4, interventions__early_boost__at_step=4,
-                interventions__early_boost__reviews=2)
+    cfg = small(
+        interventions__early_boost__share=0.4,
+        interventions__early_boost__at_step=4,
+        interventions__early_boost__reviews=2,
+    )
     model = MarketplaceModel(cfg)
     model.run_for(3)
     model.step()
@@ -259,14 +301,23 @@ def test_prior_history_gives_the_initial_freelancers_a_track_record():
 def test_prior_history_does_not_shift_who_enters():
     """With a warm start, world settings that change how many history draws are made (review
     probability) leave the population (clients and later entrants) unchanged."""
-    people = ["freelancer_id", "expertise", "communication", "reliability", "profile",
-              "niche_focus", "home_niche", "entry_step"]
+    people = [
+        "freelancer_id",
+        "expertise",
+        "communication",
+        "reliability",
+        "profile",
+        "niche_focus",
+        "home_niche",
+        "entry_step",
+    ]
     frames = []
     for prob in (0.8, 0.5):
         m = MarketplaceModel(small(market__prior_jobs_mean=3.0, reviews__prob=prob))
         m.run_for(20)
-        frames.append((m.freelancers_frame()[people],
-                       m.clients.post_rate.copy(), m.clients.m_price.copy()))
+        frames.append(
+            (m.freelancers_frame()[people], m.clients.post_rate.copy(), m.clients.m_price.copy())
+        )
     pd.testing.assert_frame_equal(frames[0][0], frames[1][0])
     assert np.array_equal(frames[0][1], frames[1][1])
     assert np.array_equal(frames[0][2], frames[1][2])

@@ -146,10 +146,10 @@ def test_draw_applicants_matches_reference(seed):
     w, focus, home = random_candidates(g, n, n_niches, zero_share=float(g.choice([0, 0.4, 0.95])))
     jobs = g.integers(0, n_niches, int(g.integers(0, 700)))
     slots = int(g.choice([1, 3, 10, 25]))
-    got = discovery.draw_applicants(np.random.default_rng(seed), w, focus, home, n_niches, jobs,
-                                    slots)
-    want = ref_draw_applicants(np.random.default_rng(seed), w, focus, home, n_niches, jobs,
-                               slots)
+    got = discovery.draw_applicants(
+        np.random.default_rng(seed), w, focus, home, n_niches, jobs, slots
+    )
+    want = ref_draw_applicants(np.random.default_rng(seed), w, focus, home, n_niches, jobs, slots)
     assert_same_arrays(got, want)
 
 
@@ -157,8 +157,9 @@ def test_draw_applicants_without_anyone_available():
     w = np.zeros(50)
     args = (np.full(50, 0.5), np.zeros(50, np.int32), 3, np.array([0, 1, 2]), 10)
     rng_a, rng_b = np.random.default_rng(0), np.random.default_rng(0)
-    assert_same_arrays(discovery.draw_applicants(rng_a, w, *args),
-                       ref_draw_applicants(rng_b, w, *args))
+    assert_same_arrays(
+        discovery.draw_applicants(rng_a, w, *args), ref_draw_applicants(rng_b, w, *args)
+    )
     assert rng_a.random() == rng_b.random()  # the same draws were consumed
 
 
@@ -186,8 +187,9 @@ def test_guided_search_is_searchsorted(kind):
         guide = discovery._guide_table(cum, t.size)
         assert guide is not None
         np.testing.assert_array_equal(guide[1], np.searchsorted(cum, guide[0], side="right"))
-        np.testing.assert_array_equal(discovery._search_right(cum, t, guide),
-                                      np.searchsorted(cum, t, side="right"))
+        np.testing.assert_array_equal(
+            discovery._search_right(cum, t, guide), np.searchsorted(cum, t, side="right")
+        )
 
 
 def test_order_by_is_lexsort():
@@ -202,8 +204,7 @@ def test_order_by_is_lexsort():
         got = discovery._order_by(key, tie, False)
         np.testing.assert_array_equal(got, np.lexsort((tie, key)))
         zero = np.zeros(n)
-        np.testing.assert_array_equal(discovery._order_by(zero, tie, True),
-                                      np.lexsort((tie, zero)))
+        np.testing.assert_array_equal(discovery._order_by(zero, tie, True), np.lexsort((tie, zero)))
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 17, 6000, 65535, 65536, 200_000])
@@ -218,8 +219,11 @@ def test_argsort_of_uniform_draws(n):
 def test_distinct_pairs_is_unique_of_keys():
     g = np.random.default_rng(4)
     for _ in range(200):
-        n_jobs, slots, n_cand = int(g.integers(1, 50)), int(g.integers(1, 12)), int(
-            g.integers(1, 30))
+        n_jobs, slots, n_cand = (
+            int(g.integers(1, 50)),
+            int(g.integers(1, 12)),
+            int(g.integers(1, 30)),
+        )
         slot = np.flatnonzero(g.random(n_jobs * slots) < 0.8)
         cand = g.integers(0, n_cand, slot.size)
         job, c = discovery._distinct_pairs(slot, cand, n_jobs, slots, n_cand)
@@ -334,9 +338,16 @@ def test_model_metrics_equal_the_plain_measures(sort_below, monkeypatch):
     """The weekly metrics (kept orders, one sort) equal metrics.gini / top_share / spearman on
     the active freelancers, week after week."""
     monkeypatch.setattr("marketplace_sim.model.ranks.SORT_BELOW", sort_below)
-    cfg = load_config(None, {"market.freelancers": 300, "market.clients": 80,
-                             "market.entry_rate": 2.0, "market.client_entry_rate": 0.5,
-                             "freelancers.exit_base": 0.02})
+    cfg = load_config(
+        None,
+        {
+            "market.freelancers": 300,
+            "market.clients": 80,
+            "market.entry_rate": 2.0,
+            "market.client_entry_rate": 0.5,
+            "freelancers.exit_base": 0.02,
+        },
+    )
     model = MarketplaceModel(cfg)
     for _ in range(70):
         model.step()
@@ -350,8 +361,11 @@ def test_model_metrics_equal_the_plain_measures(sort_below, monkeypatch):
         assert same_float(m["merit_spearman"], ref_spearman(fl.expertise0[act], earn))
         early = fl.earnings_early[act]
         has = early >= 0
-        want = (ref_spearman(early[has], (fl.earnings[act] - early)[has])
-                if has.sum() >= 10 else float("nan"))
+        want = (
+            ref_spearman(early[has], (fl.earnings[act] - early)[has])
+            if has.sum() >= 10
+            else float("nan")
+        )
         assert same_float(m["early_late_spearman"], want)
         ratings = model.displayed_ratings()[act]
         rated = ~np.isnan(ratings)

@@ -102,10 +102,17 @@ def attribute(freelancers: pd.DataFrame, seed: int = 0) -> dict[str, Any]:
     out: dict[str, Any] = {"n": len(fr)}
     nan_f = dict.fromkeys(FACTORS, float("nan"))
     if len(fr) < 30 or fr["later_success"].std() == 0:
-        out.update(r2_exposure=np.nan, r2_traits=np.nan, r2_early_increment=np.nan,
-                   r2_full=np.nan,
-                   unexplained=np.nan, top10_merit_overlap=np.nan, coef=nan_f,
-                   importance=dict(nan_f), importance_traits=dict(nan_f))
+        out.update(
+            r2_exposure=np.nan,
+            r2_traits=np.nan,
+            r2_early_increment=np.nan,
+            r2_full=np.nan,
+            unexplained=np.nan,
+            top10_merit_overlap=np.nan,
+            coef=nan_f,
+            importance=dict(nan_f),
+            importance_traits=dict(nan_f),
+        )
         return out
     y = _z(fr["later_success"].to_numpy(dtype=float))
     exposure = _z(fr["entry_step"].to_numpy(dtype=float))[:, None]
@@ -126,10 +133,12 @@ def attribute(freelancers: pd.DataFrame, seed: int = 0) -> dict[str, Any]:
             drops.append(r2 - _r2(Xp, y))
         return float(np.mean(drops))
 
-    importance = {name: permutation_importance(X_full, r2_full, j)
-                  for j, name in enumerate(FACTORS)}
-    importance_traits = {name: permutation_importance(X_traits, r2_traits, j)
-                         for j, name in enumerate(TRAITS)}
+    importance = {
+        name: permutation_importance(X_full, r2_full, j) for j, name in enumerate(FACTORS)
+    }
+    importance_traits = {
+        name: permutation_importance(X_traits, r2_traits, j) for j, name in enumerate(TRAITS)
+    }
     importance_traits[EARLY] = float("nan")
     out.update(
         r2_exposure=r2_exposure,
@@ -180,29 +189,62 @@ def attribution_table(
     rows = []
     for labels, fr in runs:
         a = attribute(fr, seed=seed)
-        base = {**labels, "n": a["n"], "r2_exposure": a["r2_exposure"],
-                "r2_traits": a["r2_traits"],
-                "r2_early_increment": a["r2_early_increment"], "r2_full": a["r2_full"],
-                "unexplained": a["unexplained"], "top10_merit_overlap": a["top10_merit_overlap"]}
+        base = {
+            **labels,
+            "n": a["n"],
+            "r2_exposure": a["r2_exposure"],
+            "r2_traits": a["r2_traits"],
+            "r2_early_increment": a["r2_early_increment"],
+            "r2_full": a["r2_full"],
+            "unexplained": a["unexplained"],
+            "top10_merit_overlap": a["top10_merit_overlap"],
+        }
         for f in FACTORS:
-            rows.append({**base, "factor": f, "coef": a["coef"][f],
-                         "importance": a["importance"][f],
-                         "importance_traits": a["importance_traits"][f]})
+            rows.append(
+                {
+                    **base,
+                    "factor": f,
+                    "coef": a["coef"][f],
+                    "importance": a["importance"][f],
+                    "importance_traits": a["importance_traits"][f],
+                }
+            )
     per_run = pd.DataFrame(rows)
     if per_run.empty:
         return per_run, per_run
-    ignore = {"run_id", "replicate", "seed", "n", "r2_exposure", "r2_traits",
-              "r2_early_increment", "r2_full",
-              "unexplained", "top10_merit_overlap", "factor", "coef", "importance",
-              "importance_traits"}
+    ignore = {
+        "run_id",
+        "replicate",
+        "seed",
+        "n",
+        "r2_exposure",
+        "r2_traits",
+        "r2_early_increment",
+        "r2_full",
+        "unexplained",
+        "top10_merit_overlap",
+        "factor",
+        "coef",
+        "importance",
+        "importance_traits",
+    }
     regime = [c for c in per_run.columns if c not in ignore]
     out = []
     for key, g in per_run.groupby([*regime, "factor"], sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         row = dict(zip([*regime, "factor"], key, strict=True))
         row["replicates"] = len(g)
-        for col in ("coef", "importance", "importance_traits", "r2_exposure", "r2_traits",
-                    "r2_early_increment", "r2_full", "unexplained", "top10_merit_overlap"):
+        for col in (
+            "coef",
+            "importance",
+            "importance_traits",
+            "r2_exposure",
+            "r2_traits",
+            "r2_early_increment",
+            "r2_full",
+            "unexplained",
+            "top10_merit_overlap",
+        ):
             m, lo, hi = metrics.mean_ci(g[col].to_numpy(dtype=float))
             row[f"{col}_mean"], row[f"{col}_lo"], row[f"{col}_hi"] = m, lo, hi
         out.append(row)
@@ -222,9 +264,7 @@ def _fmt(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def plot_attribution(
-    summary: pd.DataFrame, regime: str | Sequence[str] | None = None
-) -> Any:
+def plot_attribution(summary: pd.DataFrame, regime: str | Sequence[str] | None = None) -> Any:
     """Permutation importance per factor with 95 % intervals, by regime.
 
     Up to four regimes: grouped horizontal bars. More: a heatmap of the mean importance
@@ -240,32 +280,51 @@ def plot_attribution(
     keys = [regime] if isinstance(regime, str) else list(regime or [])
     if keys:
         labels = summary.apply(lambda r: regime_label(r, keys), axis=1)
-        groups = [(lab, g) for lab, g in summary.assign(_regime=labels)
-                  .groupby("_regime", sort=False)]
+        groups = [
+            (lab, g) for lab, g in summary.assign(_regime=labels).groupby("_regime", sort=False)
+        ]
     else:
         groups = [("all runs", summary)]
     reps = int(summary["replicates"].min()) if "replicates" in summary and len(summary) else 0
     note = "one replicate: no interval" if reps <= 1 else "bars: 95 % CI across replicates"
     factor_labels = [FACTOR_LABELS[f] for f in FACTORS]
     if len(groups) > 4:
-        mat = np.array([g.set_index("factor").reindex(list(FACTORS))["importance_mean"]
-                        .to_numpy(dtype=float) for _, g in groups]).T
+        mat = np.array(
+            [
+                g.set_index("factor")
+                .reindex(list(FACTORS))["importance_mean"]
+                .to_numpy(dtype=float)
+                for _, g in groups
+            ]
+        ).T
         fig = Figure(figsize=(2.2 + 1.1 * len(groups), 4.8), layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         im = ax.imshow(mat, cmap="viridis", aspect="auto")
         for (i, j), v in np.ndenumerate(mat):
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=10,
-                    color="white" if v < np.nanmax(mat) * 0.6 else "black")
+            ax.text(
+                j,
+                i,
+                f"{v:.2f}",
+                ha="center",
+                va="center",
+                fontsize=10,
+                color="white" if v < np.nanmax(mat) * 0.6 else "black",
+            )
         ax.set_yticks(range(len(FACTORS)), factor_labels, fontsize=10)
-        ax.set_xticks(range(len(groups)), [lab.replace(", ", "\n") for lab, _ in groups],
-                      fontsize=10)
+        ax.set_xticks(
+            range(len(groups)), [lab.replace(", ", "\n") for lab, _ in groups], fontsize=10
+        )
         fig.colorbar(im, ax=ax, label="permutation importance (drop in R²)")
-        ax.set_title("What explains later success, by regime\n"
-                     "(mean permutation importance across replicates)", fontsize=12)
+        ax.set_title(
+            "What explains later success, by regime\n"
+            "(mean permutation importance across replicates)",
+            fontsize=12,
+        )
         return fig
-    fig = Figure(figsize=(8.5, 1.6 + 0.5 * len(FACTORS) * max(1, len(groups)) ** 0.5),
-                 layout="constrained")
+    fig = Figure(
+        figsize=(8.5, 1.6 + 0.5 * len(FACTORS) * max(1, len(groups)) ** 0.5), layout="constrained"
+    )
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     height = 0.8 / len(groups)
@@ -274,11 +333,20 @@ def plot_attribution(
     for i, (label, g) in enumerate(groups):
         g = g.set_index("factor").reindex(list(FACTORS))
         y = np.arange(len(FACTORS)) + i * height
-        err = np.vstack([g["importance_mean"] - g["importance_lo"],
-                         g["importance_hi"] - g["importance_mean"]])
-        ax.barh(y, g["importance_mean"], height=height * 0.95, xerr=np.nan_to_num(err),
-                color=colors[i % len(colors)], hatch=hatches[i % len(hatches)],
-                edgecolor="white", capsize=3, label=label)
+        err = np.vstack(
+            [g["importance_mean"] - g["importance_lo"], g["importance_hi"] - g["importance_mean"]]
+        )
+        ax.barh(
+            y,
+            g["importance_mean"],
+            height=height * 0.95,
+            xerr=np.nan_to_num(err),
+            color=colors[i % len(colors)],
+            hatch=hatches[i % len(hatches)],
+            edgecolor="white",
+            capsize=3,
+            label=label,
+        )
     ax.set_yticks(np.arange(len(FACTORS)) + height * (len(groups) - 1) / 2)
     ax.set_yticklabels(factor_labels, fontsize=10)
     ax.invert_yaxis()
@@ -340,12 +408,19 @@ def result_runs(result_dir: str | Path) -> ResultRuns:
             if not (part / FREELANCERS_PART).exists():
                 continue
             values = record.get("values") or {}
-            labels = {"run_id": r["run_id"], "replicate": r["replicate"],
-                      **{k: _cell(values.get(k)) for k in axes}}
+            labels = {
+                "run_id": r["run_id"],
+                "replicate": r["replicate"],
+                **{k: _cell(values.get(k)) for k in axes},
+            }
             runs.append((labels, part / FREELANCERS_PART))
         if not runs:
-            raise ConfigError(d, None, "sweep has no freelancers tables (run its experiment "
-                              "with [experiment] keep_freelancers = true)")
+            raise ConfigError(
+                d,
+                None,
+                "sweep has no freelancers tables (run its experiment "
+                "with [experiment] keep_freelancers = true)",
+            )
         return ResultRuns(d, "sweep", axes, tuple(runs), failed)
     if (d / "freelancers.parquet").exists():
         return ResultRuns(d, "run", (), (({"run_id": d.name}, d / "freelancers.parquet"),))
@@ -407,13 +482,18 @@ def summary_text(summary: pd.DataFrame, runs: ResultRuns) -> str:
     if runs.kind == "run":
         head = f"{runs.path}: one run (a single replicate: no intervals)"
     else:
-        head = (f"{runs.path}: sweep, {n} runs with freelancers tables"
-                + (f" ({runs.n_failed} failed runs left out)" if runs.n_failed else "")
-                + (f"; regime = {', '.join(regime)}" if regime else ""))
-    lines = [head, "later success = log(1 + earnings after the first year), freelancers with a "
-             "full first year; values: mean [95 % CI] across replicates",
-             "importance: drop in R² when the factor is shuffled, in the full model and in the "
-             "traits-only model (a trait's whole effect, including through early success)"]
+        head = (
+            f"{runs.path}: sweep, {n} runs with freelancers tables"
+            + (f" ({runs.n_failed} failed runs left out)" if runs.n_failed else "")
+            + (f"; regime = {', '.join(regime)}" if regime else "")
+        )
+    lines = [
+        head,
+        "later success = log(1 + earnings after the first year), freelancers with a "
+        "full first year; values: mean [95 % CI] across replicates",
+        "importance: drop in R² when the factor is shuffled, in the full model and in the "
+        "traits-only model (a trait's whole effect, including through early success)",
+    ]
 
     def ci(row: Mapping[str, Any], col: str, pct: bool = False) -> str:
         k = 100.0 if pct else 1.0
@@ -427,8 +507,7 @@ def summary_text(summary: pd.DataFrame, runs: ResultRuns) -> str:
         return f"{m:{f}} [{lo:{f}}, {hi:{f}}]{unit}"
 
     keys = regime if regime else None
-    groups = (summary.groupby(keys, sort=False, dropna=False) if keys
-              else [((), summary)])
+    groups = summary.groupby(keys, sort=False, dropna=False) if keys else [((), summary)]
     for key, g in groups:
         key = key if isinstance(key, tuple) else (key,)
         first = g.iloc[0]
@@ -439,12 +518,16 @@ def summary_text(summary: pd.DataFrame, runs: ResultRuns) -> str:
         lines.append(f"  R² traits + entry week {ci(first, 'r2_traits')}")
         lines.append(f"  + early success adds   {ci(first, 'r2_early_increment')}")
         lines.append(f"  unexplained (luck ...) {ci(first, 'unexplained')}")
-        lines.append(f"  top 10 % by earnings also top 10 % by expertise: "
-                     f"{ci(first, 'top10_merit_overlap', pct=True)} (chance: 10 %)")
+        lines.append(
+            f"  top 10 % by earnings also top 10 % by expertise: "
+            f"{ci(first, 'top10_merit_overlap', pct=True)} (chance: 10 %)"
+        )
         lines.append(f"  {'factor':<44} {'importance':<22} {'traits only':<22} coef")
         g = g.sort_values("importance_mean", ascending=False)
         for _, row in g.iterrows():
             total = ci(row, "importance_traits") if row["factor"] != EARLY else "-"
-            lines.append(f"  {FACTOR_LABELS[row['factor']]:<44} {ci(row, 'importance'):<22} "
-                         f"{total:<22} {row['coef_mean']:+.2f}")
+            lines.append(
+                f"  {FACTOR_LABELS[row['factor']]:<44} {ci(row, 'importance'):<22} "
+                f"{total:<22} {row['coef_mean']:+.2f}"
+            )
     return "\n".join(lines)

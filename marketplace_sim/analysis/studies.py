@@ -41,40 +41,45 @@ STUDIES: dict[str, Study] = {
     s.key: s
     for s in (
         Study(
-            "pallais", "A first job for never-hired freelancers",
-            "Pallais, \"Inefficient Hiring in Entry-Level Labor Markets\", AER 2014",
+            "pallais",
+            "A first job for never-hired freelancers",
+            'Pallais, "Inefficient Hiring in Entry-Level Labor Markets", AER 2014',
             "randomly hiring inexperienced oDesk workers and rating them publicly substantially "
             "raised their later employment and earnings: treated novices' relative income "
             "nearly tripled",
             "pallais-first-job.toml",
         ),
         Study(
-            "vanderijt", "A random early boost",
-            "van de Rijt, Kang, Restivo & Patil, \"Field experiments of success-breeds-success "
-            "dynamics\", PNAS 2014",
+            "vanderijt",
+            "A random early boost",
+            'van de Rijt, Kang, Restivo & Patil, "Field experiments of success-breeds-success '
+            'dynamics", PNAS 2014',
             "a random early success raised later success: Kickstarter 70 % vs 39 %, Epinions "
             "90 % vs 77 %, Wikipedia 40 % vs 31 %, change.org 66 % vs 52 %",
             "vanderijt-early-boost.toml",
         ),
         Study(
-            "salganik", "Social influence: inequality and unpredictability",
-            "Salganik, Dodds & Watts, \"Experimental study of inequality and unpredictability "
-            "in an artificial cultural market\", Science 2006",
+            "salganik",
+            "Social influence: inequality and unpredictability",
+            'Salganik, Dodds & Watts, "Experimental study of inequality and unpredictability '
+            'in an artificial cultural market", Science 2006',
             "worlds that showed popularity had a higher Gini of market shares (about 0.3-0.55 "
             "vs 0.2-0.26 in independent worlds) and a higher unpredictability U",
             "salganik-worlds.toml",
         ),
         Study(
-            "filippas", "Reputation inflation",
-            "Filippas, Horton & Golden, \"Reputation Inflation\", NBER WP 2018; Marketing "
+            "filippas",
+            "Reputation inflation",
+            'Filippas, Horton & Golden, "Reputation Inflation", NBER WP 2018; Marketing '
             "Science 2022",
             "the mean public rating on oDesk/Upwork rose from about 3.7 to 4.8 stars over a "
             "decade; at least a third to a half of the rise is inflation, not better work",
             "filippas-inflation.toml",
         ),
         Study(
-            "lukacgrow", "Reputation vs price (a peer model)",
-            "Lukac & Grow, \"Reputation systems and recruitment in online labor markets\", "
+            "lukacgrow",
+            "Reputation vs price (a peer model)",
+            'Lukac & Grow, "Reputation systems and recruitment in online labor markets", '
             "J. Computational Social Science 2020",
             "120 freelancers, 30 employers, 200 jobs: when employers lean on reputation, 37-41 % "
             "of freelancers get no job and the top reputation tercile earns about 8-12x the "
@@ -199,8 +204,9 @@ def lukac_grow_outcomes(freelancers: pd.DataFrame) -> dict[str, float]:
         has none); ``no_prior``: share with no prior job; ``gini``: Gini of earnings;
         ``jobs``: contracts during the run.
     """
-    jobs = (freelancers["hires"].to_numpy(dtype=np.int64)
-            - freelancers["prior_jobs"].to_numpy(dtype=np.int64))
+    jobs = freelancers["hires"].to_numpy(dtype=np.int64) - freelancers["prior_jobs"].to_numpy(
+        dtype=np.int64
+    )
     earn = freelancers["earnings"].to_numpy(dtype=float)
     rep = freelancers["reputation"].to_numpy(dtype=float)
     ids = freelancers["freelancer_id"].to_numpy()
@@ -222,16 +228,16 @@ def lukac_grow_outcomes(freelancers: pd.DataFrame) -> dict[str, float]:
 # Filippas, Horton & Golden: ratings and quality by year
 
 
-def by_year(steps: pd.DataFrame, columns: Sequence[str] = ("mean_stars_week", "mean_quality",
-                                                           "mean_rating")) -> pd.DataFrame:
+def by_year(
+    steps: pd.DataFrame, columns: Sequence[str] = ("mean_stars_week", "mean_quality", "mean_rating")
+) -> pd.DataFrame:
     """Yearly means of weekly metrics of one run (year 1 = weeks 1-52).
 
     ``mean_stars_week`` (the mean public rating given that week) is the study's "mean public
     rating" of contracts ending in a period; ``mean_quality`` is delivered quality.
     """
     year = (steps["step"].to_numpy() - 1) // WEEKS_PER_YEAR + 1
-    return (steps.assign(year=year).groupby("year", sort=True)[list(columns)].mean()
-            .reset_index())
+    return steps.assign(year=year).groupby("year", sort=True)[list(columns)].mean().reset_index()
 
 
 # --------------------------------------------------------------------------------------------

@@ -51,7 +51,13 @@ RANKINGS = list(get_args(PlatformSection.model_fields["ranking"].annotation))
 FOLLOW_RULES = ["top earner", "most skilled", "median earner"]
 # Okabe-Ito (colour-blind safe), as in plots.py
 BLUE, ORANGE, GREEN, PINK, YELLOW, SKY, BLACK = (
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
 )
 EARNINGS_EDGES = (100.0, 1_000.0, 10_000.0, 100_000.0)  # USD, edges of the earnings brackets
 
@@ -264,26 +270,41 @@ def model_params(cfg: Config) -> dict[str, Any]:
         ),
         "market__clients": Slider("Clients at start", m.clients, 10, max(500, m.clients), 5),
         "clients__reputation_weight": Slider(
-            "Weight on reputation", float(c.reputation_weight), 0.0,
-            max(3.0, c.reputation_weight), 0.1,
+            "Weight on reputation",
+            float(c.reputation_weight),
+            0.0,
+            max(3.0, c.reputation_weight),
+            0.1,
         ),
         "clients__price_weight": Slider(
             "Weight on price", float(c.price_weight), 0.0, max(3.0, c.price_weight), 0.1
         ),
         "platform__ranking": {
-            "type": "Select", "label": "Search ranking", "value": p.ranking, "values": RANKINGS,
+            "type": "Select",
+            "label": "Search ranking",
+            "value": p.ranking,
+            "values": RANKINGS,
         },
         "reviews__leniency": Slider(
-            "Review leniency", float(r.leniency), min(-0.5, r.leniency),
-            max(1.0, r.leniency), 0.05,
+            "Review leniency",
+            float(r.leniency),
+            min(-0.5, r.leniency),
+            max(1.0, r.leniency),
+            0.05,
         ),
         "reviews__inflation": Slider(
-            "Rating inflation", float(r.inflation), 0.0, max(1.0, r.inflation),
+            "Rating inflation",
+            float(r.inflation),
+            0.0,
+            max(1.0, r.inflation),
             0.05,
         ),
         "interventions__first_job__share": Slider(
             "First-job share (0 = off)",
-            float(fj.share) if fj else 0.0, 0.0, 1.0, 0.05,
+            float(fj.share) if fj else 0.0,
+            0.0,
+            1.0,
+            0.05,
         ),
         "interventions__first_job__at_step": Slider(
             "First-job week", fj.at_step if fj else 26, 0, max(104, fj.at_step if fj else 0), 1
@@ -492,8 +513,14 @@ MONITOR_LABELS = {
 def _base(title: str, subtitle: str = "") -> dict[str, Any]:
     return {
         "animation": False,
-        "title": {"text": title, "subtext": subtitle, "left": 8, "top": 4,
-                  "textStyle": {"fontSize": 14}, "subtextStyle": {"fontSize": 11}},
+        "title": {
+            "text": title,
+            "subtext": subtitle,
+            "left": 8,
+            "top": 4,
+            "textStyle": {"fontSize": 14},
+            "subtextStyle": {"fontSize": 11},
+        },
         "grid": {"left": 64, "right": 64, "top": 72, "bottom": 48},
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 6, "right": 8, "itemWidth": 18},
@@ -502,19 +529,36 @@ def _base(title: str, subtitle: str = "") -> dict[str, Any]:
 
 def _axis(name: str, kind: str = "value", right: bool = False, **extra: Any) -> dict[str, Any]:
     """An axis with its name beside it (rotated on y axes), as in the run figures."""
-    return {"type": kind, "name": name, "nameLocation": "middle",
-            "nameGap": 44 if right or kind == "value" else 30, **extra}
+    return {
+        "type": kind,
+        "name": name,
+        "nameLocation": "middle",
+        "nameGap": 44 if right or kind == "value" else 30,
+        **extra,
+    }
 
 
 def _week_axis(model: MarketplaceModel) -> dict[str, Any]:
-    return _axis("week", min=0, max=max(model.config.run.steps, model.steps), nameGap=26,
-                 axisLabel={"showMaxLabel": False})
+    return _axis(
+        "week",
+        min=0,
+        max=max(model.config.run.steps, model.steps),
+        nameGap=26,
+        axisLabel={"showMaxLabel": False},
+    )
 
 
 def _series(name: str, data: list[Any], color: str, **extra: Any) -> dict[str, Any]:
     line = {"width": 2, **extra.pop("lineStyle", {})}
-    return {"name": name, "type": "line", "data": data, "showSymbol": False, "color": color,
-            "lineStyle": line, **extra}
+    return {
+        "name": name,
+        "type": "line",
+        "data": data,
+        "showSymbol": False,
+        "color": color,
+        "lineStyle": line,
+        **extra,
+    }
 
 
 def _pairs(x: Any, y: Any, digits: int = 4) -> list[list[Any]]:
@@ -530,8 +574,12 @@ def concentration_option(model: MarketplaceModel) -> dict[str, Any]:
     opt["yAxis"] = _axis("Gini / share of earnings", min=0, max=1)
     opt["series"] = [
         _series("Gini", _pairs(mv["step"], mv["gini_earnings"]), BLUE),
-        _series("top-10 % share", _pairs(mv["step"], mv["top10_share"]), ORANGE,
-                lineStyle={"type": "dashed"}),
+        _series(
+            "top-10 % share",
+            _pairs(mv["step"], mv["top10_share"]),
+            ORANGE,
+            lineStyle={"type": "dashed"},
+        ),
     ]
     return opt
 
@@ -553,8 +601,7 @@ def lorenz_option(model: MarketplaceModel) -> dict[str, Any]:
     p, L = lorenz_points(active_earnings(model))
     g = model.metrics.get("gini_earnings", np.nan)
     opt = _base("Lorenz curve", f"Gini = {g:.2f}" if np.isfinite(g) else "no earnings yet")
-    opt["xAxis"] = _axis("share of freelancers (lowest earners first)", min=0, max=1,
-                         nameGap=26)
+    opt["xAxis"] = _axis("share of freelancers (lowest earners first)", min=0, max=1, nameGap=26)
     opt["yAxis"] = _axis("share of earnings", min=0, max=1)
     opt["series"] = [
         _series("equality", [[0, 0], [1, 1]], BLACK, lineStyle={"type": "dashed", "width": 1}),
@@ -568,11 +615,22 @@ def earnings_option(model: MarketplaceModel) -> dict[str, Any]:
     df = earnings_brackets(active_earnings(model))
     opt = _base("Earnings so far", "active freelancers per bracket of cumulative earnings")
     opt["legend"] = {"show": False}
-    opt["xAxis"] = _axis("cumulative earnings (USD)", "category", data=df["bracket"].tolist(),
-                         axisLabel={"interval": 0}, nameGap=26)
+    opt["xAxis"] = _axis(
+        "cumulative earnings (USD)",
+        "category",
+        data=df["bracket"].tolist(),
+        axisLabel={"interval": 0},
+        nameGap=26,
+    )
     opt["yAxis"] = _axis("freelancers", minInterval=1)
-    opt["series"] = [{"type": "bar", "data": df["freelancers"].tolist(), "color": BLUE,
-                      "label": {"show": True, "position": "top"}}]
+    opt["series"] = [
+        {
+            "type": "bar",
+            "data": df["freelancers"].tolist(),
+            "color": BLUE,
+            "label": {"show": True, "position": "top"},
+        }
+    ]
     return opt
 
 
@@ -583,9 +641,14 @@ def stars_option(model: MarketplaceModel) -> dict[str, Any]:
     opt["legend"] = {"show": False}
     opt["xAxis"] = _axis("stars", "category", data=["1★", "2★", "3★", "4★", "5★"], nameGap=26)
     opt["yAxis"] = _axis("% of reviews", min=0, max=100)
-    opt["series"] = [{"type": "bar", "data": _clean(100 * star_shares(model), 1),
-                      "color": YELLOW,
-                      "label": {"show": True, "position": "top", "formatter": "{c} %"}}]
+    opt["series"] = [
+        {
+            "type": "bar",
+            "data": _clean(100 * star_shares(model), 1),
+            "color": YELLOW,
+            "label": {"show": True, "position": "top", "formatter": "{c} %"},
+        }
+    ]
     return opt
 
 
@@ -595,18 +658,29 @@ def merit_option(model: MarketplaceModel) -> dict[str, Any]:
     act = fl.active
     x, y, badge = fl.expertise0[act], fl.earnings[act] / CENTS / 1000, fl.top_rated[act]
     rho = model.metrics.get("merit_spearman", np.nan)
-    opt = _base("Does merit win?",
-                f"Spearman ρ(expertise, earnings) = {rho:.2f}" if np.isfinite(rho) else "")
+    opt = _base(
+        "Does merit win?",
+        f"Spearman ρ(expertise, earnings) = {rho:.2f}" if np.isfinite(rho) else "",
+    )
     opt["tooltip"] = {"trigger": "item"}
     opt["xAxis"] = _axis("expertise (true quality)", min=0, max=1, nameGap=26)
     opt["yAxis"] = _axis("earnings (thousand USD)", min=0)
     opt["series"] = [
-        {"name": "freelancer", "type": "scatter", "data": _pairs(_clean(x[~badge], 3),
-                                                                  y[~badge], 2),
-         "symbolSize": 5, "color": SKY},
-        {"name": "Top Rated", "type": "scatter", "data": _pairs(_clean(x[badge], 3),
-                                                                 y[badge], 2),
-         "symbolSize": 8, "symbol": "diamond", "color": ORANGE},
+        {
+            "name": "freelancer",
+            "type": "scatter",
+            "data": _pairs(_clean(x[~badge], 3), y[~badge], 2),
+            "symbolSize": 5,
+            "color": SKY,
+        },
+        {
+            "name": "Top Rated",
+            "type": "scatter",
+            "data": _pairs(_clean(x[badge], 3), y[badge], 2),
+            "symbolSize": 8,
+            "symbol": "diamond",
+            "color": ORANGE,
+        },
     ]
     return opt
 
@@ -623,10 +697,16 @@ def reviews_option(model: MarketplaceModel) -> dict[str, Any]:
     ]
     opt["series"] = [
         _series("never hired", _pairs(weeks, mv["share_never_hired"]), GREEN),
-        _series("5★ reviews", _pairs(weeks, mv["share_five_star"]), YELLOW,
-                lineStyle={"type": "dashed"}),
-        _series("mean rating (right)", _pairs(weeks, mv["mean_rating"]), PINK, yAxisIndex=1,
-                lineStyle={"type": "dotted"}),
+        _series(
+            "5★ reviews", _pairs(weeks, mv["share_five_star"]), YELLOW, lineStyle={"type": "dashed"}
+        ),
+        _series(
+            "mean rating (right)",
+            _pairs(weeks, mv["mean_rating"]),
+            PINK,
+            yAxisIndex=1,
+            lineStyle={"type": "dotted"},
+        ),
     ]
     return opt
 
@@ -640,8 +720,9 @@ def trajectory_option(model: ClassroomModel, freelancer_id: int | None) -> dict[
     df = trajectory(model, freelancer_id)
     fl = model.freelancers
     row = int(np.flatnonzero(fl.agent_id == freelancer_id)[0])
-    sub = (f"expertise {fl.expertise0[row]:.2f} · entered week {fl.entry_step[row]}"
-           + ("" if fl.active[row] else f" · left week {fl.exit_step[row]}"))
+    sub = f"expertise {fl.expertise0[row]:.2f} · entered week {fl.entry_step[row]}" + (
+        "" if fl.active[row] else f" · left week {fl.exit_step[row]}"
+    )
     opt = _base(f"Freelancer {freelancer_id}", sub)
     opt["xAxis"] = _week_axis(model)
     opt["yAxis"] = [
@@ -650,8 +731,13 @@ def trajectory_option(model: ClassroomModel, freelancer_id: int | None) -> dict[
     ]
     opt["series"] = [
         _series("earnings", _pairs(df["week"], df["earnings"] / 1000, 3), BLUE),
-        _series("rating (right)", _pairs(df["week"], df["rating"], 2), ORANGE, yAxisIndex=1,
-                lineStyle={"type": "dashed"}),
+        _series(
+            "rating (right)",
+            _pairs(df["week"], df["rating"], 2),
+            ORANGE,
+            yAxisIndex=1,
+            lineStyle={"type": "dashed"},
+        ),
     ]
     return opt
 
@@ -662,10 +748,12 @@ def leaderboard_html(df: pd.DataFrame) -> str:
     def num(v: float, fmt: str) -> str:
         return "–" if not np.isfinite(v) else format(v, fmt)
 
-    head = ("<tr><th>#</th><th>id</th><th>earnings</th><th>jobs</th><th>rating</th>"
-            "<th>JSS</th><th>badge</th><th title='expertise'>exp.</th>"
-            "<th title='communication'>comm.</th><th title='reliability'>rel.</th>"
-            "<th title='profile'>prof.</th><th title='niche focus'>niche</th></tr>")
+    head = (
+        "<tr><th>#</th><th>id</th><th>earnings</th><th>jobs</th><th>rating</th>"
+        "<th>JSS</th><th>badge</th><th title='expertise'>exp.</th>"
+        "<th title='communication'>comm.</th><th title='reliability'>rel.</th>"
+        "<th title='profile'>prof.</th><th title='niche focus'>niche</th></tr>"
+    )
     body = []
     for r in df.itertuples(index=False):
         rating = "–" if not np.isfinite(r.rating) else f"{r.rating:.2f}★ ({r.reviews})"
@@ -721,10 +809,15 @@ def _chart(option: dict[str, Any], height: str = CHART_HEIGHT) -> Any:
 
 def LeaderboardView(model: ClassroomModel) -> Any:
     """The top freelancers, their six factors, badges and earnings."""
-    title = (f"<div class='ms-title'>Leaderboard: the top {LEADERBOARD_SIZE} active freelancers "
-             "by earnings, with their six factors</div>")
-    return solara.HTML(tag="div", unsafe_innerHTML=title + leaderboard_html(leaderboard(model)),
-                       attributes={"data-view": "leaderboard"})
+    title = (
+        f"<div class='ms-title'>Leaderboard: the top {LEADERBOARD_SIZE} active freelancers "
+        "by earnings, with their six factors</div>"
+    )
+    return solara.HTML(
+        tag="div",
+        unsafe_innerHTML=title + leaderboard_html(leaderboard(model)),
+        attributes={"data-view": "leaderboard"},
+    )
 
 
 @solara.component
@@ -738,8 +831,13 @@ def TrajectoryView(model: ClassroomModel) -> None:
     if follow.value not in choices:
         choices.append(follow.value)
     with solara.Column(gap="0px"):
-        solara.Select("Follow", values=choices, value=follow, dense=True,
-                      style="max-width: 220px; margin: 0 8px;")
+        solara.Select(
+            "Follow",
+            values=choices,
+            value=follow,
+            dense=True,
+            style="max-width: 220px; margin: 0 8px;",
+        )
         _chart(option, "height: 320px;")
 
 
@@ -769,8 +867,7 @@ def Views(model: ClassroomModel) -> None:
         elements = [(view(model), wide) for view, wide in VIEWS]
     with solara.Div(classes=["ms-views"]):
         for element, wide in elements:
-            solara.Div(classes=["ms-card", "ms-wide"] if wide else ["ms-card"],
-                       children=[element])
+            solara.Div(classes=["ms-card", "ms-wide"] if wide else ["ms-card"], children=[element])
 
 
 @solara.component
@@ -800,14 +897,26 @@ def LessonPanel(menu: list[Lesson], lesson: Lesson) -> None:
 
     with solara.Card(style="margin: 0 0 8px 0;"):
         with solara.Row(style="align-items: center;"):
-            solara.Select("Lesson", values=titles, value=lesson.title, on_value=choose,
-                          dense=True, style="max-width: 360px;")
-            solara.Text("Move the sliders, press RESET to start a new market with them, then "
-                        "STEP (one batch of weeks) or ▶ (play).",
-                        style="color: #555; font-size: 13px;")
+            solara.Select(
+                "Lesson",
+                values=titles,
+                value=lesson.title,
+                on_value=choose,
+                dense=True,
+                style="max-width: 360px;",
+            )
+            solara.Text(
+                "Move the sliders, press RESET to start a new market with them, then "
+                "STEP (one batch of weeks) or ▶ (play).",
+                style="color: #555; font-size: 13px;",
+            )
         if lesson.prompt:
-            solara.HTML(tag="div", unsafe_innerHTML=prompt_html(lesson.prompt),
-                        classes=["ms-prompt"], attributes={"data-view": "lesson"})
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=prompt_html(lesson.prompt),
+                classes=["ms-prompt"],
+                attributes={"data-view": "lesson"},
+            )
 
 
 @solara.component
@@ -848,7 +957,9 @@ page = Page
 # Server
 
 
-ASSETS_DIR = Path(str(resources.files("marketplace_sim.app") / "assets"))  # served as /static/assets/cdn
+ASSETS_DIR = Path(
+    str(resources.files("marketplace_sim.app") / "assets")
+)  # served as /static/assets/cdn
 ASSETS_URL = "/static/assets/cdn"
 
 
@@ -921,13 +1032,19 @@ def serve(config: str | Path | None, host: str = "127.0.0.1", port: int = 8765) 
     server_settings.theme.title = "Freelance marketplace"
     server_settings.theme.show_banner = False  # the "runs on Solara" badge covers the table
     if not use_vendored_assets():
-        print("warning: marketplace_sim/app/assets does not match the installed Solara: the "
-              "browser will load Solara's JavaScript from the internet (see docs/dashboard.md)")
+        print(
+            "warning: marketplace_sim/app/assets does not match the installed Solara: the "
+            "browser will load Solara's JavaScript from the internet (see docs/dashboard.md)"
+        )
     print(f"marketplace-sim dashboard on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     server = uvicorn.Server(
         uvicorn.Config(
-            "solara.server.starlette:app", host=host, port=port, log_config=LOGGING_CONFIG,
-            log_level="warning", access_log=False,
+            "solara.server.starlette:app",
+            host=host,
+            port=port,
+            log_config=LOGGING_CONFIG,
+            log_level="warning",
+            access_log=False,
         )
     )
     server.run()

@@ -135,8 +135,9 @@ def with_prior_and_reputation(model: Any, start: Any) -> Any:
 
     fl = model.freelancers_frame()
     prior = dict(zip(start["freelancer_id"].tolist(), start["hires"].tolist(), strict=True))
-    fl["prior_jobs"] = np.array([prior.get(i, 0) for i in fl["freelancer_id"].tolist()],
-                                dtype=np.int64)
+    fl["prior_jobs"] = np.array(
+        [prior.get(i, 0) for i in fl["freelancer_id"].tolist()], dtype=np.int64
+    )
     fl["reputation"] = np.asarray(model.reputation(), dtype=np.float64)[: len(fl)]
     return fl.reset_index(drop=True)
 
@@ -245,17 +246,24 @@ class LocalExecutor:
                     except cf.process.BrokenProcessPool:
                         broken = True
                         summary = failed_summary(
-                            spec, "worker process died while this run was in flight "
-                            "(killed, or out of memory?)")
+                            spec,
+                            "worker process died while this run was in flight "
+                            "(killed, or out of memory?)",
+                        )
                     except Exception as exc:  # e.g. a spec that cannot be pickled
                         summary = failed_summary(spec, _one_line(exc))
                     yield spec, summary
                 if broken:
                     for fut, spec in list(pending.items()):
                         del pending[fut]
-                        yield spec, failed_summary(
-                            spec, "worker process died while this run was in flight "
-                            "(killed, or out of memory?)")
+                        yield (
+                            spec,
+                            failed_summary(
+                                spec,
+                                "worker process died while this run was in flight "
+                                "(killed, or out of memory?)",
+                            ),
+                        )
                     _stop_pool(pool)
                     pool = self._new_pool()
         finally:
@@ -290,7 +298,8 @@ class DaskExecutor:
             from dask.distributed import Client, LocalCluster
         except ImportError:
             raise ConfigError(
-                "--executor", "dask",
+                "--executor",
+                "dask",
                 "Dask is not installed: pip install 'marketplace-sim[dask]'",
             ) from None
         self.cluster = None
@@ -327,8 +336,10 @@ class DaskExecutor:
             ) from None
         other = {v for v in versions.values() if v != __version__}
         if other:
-            print(f"warning: Dask workers run marketplace-sim {sorted(other)}, this is "
-                  f"{__version__}", file=sys.stderr)
+            print(
+                f"warning: Dask workers run marketplace-sim {sorted(other)}, this is {__version__}",
+                file=sys.stderr,
+            )
 
     def _limit(self) -> int:
         threads = sum(self.client.nthreads().values())

@@ -45,8 +45,9 @@ def check_out(out: Path, force: bool = False, resume: bool = False) -> None:
     if out.exists() and not out.is_dir():
         raise OutputFolderError(out, None, "exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not (force or resume):
-        raise OutputFolderError(out, None, "results folder exists and is not empty "
-                          "(use --force to replace it)")
+        raise OutputFolderError(
+            out, None, "results folder exists and is not empty (use --force to replace it)"
+        )
     ensure_parent(out)
 
 
@@ -55,7 +56,9 @@ def ensure_parent(out: Path) -> None:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputFolderError(out, None, f"cannot create its parent folder: {exc.strerror}") from None
+        raise OutputFolderError(
+            out, None, f"cannot create its parent folder: {exc.strerror}"
+        ) from None
     if not os.access(out.parent, os.W_OK):
         raise OutputFolderError(out, None, "its parent folder is not writable")
 
@@ -81,8 +84,9 @@ def write_run(
     if show_progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=cfg.run.steps, unit="week", desc="run", file=sys.stderr,
-                   dynamic_ncols=True)
+        bar = tqdm(
+            total=cfg.run.steps, unit="week", desc="run", file=sys.stderr, dynamic_ncols=True
+        )
     try:
         tables = run_tables(simulate(cfg, progress=bar.update if bar is not None else None))
     finally:
@@ -98,8 +102,14 @@ def write_run(
                 df.to_parquet(tmp / f"{name}.parquet", index=False)
             files.write_json(
                 manifest(
-                    "run", command, started, wall, config_source=source,
-                    seed=cfg.run.seed, population_seed=cfg.population_seed, steps=cfg.run.steps,
+                    "run",
+                    command,
+                    started,
+                    wall,
+                    config_source=source,
+                    seed=cfg.run.seed,
+                    population_seed=cfg.population_seed,
+                    steps=cfg.run.steps,
                     freelancers_ever=len(tables.freelancers),
                     contracts_completed=len(tables.contracts),
                 ),
@@ -110,6 +120,7 @@ def write_run(
 
                 draw_run_figures(tmp)
     except FileExistsError:
-        raise OutputFolderError(out, None, "results folder appeared while running; "
-                                "not replaced") from None
+        raise OutputFolderError(
+            out, None, "results folder appeared while running; not replaced"
+        ) from None
     return out

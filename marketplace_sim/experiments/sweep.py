@@ -106,9 +106,10 @@ class ExperimentSection(_Strict):
     )
     figures: bool = Field(True, description="draw the figures at the end of the sweep")
     keep_freelancers: bool = Field(
-        False, description="save each run's freelancers table in its part "
+        False,
+        description="save each run's freelancers table in its part "
         "(parts/<run_id>/freelancers.parquet), for `marketplace-sim analyze` and treatment vs "
-        "control outcomes"
+        "control outcomes",
     )
 
 
@@ -121,7 +122,7 @@ class SampleSection(_Strict):
         description="lhs: points; sobol: base sample N (a power of 2; N*(2D+2) points, "
         "N*(D+2) without second order); morris: trajectories (N*(D+1) points)",
     )
-    ranges: dict[str, Any] = Field(description='dotted key -> [low, high]')
+    ranges: dict[str, Any] = Field(description="dotted key -> [low, high]")
     levels: int = Field(4, ge=2, description="morris: grid levels")
     second_order: bool = Field(True, description="sobol: also estimate second-order indices")
     resamples: int = Field(1000, ge=10, description="bootstrap resamples of the intervals")
@@ -308,17 +309,20 @@ class Experiment:
             out["set"] = dict(self.fixed)
         if self.sample is not None:
             s = self.sample.settings.model_dump()
-            s["ranges"] = {k: list(b) for k, b in zip(self.sample.keys, self.sample.bounds,
-                                                       strict=True)}
+            s["ranges"] = {
+                k: list(b) for k, b in zip(self.sample.keys, self.sample.bounds, strict=True)
+            }
             out["sample"] = s
         return out
 
     def to_toml(self) -> str:
         """A self-contained experiment file (world inline, no base) that runs the same runs."""
         doc = {**self.world.to_dict(), **self.resolved()}
-        return (f"# Resolved from {self.path}: the base world inline, every default filled "
-                "in.\n# Seeds in [run] are ignored by sweeps (derived from root_seed).\n"
-                + tomli_w.dumps(_jsonable(doc)))
+        return (
+            f"# Resolved from {self.path}: the base world inline, every default filled "
+            "in.\n# Seeds in [run] are ignored by sweeps (derived from root_seed).\n"
+            + tomli_w.dumps(_jsonable(doc))
+        )
 
     def describe(self) -> str:
         """A human-readable summary for ``marketplace-sim validate``."""
@@ -329,16 +333,22 @@ class Experiment:
             lines.append(f"base = {self.raw['base']!r}")
         if self.design == "grid":
             n = len(self.axes)
-            design = (f"grid over {n} {'axis' if n == 1 else 'axes'} (full product)" if n
-                      else "a single condition")
+            design = (
+                f"grid over {n} {'axis' if n == 1 else 'axes'} (full product)"
+                if n
+                else "a single condition"
+            )
         else:
             design = f"{self.design} sample over {len(self.axes)} parameters"
         lines += [
             f"design: {design}: {len(self.conditions)} conditions x {s.replications} "
             f"replications = {len(runs)} runs",
             f"root_seed = {s.root_seed}; worlds = {str(s.worlds).lower()} ("
-            + ("every run shares one population; unpredictability in conditions.parquet)"
-               if s.worlds else "each run draws its own population)"),
+            + (
+                "every run shares one population; unpredictability in conditions.parquet)"
+                if s.worlds
+                else "each run draws its own population)"
+            ),
             f"steps = {self.base.run.steps} weeks; record_every = {self.base.run.record_every}",
         ]
         if s.keep_freelancers:
@@ -349,8 +359,9 @@ class Experiment:
         if self.sample is not None:
             ss = self.sample.settings
             lines.append(f"[sample] method = {ss.method!r}, n = {ss.n}:")
-            for k, b, integer in zip(self.sample.keys, self.sample.bounds, self.sample.integer,
-                                     strict=True):
+            for k, b, integer in zip(
+                self.sample.keys, self.sample.bounds, self.sample.integer, strict=True
+            ):
                 lines.append(f"  {k} in [{b[0]:g}, {b[1]:g}]" + (" (integer)" if integer else ""))
         if self.fixed:
             lines.append("[set] fixed for every run:")
@@ -364,8 +375,9 @@ class Experiment:
         lines += [f"  {r.run_id}  {r.seed}  {r.population_seed}" for r in runs[:10]]
         if len(runs) > 10:
             lines.append(f"  ... and {len(runs) - 10} more")
-        lines.append("# the world of every run before its condition's values and seeds "
-                     "(every key):")
+        lines.append(
+            "# the world of every run before its condition's values and seeds (every key):"
+        )
         lines.append(self.base.to_toml().rstrip())
         return "\n".join(lines)
 
@@ -388,26 +400,40 @@ def load_experiment(path: str | Path) -> Experiment:
     raw_sections = {k: data.pop(k) for k in EXPERIMENT_SECTIONS if k in data}
     raw_base = _read_base_field(p)
     if not any(k in raw_sections for k in ("experiment", "sweep", "sample")):
-        raise ConfigError(p, None, "not an experiment: no [experiment], [sweep] or [sample] "
-                          "section (a single world runs with 'marketplace-sim run')")
+        raise ConfigError(
+            p,
+            None,
+            "not an experiment: no [experiment], [sweep] or [sample] "
+            "section (a single world runs with 'marketplace-sim run')",
+        )
     for k, v in raw_sections.items():
         if not isinstance(v, Mapping):
             raise ConfigError(p, k, f"must be a table, got {_show(v)}")
-    settings = _validate_section(ExperimentSection, raw_sections.get("experiment", {}), p,
-                                 "experiment")
+    settings = _validate_section(
+        ExperimentSection, raw_sections.get("experiment", {}), p, "experiment"
+    )
     name = settings.name or p.stem
     if not NAME_RE.match(name):
-        raise ConfigError(p, "experiment.name",
-                          f"must be a simple name (letters, digits, '.', '_', '-'), got {name!r}")
+        raise ConfigError(
+            p,
+            "experiment.name",
+            f"must be a simple name (letters, digits, '.', '_', '-'), got {name!r}",
+        )
     if settings.worlds and settings.replications < 2:
-        raise ConfigError(p, "experiment.replications",
-                          "worlds = true needs at least 2 replications (the worlds compared)")
+        raise ConfigError(
+            p,
+            "experiment.replications",
+            "worlds = true needs at least 2 replications (the worlds compared)",
+        )
     if settings.metrics is not None:
         for m in settings.metrics:
             if m not in METRIC_COLUMNS:
                 hint = difflib.get_close_matches(m, METRIC_COLUMNS, n=1)
-                raise ConfigError(p, "experiment.metrics", f"unknown metric {m!r}"
-                                  + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+                raise ConfigError(
+                    p,
+                    "experiment.metrics",
+                    f"unknown metric {m!r}" + (f" (did you mean '{hint[0]}'?)" if hint else ""),
+                )
 
     world = validate_config(data, p)
 
@@ -442,8 +468,11 @@ def load_experiment(path: str | Path) -> Experiment:
     sample = None
     if "sample" in raw_sections:
         if levels:
-            raise ConfigError(p, "sample", "use either [sweep] axes or [sample], not both "
-                              "(fixed values go in [set])")
+            raise ConfigError(
+                p,
+                "sample",
+                "use either [sweep] axes or [sample], not both (fixed values go in [set])",
+            )
         sample = _sampled_design(p, raw_sections["sample"], base, settings.root_seed)
         conditions = _sampled_conditions(p, sample, base)
         axes = sample.keys
@@ -456,9 +485,18 @@ def load_experiment(path: str | Path) -> Experiment:
     if raw_base is not None:
         raw["base"] = raw_base
     return Experiment(
-        path=p, name=name, settings=settings, world=world, base=base, fixed=fixed, axes=axes,
+        path=p,
+        name=name,
+        settings=settings,
+        world=world,
+        base=base,
+        fixed=fixed,
+        axes=axes,
         levels=levels,
-        design=design, conditions=conditions, sample=sample, raw=raw,
+        design=design,
+        conditions=conditions,
+        sample=sample,
+        raw=raw,
     )
 
 
@@ -478,8 +516,11 @@ def _validate_section[M: BaseModel](model: type[M], raw: Any, path: Path, sectio
     for key in raw:
         if key not in known:
             hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
-            raise ConfigError(path, f"{section}.{key}", "unknown key"
-                              + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+            raise ConfigError(
+                path,
+                f"{section}.{key}",
+                "unknown key" + (f" (did you mean '{hint[0]}'?)" if hint else ""),
+            )
     try:
         return model.model_validate(dict(raw))
     except ValidationError as exc:
@@ -509,8 +550,11 @@ def _known_keys() -> tuple[frozenset[str], frozenset[str]]:
 
 def _check_key(path: Path, section: str, key: str) -> None:
     if key in SEED_KEYS:
-        raise ConfigError(path, f"{section}.{key}", "seeds are derived from "
-                          "experiment.root_seed in a sweep; set that instead")
+        raise ConfigError(
+            path,
+            f"{section}.{key}",
+            "seeds are derived from experiment.root_seed in a sweep; set that instead",
+        )
     leaves, sections = _known_keys()
     if key not in leaves and key not in sections:
         raise ConfigError(path, f"{section}.{key}", f"unknown key{suggest(key)}")
@@ -542,8 +586,11 @@ def _grid_conditions(
         try:
             cfg = base.with_overrides(values, str(path))
         except ConfigError as exc:  # a cross-key rule, e.g. reviews' thresholds
-            raise ConfigError(path, "sweep", f"condition {ids[i]} ({_fmt_values(values)}): "
-                              f"{exc.key}: {exc.message}") from None
+            raise ConfigError(
+                path,
+                "sweep",
+                f"condition {ids[i]} ({_fmt_values(values)}): {exc.key}: {exc.message}",
+            ) from None
         dumped = cfg.model_dump()
         out.append(Condition(i, ids[i], {k: _get_dotted(dumped, k) for k in levels}, cfg))
     return tuple(out), coerced
@@ -564,8 +611,11 @@ def _sampled_design(path: Path, raw: Any, base: Config, root_seed: int) -> Sampl
         kind = _field_type(key)
         if kind not in (int, float):
             raise ConfigError(path, where, "not a numeric key; sweep it in [sweep] instead")
-        ok = (isinstance(rng, list) and len(rng) == 2
-              and all(isinstance(x, int | float) and not isinstance(x, bool) for x in rng))
+        ok = (
+            isinstance(rng, list)
+            and len(rng) == 2
+            and all(isinstance(x, int | float) and not isinstance(x, bool) for x in rng)
+        )
         if not ok:
             raise ConfigError(path, where, f"must be [low, high], got {_show(rng)}")
         lo, hi = float(rng[0]), float(rng[1])
@@ -596,17 +646,22 @@ def _sampled_design(path: Path, raw: Any, base: Config, root_seed: int) -> Sampl
                 raise ConfigError(path, "sample.n", f"Sobol designs need a power of 2, got {s.n}")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                matrix = salib.sample.sobol.sample(problem, s.n,
-                                                   calc_second_order=s.second_order, seed=seed)
+                matrix = salib.sample.sobol.sample(
+                    problem, s.n, calc_second_order=s.second_order, seed=seed
+                )
         else:
             for key, (lo, hi), is_int in zip(keys, bounds, integer, strict=True):
                 grid = np.rint(lo + (hi - lo) * np.arange(s.levels) / (s.levels - 1))
                 if is_int and len(set(grid)) < s.levels:
-                    raise ConfigError(path, f"sample.ranges.{key}", f"integer range too narrow "
-                                      f"for {s.levels} distinct Morris levels")
+                    raise ConfigError(
+                        path,
+                        f"sample.ranges.{key}",
+                        f"integer range too narrow for {s.levels} distinct Morris levels",
+                    )
             matrix = salib.sample.morris.sample(problem, s.n, num_levels=s.levels, seed=seed)
-    return SampledDesign(s, tuple(keys), tuple(bounds), tuple(integer), seed,
-                         np.asarray(matrix, dtype=float))
+    return SampledDesign(
+        s, tuple(keys), tuple(bounds), tuple(integer), seed, np.asarray(matrix, dtype=float)
+    )
 
 
 def _import_salib(path: Path) -> Any:
@@ -616,8 +671,11 @@ def _import_salib(path: Path) -> Any:
         import SALib.sample.morris
         import SALib.sample.sobol
     except ImportError:
-        raise ConfigError(path, "sample.method", "Sobol and Morris designs need SALib: "
-                          "pip install 'marketplace-sim[sensitivity]'") from None
+        raise ConfigError(
+            path,
+            "sample.method",
+            "Sobol and Morris designs need SALib: pip install 'marketplace-sim[sensitivity]'",
+        ) from None
     return SALib
 
 
@@ -632,8 +690,9 @@ def _sampled_conditions(path: Path, sample: SampledDesign, base: Config) -> tupl
         try:
             cfg = base.with_overrides(values, str(path))
         except ConfigError as exc:
-            raise ConfigError(path, "sample", f"point {ids[i]} ({_fmt_values(values)}): "
-                              f"{exc.key}: {exc.message}") from None
+            raise ConfigError(
+                path, "sample", f"point {ids[i]} ({_fmt_values(values)}): {exc.key}: {exc.message}"
+            ) from None
         out.append(Condition(i, ids[i], values, cfg))
     return tuple(out)
 
@@ -649,8 +708,14 @@ def _field_type(key: str) -> Any:
         ann = fields[part].annotation
         if i == len(parts) - 1:
             return ann
-        model = next((a for a in (ann, *getattr(ann, "__args__", ()))
-                      if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        model = next(
+            (
+                a
+                for a in (ann, *getattr(ann, "__args__", ()))
+                if isinstance(a, type) and issubclass(a, BaseModel)
+            ),
+            None,
+        )
     return None
 
 
@@ -772,8 +837,7 @@ def run_sweep(
     state = _check_sweep_out(exp, out, resume=resume, force=force)
     runs = exp.runs()
     by_id = {r.run_id: r for r in runs}
-    done = (_scan_parts(out / PARTS, by_id, _part_files(exp)) if state is not None
-            else {})
+    done = _scan_parts(out / PARTS, by_id, _part_files(exp)) if state is not None else {}
     todo = [r for r in runs if done.get(r.run_id) != "ok"]
     if workers is not None and workers < 1:
         raise ConfigError("--workers", None, f"must be at least 1, got {workers}")
@@ -801,9 +865,12 @@ def run_sweep(
         (out / PARTS).mkdir(exist_ok=True)
         if not quiet:
             where = ex.description if ex is not None else "nothing to run"
-            print(f"sweep {exp.name}: {len(exp.conditions)} conditions x {exp.replications} "
-                  f"replications = {len(runs)} runs ({len(runs) - len(todo)} done); "
-                  f"{where} -> {out}", file=sys.stderr)
+            print(
+                f"sweep {exp.name}: {len(exp.conditions)} conditions x {exp.replications} "
+                f"replications = {len(runs)} runs ({len(runs) - len(todo)} done); "
+                f"{where} -> {out}",
+                file=sys.stderr,
+            )
         n_failed = _execute(exp, out, todo, len(runs), ex, run_spec, progress)
     finally:
         if ex is not None:
@@ -814,7 +881,10 @@ def run_sweep(
     wall = time.time() - started
     run_seconds = _sum_run_seconds(out / PARTS, runs)
     write_manifest = manifest(
-        "sweep", command, started, wall,
+        "sweep",
+        command,
+        started,
+        wall,
         experiment_file=str(exp.path),
         experiment=_jsonable(exp.resolved()),
         fingerprint=state["fingerprint"],
@@ -835,8 +905,9 @@ def run_sweep(
         run_seconds_total=round(run_seconds, 3),
         notes=list(notes),
     )
-    _write_text_atomic(out / "manifest.json",
-                       json.dumps(write_manifest, indent=2, default=str) + "\n")
+    _write_text_atomic(
+        out / "manifest.json", json.dumps(write_manifest, indent=2, default=str) + "\n"
+    )
     if replaced is not None:
         shutil.rmtree(replaced, ignore_errors=True)
     return SweepReport(out, len(runs), n_failed, len(runs) - len(todo), wall, tuple(notes))
@@ -863,17 +934,28 @@ def _check_sweep_out(
         except (OSError, ValueError) as exc:
             raise ConfigError(path, None, f"unreadable: {exc}") from None
         if state.get("fingerprint") != exp.fingerprint():
-            raise ConfigError(out, None, "holds a sweep of a different experiment (its runs "
-                              "or configs differ); resume with the same file, or use a new --out")
+            raise ConfigError(
+                out,
+                None,
+                "holds a sweep of a different experiment (its runs "
+                "or configs differ); resume with the same file, or use a new --out",
+            )
         code = {"version": __version__, "git_commit": git_commit()}
         started_with = {k: state.get(k) for k in code}
         if started_with != code:
-            print(f"warning: {out} was started with marketplace-sim {started_with}, this is "
-                  f"{code}: its parts may come from different code", file=sys.stderr)
+            print(
+                f"warning: {out} was started with marketplace-sim {started_with}, this is "
+                f"{code}: its parts may come from different code",
+                file=sys.stderr,
+            )
         return state
     if not force:
-        raise ConfigError(out, None, "results folder exists and is not empty (use --resume to "
-                          "finish an interrupted sweep, or --force to replace it)")
+        raise ConfigError(
+            out,
+            None,
+            "results folder exists and is not empty (use --resume to "
+            "finish an interrupted sweep, or --force to replace it)",
+        )
     return None
 
 
@@ -894,25 +976,36 @@ def _only_leftovers(out: Path) -> bool:
 
 def _sweep_state(exp: Experiment) -> dict[str, Any]:
     runs = exp.runs()
-    return _jsonable({
-        "name": exp.name,
-        "experiment_file": str(exp.path),
-        "created_utc": dt.datetime.now(dt.UTC).isoformat(),
-        "fingerprint": exp.fingerprint(),
-        "version": __version__,
-        "git_commit": git_commit(),
-        "design": exp.design,
-        "axes": list(exp.axes),
-        "levels": exp.levels,
-        "metrics": exp.metrics,
-        "worlds": exp.worlds,
-        "replications": exp.replications,
-        "root_seed": exp.settings.root_seed,
-        "conditions": [{"condition_id": c.condition_id, "values": c.values}
-                       for c in exp.conditions],
-        "runs": [{"run_id": r.run_id, "condition_id": r.condition_id, "replicate": r.replicate,
-                  "seed": r.seed, "population_seed": r.population_seed} for r in runs],
-    })
+    return _jsonable(
+        {
+            "name": exp.name,
+            "experiment_file": str(exp.path),
+            "created_utc": dt.datetime.now(dt.UTC).isoformat(),
+            "fingerprint": exp.fingerprint(),
+            "version": __version__,
+            "git_commit": git_commit(),
+            "design": exp.design,
+            "axes": list(exp.axes),
+            "levels": exp.levels,
+            "metrics": exp.metrics,
+            "worlds": exp.worlds,
+            "replications": exp.replications,
+            "root_seed": exp.settings.root_seed,
+            "conditions": [
+                {"condition_id": c.condition_id, "values": c.values} for c in exp.conditions
+            ],
+            "runs": [
+                {
+                    "run_id": r.run_id,
+                    "condition_id": r.condition_id,
+                    "replicate": r.replicate,
+                    "seed": r.seed,
+                    "population_seed": r.population_seed,
+                }
+                for r in runs
+            ],
+        }
+    )
 
 
 def _execute(
@@ -925,11 +1018,18 @@ def _execute(
 
     parts = out / PARTS
     by_id = {r.run_id: r for r in todo}
-    specs = (r.spec(keep_earnings=exp.worlds, keep_freelancers=exp.keep_freelancers)
-             for r in todo)
-    bar = tqdm(total=total, initial=total - len(todo), unit="run", desc=exp.name,
-               file=sys.stderr, dynamic_ncols=True, disable=not progress,
-               smoothing=0.1, mininterval=0.5 if sys.stderr.isatty() else 30.0)
+    specs = (r.spec(keep_earnings=exp.worlds, keep_freelancers=exp.keep_freelancers) for r in todo)
+    bar = tqdm(
+        total=total,
+        initial=total - len(todo),
+        unit="run",
+        desc=exp.name,
+        file=sys.stderr,
+        dynamic_ncols=True,
+        disable=not progress,
+        smoothing=0.1,
+        mininterval=0.5 if sys.stderr.isatty() else 30.0,
+    )
     n_failed = 0
     n_done = 0
     previous = _raise_on_sigterm()
@@ -948,8 +1048,11 @@ def _execute(
             bar.update(1)
     except KeyboardInterrupt:
         bar.close()
-        print(f"interrupted after {total - len(todo) + n_done} of {total} runs; finish with: "
-              f"marketplace-sim sweep {exp.path} --out {out} --resume", file=sys.stderr)
+        print(
+            f"interrupted after {total - len(todo) + n_done} of {total} runs; finish with: "
+            f"marketplace-sim sweep {exp.path} --out {out} --resume",
+            file=sys.stderr,
+        )
         raise
     finally:
         bar.close()
@@ -1013,8 +1116,7 @@ def write_part(parts: Path, run: Run, spec: Mapping[str, Any], summary: Mapping[
         "finished_utc": dt.datetime.now(dt.UTC).isoformat(),
         "config": spec["config"],
     }
-    (tmp / "run.json").write_text(json.dumps(_jsonable(record), indent=1) + "\n",
-                                  encoding="utf-8")
+    (tmp / "run.json").write_text(json.dumps(_jsonable(record), indent=1) + "\n", encoding="utf-8")
     for f in tmp.iterdir():
         _fsync(f)
     _fsync(tmp)
@@ -1152,13 +1254,16 @@ def assemble_tables(out: Path, exp: Experiment) -> tuple[str, ...]:
                     if m in table.column_names and pa.types.is_integer(table.schema.field(m).type):
                         int_metrics.add(m)
                 n = table.num_rows
-                ids = pa.table({
-                    "run_id": pa.array([run.run_id] * n, pa.string()),
-                    "condition_id": pa.array([run.condition_id] * n, pa.string()),
-                    "replicate": pa.array([run.replicate] * n, pa.int32()),
-                })
-                full = pa.Table.from_arrays(ids.columns + table.columns,
-                                            names=ids.column_names + table.column_names)
+                ids = pa.table(
+                    {
+                        "run_id": pa.array([run.run_id] * n, pa.string()),
+                        "condition_id": pa.array([run.condition_id] * n, pa.string()),
+                        "replicate": pa.array([run.replicate] * n, pa.int32()),
+                    }
+                )
+                full = pa.Table.from_arrays(
+                    ids.columns + table.columns, names=ids.column_names + table.column_names
+                )
                 if writer is None:
                     schema = full.schema
                     writer = pq.ParquetWriter(steps_tmp, schema)
@@ -1169,11 +1274,15 @@ def assemble_tables(out: Path, exp: Experiment) -> tuple[str, ...]:
             row["error"] = record.get("error") if record else "no part written"
             rows.append(row)
         if writer is None:
-            empty = pd.DataFrame({"run_id": pd.Series(dtype=str),
-                                  "condition_id": pd.Series(dtype=str),
-                                  "replicate": pd.Series(dtype="int32"),
-                                  "step": pd.Series(dtype="int32"),
-                                  **{m: pd.Series(dtype=float) for m in METRIC_COLUMNS}})
+            empty = pd.DataFrame(
+                {
+                    "run_id": pd.Series(dtype=str),
+                    "condition_id": pd.Series(dtype=str),
+                    "replicate": pd.Series(dtype="int32"),
+                    "step": pd.Series(dtype="int32"),
+                    **{m: pd.Series(dtype=float) for m in METRIC_COLUMNS},
+                }
+            )
             empty.to_parquet(steps_tmp, index=False)
         else:
             writer.close()
@@ -1185,8 +1294,17 @@ def assemble_tables(out: Path, exp: Experiment) -> tuple[str, ...]:
         steps_tmp.unlink(missing_ok=True)
         raise
 
-    columns = ["run_id", "condition_id", "replicate", "seed", "population_seed", *exp.axes,
-               *METRIC_COLUMNS, "status", "error"]
+    columns = [
+        "run_id",
+        "condition_id",
+        "replicate",
+        "seed",
+        "population_seed",
+        *exp.axes,
+        *METRIC_COLUMNS,
+        "status",
+        "error",
+    ]
     runs_df = pd.DataFrame(rows, columns=columns)
     for m in METRIC_COLUMNS:
         runs_df[m] = runs_df[m].astype("Int64" if m in int_metrics else "float64")
@@ -1223,12 +1341,14 @@ def conditions_table(exp: Experiment, runs_df: pd.DataFrame, parts: Path) -> pd.
     for cond in exp.conditions:
         sub = ok[ok["condition_id"] == cond.condition_id]
         n_all = int((runs_df["condition_id"] == cond.condition_id).sum())
-        row: dict[str, Any] = {"condition_id": cond.condition_id,
-                               **{k: _cell(v) for k, v in cond.values.items()},
-                               "n_runs": len(sub), "n_failed": n_all - len(sub)}
+        row: dict[str, Any] = {
+            "condition_id": cond.condition_id,
+            **{k: _cell(v) for k, v in cond.values.items()},
+            "n_runs": len(sub),
+            "n_failed": n_all - len(sub),
+        }
         for m in METRIC_COLUMNS:
-            values = pd.to_numeric(sub[m], errors="coerce").to_numpy(dtype=float,
-                                                                       na_value=np.nan)
+            values = pd.to_numeric(sub[m], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             mean, lo, hi = msm.mean_ci(values, CONF_LEVEL)
             row[f"{m}_mean"], row[f"{m}_lo"], row[f"{m}_hi"] = mean, lo, hi
         if exp.worlds:
@@ -1275,12 +1395,19 @@ def sensitivity_table(exp: Experiment, runs_df: pd.DataFrame) -> tuple[pd.DataFr
     notes: list[str] = []
     cond_ids = [c.condition_id for c in exp.conditions]
     for m in exp.metrics:
-        means = (pd.to_numeric(ok[m], errors="coerce").astype(float)
-                 .groupby(ok["condition_id"]).mean().reindex(cond_ids))
+        means = (
+            pd.to_numeric(ok[m], errors="coerce")
+            .astype(float)
+            .groupby(ok["condition_id"])
+            .mean()
+            .reindex(cond_ids)
+        )
         y = means.to_numpy(dtype=float, na_value=np.nan)
         if np.isnan(y).any():
-            notes.append(f"sensitivity: {m} left out ({int(np.isnan(y).sum())} design points "
-                         "without a value: failed runs or an undefined metric)")
+            notes.append(
+                f"sensitivity: {m} left out ({int(np.isnan(y).sum())} design points "
+                "without a value: failed runs or an undefined metric)"
+            )
             continue
         if np.ptp(y) == 0:
             notes.append(f"sensitivity: {m} left out (constant over the design)")
@@ -1289,46 +1416,78 @@ def sensitivity_table(exp: Experiment, runs_df: pd.DataFrame) -> tuple[pd.DataFr
         def add(index: str, values: Any, conf: Any = None, m: str = m) -> None:
             conf_a = np.full(len(sample.keys), np.nan) if conf is None else np.asarray(conf)
             for i, name in enumerate(sample.keys):
-                rows.append({"method": s.method, "metric": m, "parameter": name,
-                             "parameter_2": None, "index": index,
-                             "value": float(values[i]), "conf": float(conf_a[i])})
+                rows.append(
+                    {
+                        "method": s.method,
+                        "metric": m,
+                        "parameter": name,
+                        "parameter_2": None,
+                        "index": index,
+                        "value": float(values[i]),
+                        "conf": float(conf_a[i]),
+                    }
+                )
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if s.method == "sobol":
                 from SALib.analyze import sobol
 
-                si = sobol.analyze(sample.problem, y, calc_second_order=s.second_order,
-                                   num_resamples=s.resamples, conf_level=CONF_LEVEL,
-                                   seed=sample.seed)
+                si = sobol.analyze(
+                    sample.problem,
+                    y,
+                    calc_second_order=s.second_order,
+                    num_resamples=s.resamples,
+                    conf_level=CONF_LEVEL,
+                    seed=sample.seed,
+                )
                 add("S1", si["S1"], si["S1_conf"])
                 add("ST", si["ST"], si["ST_conf"])
                 if s.second_order:
                     for i, j in itertools.combinations(range(len(sample.keys)), 2):
-                        rows.append({"method": s.method, "metric": m,
-                                     "parameter": sample.keys[i], "parameter_2": sample.keys[j],
-                                     "index": "S2", "value": float(si["S2"][i, j]),
-                                     "conf": float(si["S2_conf"][i, j])})
+                        rows.append(
+                            {
+                                "method": s.method,
+                                "metric": m,
+                                "parameter": sample.keys[i],
+                                "parameter_2": sample.keys[j],
+                                "index": "S2",
+                                "value": float(si["S2"][i, j]),
+                                "conf": float(si["S2_conf"][i, j]),
+                            }
+                        )
             elif s.method == "morris":
                 from SALib.analyze import morris
 
-                si = morris.analyze(sample.problem, sample.matrix, y,
-                                    num_resamples=s.resamples, conf_level=CONF_LEVEL,
-                                    num_levels=s.levels, seed=sample.seed)
+                si = morris.analyze(
+                    sample.problem,
+                    sample.matrix,
+                    y,
+                    num_resamples=s.resamples,
+                    conf_level=CONF_LEVEL,
+                    num_levels=s.levels,
+                    seed=sample.seed,
+                )
                 add("mu", si["mu"])
                 add("mu_star", si["mu_star"], si["mu_star_conf"])
                 add("sigma", si["sigma"])
             else:
-                x = np.array([[c.values[k] for k in sample.keys] for c in exp.conditions],
-                             dtype=float)
+                x = np.array(
+                    [[c.values[k] for k in sample.keys] for c in exp.conditions], dtype=float
+                )
                 coef = msm.standardized_coefficients(x, y)
                 rng = np.random.default_rng(sample.seed)
-                boot = np.array([msm.standardized_coefficients(x[idx], y[idx]) for idx in
-                                 rng.integers(0, len(y), (s.resamples, len(y)))])
+                boot = np.array(
+                    [
+                        msm.standardized_coefficients(x[idx], y[idx])
+                        for idx in rng.integers(0, len(y), (s.resamples, len(y)))
+                    ]
+                )
                 lo, hi = np.nanpercentile(boot, [2.5, 97.5], axis=0)
                 add("SRC", coef, (hi - lo) / 2)
-    df = pd.DataFrame(rows, columns=["method", "metric", "parameter", "parameter_2", "index",
-                                     "value", "conf"])
+    df = pd.DataFrame(
+        rows, columns=["method", "metric", "parameter", "parameter_2", "index", "value", "conf"]
+    )
     df["parameter_2"] = df["parameter_2"].astype("str")  # NaN except for S2
     return df, notes
 
@@ -1357,9 +1516,9 @@ def draw_sweep_figures(sweep_dir: Path | str, dpi: int = 150) -> list[Path]:
     runs = pd.read_parquet(d / "runs.parquet")
     axes: list[str] = info.get("axes") or [c for c in conditions.columns if "." in c]
     metrics_: list[str] = info.get("metrics") or [
-        m for m in CONTRACT_METRICS if f"{m}_mean" in conditions.columns]
-    design = info.get("design") or ("sampled" if (d / "sensitivity.parquet").exists()
-                                    else "grid")
+        m for m in CONTRACT_METRICS if f"{m}_mean" in conditions.columns
+    ]
+    design = info.get("design") or ("sampled" if (d / "sensitivity.parquet").exists() else "grid")
 
     tmp = d / f".figures.tmp-{os.getpid()}"
     if tmp.exists():
@@ -1371,8 +1530,7 @@ def draw_sweep_figures(sweep_dir: Path | str, dpi: int = 150) -> list[Path]:
         try:
             fig = make()
         except Exception as exc:  # one bad figure must not cost the others
-            print(f"warning: figure {name} not drawn: {type(exc).__name__}: {exc}",
-                  file=sys.stderr)
+            print(f"warning: figure {name} not drawn: {type(exc).__name__}: {exc}", file=sys.stderr)
             return
         fig.savefig(tmp / name, dpi=dpi)
         fig.clear()
@@ -1387,7 +1545,11 @@ def draw_sweep_figures(sweep_dir: Path | str, dpi: int = 150) -> list[Path]:
 
 
 def _figure_plan(
-    d: Path, design: str, axes: list[str], metrics_: list[str], conditions: pd.DataFrame,
+    d: Path,
+    design: str,
+    axes: list[str],
+    metrics_: list[str],
+    conditions: pd.DataFrame,
     runs: pd.DataFrame,
 ) -> Iterator[tuple[str, Any]]:
     from marketplace_sim.plots import figures as plots
@@ -1407,36 +1569,52 @@ def _figure_plan(
             others = [x for x in axes if x != a]
             if len(axes) <= 2:
                 hue = others[0] if others else None
-                yield (f"{m}_by_{a}.png",
-                       lambda m=m, a=a, hue=hue: plots.plot_sweep_metric(conditions, a, m, hue))
+                yield (
+                    f"{m}_by_{a}.png",
+                    lambda m=m, a=a, hue=hue: plots.plot_sweep_metric(conditions, a, m, hue),
+                )
             else:
-                yield (f"{m}_by_{a}.png",
-                       lambda m=m, a=a, others=others: _pooled_title(
-                           plots.plot_sweep_metric(_pooled(ok, [a], m), a, m), others))
+                yield (
+                    f"{m}_by_{a}.png",
+                    lambda m=m, a=a, others=others: _pooled_title(
+                        plots.plot_sweep_metric(_pooled(ok, [a], m), a, m), others
+                    ),
+                )
         if len(axes) >= 2:
             x, y = axes[0], axes[1]
             frame = conditions if len(axes) == 2 else _pooled(ok, [x, y], m)
-            yield (f"heatmap_{m}.png",
-                   lambda m=m, frame=frame, x=x, y=y: _at_least(
-                       plots.plot_sweep_heatmap(frame, x, y, m), width=8.0))
+            yield (
+                f"heatmap_{m}.png",
+                lambda m=m, frame=frame, x=x, y=y: _at_least(
+                    plots.plot_sweep_heatmap(frame, x, y, m), width=8.0
+                ),
+            )
     if "unpredictability" in conditions.columns and 1 <= len(axes) <= 2:
-        u = conditions.assign(unpredictability_mean=conditions["unpredictability"],
-                              unpredictability_lo=conditions["unpredictability"],
-                              unpredictability_hi=conditions["unpredictability"])
+        u = conditions.assign(
+            unpredictability_mean=conditions["unpredictability"],
+            unpredictability_lo=conditions["unpredictability"],
+            unpredictability_hi=conditions["unpredictability"],
+        )
         for a in axes:
             hue = next((x for x in axes if x != a), None)
-            yield (f"unpredictability_by_{a}.png",
-                   lambda a=a, hue=hue: _relabel(
-                       plots.plot_sweep_metric(u, a, "unpredictability", hue),
-                       "unpredictability U across worlds (Salganik et al. 2006)"))
+            yield (
+                f"unpredictability_by_{a}.png",
+                lambda a=a, hue=hue: _relabel(
+                    plots.plot_sweep_metric(u, a, "unpredictability", hue),
+                    "unpredictability U across worlds (Salganik et al. 2006)",
+                ),
+            )
     if len(conditions) <= MAX_TIME_FIGURE_CONDITIONS:
-        steps = pd.read_parquet(d / "steps.parquet",
-                                columns=["run_id", "condition_id", "step", *metrics_])
+        steps = pd.read_parquet(
+            d / "steps.parquet", columns=["run_id", "condition_id", "step", *metrics_]
+        )
         labels = _condition_labels(conditions, axes)
         steps["condition"] = steps["condition_id"].map(labels)
         for m in metrics_:
-            yield (f"{m}_over_time.png",
-                   lambda m=m: plots.plot_metric_over_time(steps, m, group="condition"))
+            yield (
+                f"{m}_over_time.png",
+                lambda m=m: plots.plot_metric_over_time(steps, m, group="condition"),
+            )
 
 
 def _condition_labels(conditions: pd.DataFrame, axes: list[str]) -> dict[str, str]:
@@ -1453,10 +1631,18 @@ def _pooled(ok: pd.DataFrame, keys: list[str], metric: str) -> pd.DataFrame:
     rows = []
     for values, sub in ok.groupby(keys, sort=False):
         vals = values if isinstance(values, tuple) else (values,)
-        mean, lo, hi = msm.mean_ci(pd.to_numeric(sub[metric], errors="coerce")
-                                   .to_numpy(dtype=float, na_value=np.nan), CONF_LEVEL)
-        rows.append({**dict(zip(keys, vals, strict=True)), f"{metric}_mean": mean,
-                     f"{metric}_lo": lo, f"{metric}_hi": hi})
+        mean, lo, hi = msm.mean_ci(
+            pd.to_numeric(sub[metric], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+            CONF_LEVEL,
+        )
+        rows.append(
+            {
+                **dict(zip(keys, vals, strict=True)),
+                f"{metric}_mean": mean,
+                f"{metric}_lo": lo,
+                f"{metric}_hi": hi,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -1477,9 +1663,12 @@ def _pooled_title(fig: Any, others: list[str]) -> Any:
 def _relabel(fig: Any, ylabel: str) -> Any:
     ax = fig.axes[0]
     ax.set_ylabel(ylabel)
-    ax.set_title(ax.get_title().replace("(mean over runs, ", "(one value per condition, ")
-                 .replace("shaded band: 95 % CI", "no interval")
-                 .replace("error bars: 95 % CI", "no interval"))
+    ax.set_title(
+        ax.get_title()
+        .replace("(mean over runs, ", "(one value per condition, ")
+        .replace("shaded band: 95 % CI", "no interval")
+        .replace("error bars: 95 % CI", "no interval")
+    )
     return fig
 
 
@@ -1498,8 +1687,9 @@ def plot_sensitivity(table: pd.DataFrame, metric: str) -> Any:
     indices = {"sobol": ["S1", "ST"], "morris": ["mu_star", "sigma"], "lhs": ["SRC"]}[method]
     main = {"sobol": "ST", "morris": "mu_star", "lhs": "SRC"}[method]
     wide = sub.pivot_table(index="parameter", columns="index", values="value", sort=False)
-    conf = sub.pivot_table(index="parameter", columns="index", values="conf", sort=False,
-                           dropna=False)
+    conf = sub.pivot_table(
+        index="parameter", columns="index", values="conf", sort=False, dropna=False
+    )
     order = wide[main].abs().sort_values().index.tolist()
     n = len(order)
     fig = Figure(figsize=(7.0, 1.6 + 0.55 * n * len(indices)), layout="constrained")
@@ -1514,16 +1704,28 @@ def plot_sensitivity(table: pd.DataFrame, metric: str) -> Any:
         err = conf.reindex(order)[idx].to_numpy(dtype=float) if idx in conf else None
         if err is not None and np.all(np.isnan(err)):
             err = None
-        ax.barh(y, vals, height=height * 0.9, color=colors[i], hatch=hatches[i],
-                edgecolor="white", label=idx,
-                xerr=None if err is None else np.nan_to_num(err), capsize=3)
+        ax.barh(
+            y,
+            vals,
+            height=height * 0.9,
+            color=colors[i],
+            hatch=hatches[i],
+            edgecolor="white",
+            label=idx,
+            xerr=None if err is None else np.nan_to_num(err),
+            capsize=3,
+        )
     ax.set_yticks(np.arange(n), order)
     ax.axvline(0, color="0.3", linewidth=0.8)
-    label = {"sobol": "Sobol index (share of variance)", "morris": "elementary effect",
-             "lhs": "standardised regression coefficient"}[method]
+    label = {
+        "sobol": "Sobol index (share of variance)",
+        "morris": "elementary effect",
+        "lhs": "standardised regression coefficient",
+    }[method]
     ax.set_xlabel(label)
-    ax.set_title(f"Sensitivity of final {metric.replace('_', ' ')} ({method})\n"
-                 "bars: 95 % bootstrap interval")
+    ax.set_title(
+        f"Sensitivity of final {metric.replace('_', ' ')} ({method})\nbars: 95 % bootstrap interval"
+    )
     ax.legend(loc="best")
     ax.grid(True, axis="x", alpha=0.3)
     return fig
@@ -1543,22 +1745,35 @@ def run_sweep_command(args: Any, command: Sequence[str]) -> int:
         if args.resume:
             out = latest_sweep(RESULTS_ROOT / exp.name)
             if out is None:
-                raise ConfigError(args.experiment, None, f"nothing to resume under "
-                                  f"{RESULTS_ROOT / exp.name} (give --out)")
+                raise ConfigError(
+                    args.experiment,
+                    None,
+                    f"nothing to resume under {RESULTS_ROOT / exp.name} (give --out)",
+                )
         else:
             out = default_out(RESULTS_ROOT, exp.name)
     progress = not args.quiet
     report = run_sweep(
-        exp, out, workers=args.workers, executor=args.executor, address=args.address,
-        resume=args.resume, force=args.force, progress=progress, quiet=args.quiet,
+        exp,
+        out,
+        workers=args.workers,
+        executor=args.executor,
+        address=args.address,
+        resume=args.resume,
+        force=args.force,
+        progress=progress,
+        quiet=args.quiet,
         command=command,
     )
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     if report.n_failed:
-        print(f"{PROG}: error: {report.n_failed} of {report.n_runs} runs failed (errors in "
-              f"{out / 'runs.parquet'}, column 'error'); retry them with: {PROG} sweep "
-              f"{args.experiment} --out {out} --resume", file=sys.stderr)
+        print(
+            f"{PROG}: error: {report.n_failed} of {report.n_runs} runs failed (errors in "
+            f"{out / 'runs.parquet'}, column 'error'); retry them with: {PROG} sweep "
+            f"{args.experiment} --out {out} --resume",
+            file=sys.stderr,
+        )
         return 1
     if not args.quiet:
         print(f"wrote {out}")

@@ -5,17 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 
-def niche_fit(
-    home: np.ndarray, niche_focus: np.ndarray, generalist_fit: float
-) -> np.ndarray:
+def niche_fit(home: np.ndarray, niche_focus: np.ndarray, generalist_fit: float) -> np.ndarray:
     """Fit of a freelancer for a job, in [0, 1].
 
     In the home niche fit = g + (1 - g) * focus (a pure specialist fits perfectly); elsewhere
     fit = g * (1 - focus) (a pure specialist does not fit at all). A pure generalist (focus 0)
     fits every niche at g: broad reach, lower fit.
     """
-    return np.where(home, generalist_fit + (1.0 - generalist_fit) * niche_focus,
-                    generalist_fit * (1.0 - niche_focus))
+    return np.where(
+        home,
+        generalist_fit + (1.0 - generalist_fit) * niche_focus,
+        generalist_fit * (1.0 - niche_focus),
+    )
 
 
 def quality(
@@ -49,8 +50,11 @@ def satisfaction(
     if total <= 0:
         base = np.full(quality.size, 0.5)
     else:
-        base = (w_quality * quality + w_communication * communication
-                + w_on_time * timely.astype(np.float64)) / total
+        base = (
+            w_quality * quality
+            + w_communication * communication
+            + w_on_time * timely.astype(np.float64)
+        ) / total
     return base + rng.normal(0.0, noise, quality.size)
 
 

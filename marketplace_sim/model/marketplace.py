@@ -185,15 +185,18 @@ class MarketplaceModel(mesa.Model):
         cfg, fl = self.config, self.freelancers
         # Its own stream, spawned from the population seed: how many draws a history takes
         # depends on world settings (review probability), which must not shift who enters.
-        g = np.random.Generator(np.random.PCG64(
-            np.random.SeedSequence(cfg.population_seed, spawn_key=(POPULATION_STREAM, 1))
-        ))
+        g = np.random.Generator(
+            np.random.PCG64(
+                np.random.SeedSequence(cfg.population_seed, spawn_key=(POPULATION_STREAM, 1))
+            )
+        )
         k = np.floor(g.exponential(mean_jobs, rows.size)).astype(np.int64)
         f = np.repeat(rows, k)
         if f.size == 0:
             return
-        fit = delivery.niche_fit(np.ones(f.size, bool), fl.niche_focus[f],
-                                 cfg.freelancers.generalist_fit)
+        fit = delivery.niche_fit(
+            np.ones(f.size, bool), fl.niche_focus[f], cfg.freelancers.generalist_fit
+        )
         _, _, _, outcome, reviewed, st = self._deliver(g, f, fit, cfg.reviews.leniency)
         self._record_feedback(0, f, outcome, reviewed, st)
         _bump(np.add, fl.jobs_completed, f)
@@ -216,8 +219,14 @@ class MarketplaceModel(mesa.Model):
         q = delivery.quality(rng, fl.expertise[f], fit, d.quality_noise)
         timely = delivery.on_time(rng, fl.reliability[f])
         sat = delivery.satisfaction(
-            rng, q, fl.communication[f], timely, d.weight_quality, d.weight_communication,
-            d.weight_on_time, d.satisfaction_noise,
+            rng,
+            q,
+            fl.communication[f],
+            timely,
+            d.weight_quality,
+            d.weight_communication,
+            d.weight_on_time,
+            d.satisfaction_noise,
         )
         outcome = reviews.private_outcome(sat, r.success_threshold, r.failure_threshold)
         reviewed = rng.random(f.size) < r.prob
@@ -325,8 +334,7 @@ class MarketplaceModel(mesa.Model):
         stars_all = np.zeros(n, dtype=np.int8)
         stars_all[reviewed] = st
         if st.size:
-            self.rating_norm = reviews.update_norm(self.rating_norm, float(st.mean()),
-                                                   r.norm_weeks)
+            self.rating_norm = reviews.update_norm(self.rating_norm, float(st.mean()), r.norm_weeks)
 
         # Payment: the client pays the contract value, the platform keeps the fee.
         net = c["value"] - c["fee"]
@@ -397,9 +405,7 @@ class MarketplaceModel(mesa.Model):
         if f.size == 0:
             return
         fl, cl = self.freelancers, self.clients
-        value = np.maximum(np.rint(budget * fl.rate[f] / self.rate_ref * CENTS), 1).astype(
-            np.int64
-        )
+        value = np.maximum(np.rint(budget * fl.rate[f] / self.rate_ref * CENTS), 1).astype(np.int64)
         fee = np.rint(value * self.config.platform.fee).astype(np.int64)
         fit = delivery.niche_fit(
             fl.home_niche[f] == niche, fl.niche_focus[f], self.config.freelancers.generalist_fit
@@ -501,18 +507,14 @@ class MarketplaceModel(mesa.Model):
             rj, rf = rj[acc], rf[acc]
             _bump(np.subtract, spare, rf)
             filled[rj] = True
-            self._start_contracts(
-                t, rf, job_client[rj], niche[rj], budget[rj], duration[rj], True
-            )
+            self._start_contracts(t, rf, job_client[rj], niche[rj], budget[rj], duration[rj], True)
 
         # Open jobs: discovery through search, then the client's choice.
         open_jobs = np.flatnonzero(~filled)
         if open_jobs.size:
             hj, hf = self._search_and_choose(open_jobs, job_client, niche, spare)
             filled[hj] = True
-            self._start_contracts(
-                t, hf, job_client[hj], niche[hj], budget[hj], duration[hj], False
-            )
+            self._start_contracts(t, hf, job_client[hj], niche[hj], budget[hj], duration[hj], False)
         self._week["jobs_filled"] = int(filled.sum())
 
     def _search_and_choose(
@@ -534,8 +536,15 @@ class MarketplaceModel(mesa.Model):
             av = np.flatnonzero(available)
             rep[av] = self.reputation(av)
         vis = discovery.visibility(
-            rng, p.ranking, available, fl.profile, rep, fl.hires == 0, p.profile_visibility,
-            p.search_weight, p.newcomer_boost,
+            rng,
+            p.ranking,
+            available,
+            fl.profile,
+            rep,
+            fl.hires == 0,
+            p.profile_visibility,
+            p.search_weight,
+            p.newcomer_boost,
         )
         slots = cfg.jobs.applicants
         n_explore = int(round(slots * p.exploration))
@@ -631,7 +640,10 @@ class MarketplaceModel(mesa.Model):
         if "rating" not in self._cache:
             p, fl = self.config.platform, self.freelancers
             self._cache["rating"] = reviews.displayed_rating(
-                fl.stars_sum, fl.n_reviews, p.rating_display, p.bayes_prior_mean,
+                fl.stars_sum,
+                fl.n_reviews,
+                p.rating_display,
+                p.bayes_prior_mean,
                 p.bayes_prior_weight,
             )
         return self._cache["rating"]
@@ -659,14 +671,23 @@ class MarketplaceModel(mesa.Model):
         fl, p = self.freelancers, self.config.platform
         if rows is not None:
             return discovery.reputation_index(
-                p.rating_weight * reviews.rating_signal(reviews.displayed_rating(
-                    fl.stars_sum[rows], fl.n_reviews[rows], p.rating_display,
-                    p.bayes_prior_mean, p.bayes_prior_weight,
-                )),
+                p.rating_weight
+                * reviews.rating_signal(
+                    reviews.displayed_rating(
+                        fl.stars_sum[rows],
+                        fl.n_reviews[rows],
+                        p.rating_display,
+                        p.bayes_prior_mean,
+                        p.bayes_prior_weight,
+                    )
+                ),
                 fl.n_reviews[rows],
-                p.jss_weight * reviews.jss_signal(reviews.job_success_score(
-                    fl.jss_n[rows], fl.jss_succ[rows], fl.jss_fail[rows], p.jss_min_contracts
-                )),
+                p.jss_weight
+                * reviews.jss_signal(
+                    reviews.job_success_score(
+                        fl.jss_n[rows], fl.jss_succ[rows], fl.jss_fail[rows], p.jss_min_contracts
+                    )
+                ),
                 fl.top_rated[rows],
             )
         if "rep" not in self._cache:
@@ -692,7 +713,10 @@ class MarketplaceModel(mesa.Model):
         act = np.flatnonzero(fl.active)  # rows, not a mask: the table also holds everyone gone
         n_act = act.size
         ratings = reviews.displayed_rating(
-            fl.stars_sum[act], fl.n_reviews[act], p.rating_display, p.bayes_prior_mean,
+            fl.stars_sum[act],
+            fl.n_reviews[act],
+            p.rating_display,
+            p.bayes_prior_mean,
             p.bayes_prior_weight,
         )  # = self.displayed_ratings()[act]
         rated = ~np.isnan(ratings)
@@ -738,7 +762,11 @@ class MarketplaceModel(mesa.Model):
         }
 
     def _rank_corr(
-        self, name: str, rows: np.ndarray, values: np.ndarray, other_rank: np.ndarray,
+        self,
+        name: str,
+        rows: np.ndarray,
+        values: np.ndarray,
+        other_rank: np.ndarray,
         other_sorted: np.ndarray,
     ) -> float:
         """``metrics.spearman(values, other)`` for the given rows, knowing the other's ranks."""
@@ -805,8 +833,19 @@ class MarketplaceModel(mesa.Model):
     def contracts_frame(self) -> pd.DataFrame:
         """One row per completed contract (empty when ``run.record_contracts`` is false)."""
         cols = [
-            "contract_id", "freelancer_id", "client_id", "niche", "start_step", "end_step",
-            "value", "fee", "quality", "on_time", "satisfaction", "stars", "private_outcome",
+            "contract_id",
+            "freelancer_id",
+            "client_id",
+            "niche",
+            "start_step",
+            "end_step",
+            "value",
+            "fee",
+            "quality",
+            "on_time",
+            "satisfaction",
+            "stars",
+            "private_outcome",
             "rehire",
         ]
         if not self._contract_log:
@@ -850,7 +889,9 @@ class MarketplaceModel(mesa.Model):
 
 
 def _make_agents(
-    cls: type[Freelancer] | type[Client], model: MarketplaceModel, rows: np.ndarray,
+    cls: type[Freelancer] | type[Client],
+    model: MarketplaceModel,
+    rows: np.ndarray,
     out: list[Any],
 ) -> np.ndarray:
     """Create one Mesa agent per row, append them to ``out``; returns their unique ids.

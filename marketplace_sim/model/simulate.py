@@ -21,8 +21,11 @@ class RunTables:
 
     def items(self) -> list[tuple[str, pd.DataFrame]]:
         """``(name, frame)`` pairs in file order: steps, freelancers, contracts."""
-        return [("steps", self.steps), ("freelancers", self.freelancers),
-                ("contracts", self.contracts)]
+        return [
+            ("steps", self.steps),
+            ("freelancers", self.freelancers),
+            ("contracts", self.contracts),
+        ]
 
 
 def simulate(cfg: Config, progress: Callable[[int], None] | None = None) -> MarketplaceModel:
