@@ -530,6 +530,14 @@ def parse_overrides(items: Iterable[str], source: str = "--set") -> dict[str, An
     return out
 
 
+def get_dotted(data: Mapping[str, Any], key: str) -> Any:
+    """The value of a dotted key (``"clients.reputation_weight"``) in nested mappings."""
+    node: Any = data
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
 def set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None:
     """Set a dotted key in nested dicts, creating tables on the way (checked by the schema)."""
     parts = key.split(".")

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from marketplace_sim import metrics
-from marketplace_sim.config import Config, load_config, parse_overrides
+from marketplace_sim.config import Config, get_dotted, load_config, parse_overrides
 from marketplace_sim.errors import ConfigError
 from marketplace_sim.units import WEEKS_PER_YEAR
 
@@ -481,7 +481,7 @@ def search_keys(exp: Any) -> list[str]:
 
 def round_value(key: str, value: float) -> float | int:
     """A chosen value rounded for the config file (2 significant digits; ints stay ints)."""
-    if isinstance(_get(Config().to_dict(), key), int):
+    if isinstance(get_dotted(Config().to_dict(), key), int):
         return int(round(value))
     if value == 0:
         return 0.0
@@ -509,7 +509,7 @@ def run_search(
     root = exp.settings.root_seed
     out.mkdir(parents=True, exist_ok=True)
     defaults = Config()
-    incumbent = {k: _get(defaults.to_dict(), k) for k in keys}
+    incumbent = {k: get_dotted(defaults.to_dict(), k) for k in keys}
 
     # Stage 1: the Latin hypercube, the experiment's own seeds.
     runs = exp.runs()[: points or None]
@@ -638,13 +638,6 @@ def run_search(
     }
     (out / "calibration.json").write_text(json.dumps(result, indent=1, default=float) + "\n")
     return result
-
-
-def _get(d: Mapping[str, Any], key: str) -> Any:
-    node: Any = d
-    for part in key.split("."):
-        node = node[part]
-    return node
 
 
 # --------------------------------------------------------------------------------------------

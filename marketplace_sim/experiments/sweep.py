@@ -54,6 +54,7 @@ from marketplace_sim.config import (
     Config,
     all_keys,
     all_prefixes,
+    get_dotted,
     read_with_base,
     suggest,
     to_config_error,
@@ -577,7 +578,7 @@ def _grid_conditions(
             except ConfigError as exc:
                 msg = exc.message if exc.key in (None, key) else f"{exc.key}: {exc.message}"
                 raise ConfigError(path, f"sweep.{key}[{i}]", msg) from None
-            coerced[key].append(_get_dotted(cfg.model_dump(), key))
+            coerced[key].append(get_dotted(cfg.model_dump(), key))
     combos = list(itertools.product(*levels.values()))
     ids = _ids("c", len(combos))
     out = []
@@ -592,7 +593,7 @@ def _grid_conditions(
                 f"condition {ids[i]} ({_fmt_values(values)}): {exc.key}: {exc.message}",
             ) from None
         dumped = cfg.model_dump()
-        out.append(Condition(i, ids[i], {k: _get_dotted(dumped, k) for k in levels}, cfg))
+        out.append(Condition(i, ids[i], {k: get_dotted(dumped, k) for k in levels}, cfg))
     return tuple(out), coerced
 
 
@@ -722,13 +723,6 @@ def _field_type(key: str) -> Any:
 def _ids(prefix: str, n: int) -> list[str]:
     width = max(3, len(str(n - 1)))
     return [f"{prefix}{i:0{width}d}" for i in range(n)]
-
-
-def _get_dotted(d: Mapping[str, Any], key: str) -> Any:
-    node: Any = d
-    for part in key.split("."):
-        node = node[part]
-    return node
 
 
 def _short_names(keys: list[str]) -> dict[str, str]:

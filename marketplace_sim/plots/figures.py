@@ -28,13 +28,24 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from marketplace_sim.metrics import ccdf, gini, lorenz, share_never
+from marketplace_sim.plots.style import (
+    COLORS,
+    DIAGONAL_COLOR,
+    MIN_FONT,
+    OTHER_COLOR,
+    TOP_COLOR,
+    finish_axes,
+    markevery,
+    new_figure,
+    series_style,
+    styled,
+)
 
 __all__ = [
     "METRIC_LABELS",
@@ -68,73 +79,6 @@ METRIC_LABELS: dict[str, str] = {
     "n_top_rated": "Top Rated freelancers (count)",
     "earnings": "cumulative earnings (USD)",
 }
-
-# Okabe-Ito palette (colour-blind safe); paired with line styles and markers of different cycle
-# lengths (7, 4, 6) so that the first 84 series all get a distinct combination.
-_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-_LINESTYLES: tuple[Any, ...] = ("-", "--", ":", "-.")
-_MARKERS = ("o", "s", "^", "D", "v", "P")
-
-_TOP_COLOR = "#08306B"  # dark blue: prints almost black
-_OTHER_COLOR = "#E69F00"  # light orange: prints light gray
-_DIAGONAL_COLOR = "0.45"
-
-_MIN_FONT = 10
-_RC: dict[str, Any] = {
-    "font.size": 11,
-    "axes.titlesize": 12,
-    "axes.labelsize": 11,
-    "xtick.labelsize": _MIN_FONT,
-    "ytick.labelsize": _MIN_FONT,
-    "legend.fontsize": _MIN_FONT,
-    "legend.title_fontsize": _MIN_FONT,
-    "figure.titlesize": 13,
-    "axes.titleweight": "normal",
-}
-
-
-def _styled[**P, R](func: Callable[P, R]) -> Callable[P, R]:
-    """Run a plotting function inside the module's rcParams context (font sizes)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with mpl.rc_context(_RC):
-            return func(*args, **kwargs)
-
-    return wrapper
-
-
-def _style(i: int) -> dict[str, Any]:
-    """Return colour, line style and marker of the ``i``-th series."""
-    return {
-        "color": _COLORS[i % len(_COLORS)],
-        "linestyle": _LINESTYLES[i % len(_LINESTYLES)],
-        "marker": _MARKERS[i % len(_MARKERS)],
-    }
-
-
-def _markevery(n: int, i: int = 0, n_marks: int = 12) -> tuple[int, int]:
-    """Marker spacing showing about ``n_marks`` markers, staggered by series index ``i``."""
-    every = max(1, n // n_marks)
-    return (i * max(1, every // 4)) % every, every
-
-
-def _new_figure(
-    nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (7.0, 4.5), **kwargs: Any
-) -> tuple[Figure, Any]:
-    """Create a constrained-layout figure (not registered with pyplot) and its axes."""
-    fig = Figure(figsize=figsize, layout="constrained")
-    FigureCanvasAgg(fig)  # so that fig.canvas.draw() renders; pyplot's backend is untouched
-    axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
-    return fig, axes
-
-
-def _finish_axes(ax: Axes, grid: bool = True) -> None:
-    """Apply the settings shared by all axes (tick label size, light grid)."""
-    ax.tick_params(labelsize=_MIN_FONT)
-    if grid:
-        ax.grid(True, alpha=0.3, linewidth=0.6)
-        ax.set_axisbelow(True)
 
 
 def _empty_note(ax: Axes, text: str) -> None:
@@ -197,7 +141,7 @@ def _fmt_pct(share: float) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-@_styled
+@styled
 def plot_lorenz(freelancers: pd.DataFrame, active_only: bool = True) -> Figure:
     """Plot the Lorenz curve of freelancers' cumulative earnings.
 
@@ -219,11 +163,11 @@ def plot_lorenz(freelancers: pd.DataFrame, active_only: bool = True) -> Figure:
     earnings = earnings[np.isfinite(earnings)]
     who = "active freelancers" if active_only else "all freelancers"
 
-    fig, ax = _new_figure(figsize=(5.8, 5.4))
+    fig, ax = new_figure(figsize=(5.8, 5.4))
     ax.plot(
         [0, 1],
         [0, 1],
-        color=_DIAGONAL_COLOR,
+        color=DIAGONAL_COLOR,
         linestyle="--",
         linewidth=1.2,
         label="perfect equality",
@@ -234,17 +178,17 @@ def plot_lorenz(freelancers: pd.DataFrame, active_only: bool = True) -> Figure:
         ax.plot(
             pop,
             cum,
-            color=_COLORS[0],
+            color=COLORS[0],
             linestyle="-",
             linewidth=2.0,
             marker="o" if len(pop) <= 60 else None,
             markersize=3.5,
             label=f"earnings (Gini = {g:.2f})",
         )
-        ax.fill_between(pop, cum, pop, color=_COLORS[0], alpha=0.12, linewidth=0)
+        ax.fill_between(pop, cum, pop, color=COLORS[0], alpha=0.12, linewidth=0)
     else:
         _empty_note(ax, f"no {who} with earnings")
-        ax.plot([], [], color=_COLORS[0], linewidth=2.0, label="earnings (Gini = n/a)")
+        ax.plot([], [], color=COLORS[0], linewidth=2.0, label="earnings (Gini = n/a)")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_aspect("equal")
@@ -252,11 +196,11 @@ def plot_lorenz(freelancers: pd.DataFrame, active_only: bool = True) -> Figure:
     ax.set_xlabel("cumulative share of freelancers (lowest earners first)")
     ax.set_ylabel("cumulative share of total earnings")
     ax.legend(loc="upper left")
-    _finish_axes(ax)
+    finish_axes(ax)
     return fig
 
 
-@_styled
+@styled
 def plot_concentration(steps: pd.DataFrame) -> Figure:
     """Plot the Gini coefficient and the top-1 % and top-10 % earnings shares over weeks.
 
@@ -286,16 +230,16 @@ def plot_concentration(steps: pd.DataFrame) -> Figure:
     data = data.groupby("step", sort=True).mean()
     x = data.index.to_numpy(dtype=float)
 
-    fig, ax = _new_figure()
+    fig, ax = new_figure()
     for i, col in enumerate(present):
         ax.plot(
             x,
             data[col].to_numpy(),
             linewidth=1.8,
             markersize=5,
-            markevery=_markevery(len(x), i),
+            markevery=markevery(len(x), i),
             label=series[col],
-            **_style(i),
+            **series_style(i),
         )
     ax.set_ylim(0, 1)
     if len(x):
@@ -304,11 +248,11 @@ def plot_concentration(steps: pd.DataFrame) -> Figure:
     ax.set_xlabel("week")
     ax.set_ylabel("Gini coefficient / share of earnings")
     ax.legend(loc="best")
-    _finish_axes(ax)
+    finish_axes(ax)
     return fig
 
 
-@_styled
+@styled
 def plot_earnings_ccdf(freelancers: pd.DataFrame, active_only: bool = False) -> Figure:
     """Plot the complementary CDF P(earnings >= x) of positive earnings on log-log axes.
 
@@ -333,7 +277,7 @@ def plot_earnings_ccdf(freelancers: pd.DataFrame, active_only: bool = False) -> 
     never = share_never(earnings)
     positive = earnings[earnings > 0]
 
-    fig, ax = _new_figure()
+    fig, ax = new_figure()
     ax.set_xscale("log")
     ax.set_yscale("log")
     if positive.size:
@@ -341,13 +285,13 @@ def plot_earnings_ccdf(freelancers: pd.DataFrame, active_only: bool = False) -> 
         ax.plot(
             values,
             prob,
-            color=_COLORS[0],
+            color=COLORS[0],
             linestyle="-",
             drawstyle="steps-pre",  # P(X >= x) drops right after each observed value
             linewidth=1.5,
             marker="o",
             markersize=3.5,
-            markevery=_markevery(len(values), n_marks=40),
+            markevery=markevery(len(values), n_marks=40),
             label=f"freelancers with earnings > 0 (n = {positive.size})",
         )
     else:
@@ -364,12 +308,12 @@ def plot_earnings_ccdf(freelancers: pd.DataFrame, active_only: bool = False) -> 
     handles.append(Line2D([], [], linestyle="none"))  # text-only entry, not added to the axes
     labels.append(f"never hired (earnings 0): {_fmt_pct(never)}")
     ax.legend(handles, labels, loc="lower left")
-    _finish_axes(ax)
+    finish_axes(ax)
     ax.grid(True, which="minor", alpha=0.12, linewidth=0.5)
     return fig
 
 
-@_styled
+@styled
 def plot_ratings(contracts: pd.DataFrame) -> Figure:
     """Plot the distribution of public star ratings (share of reviews per star value).
 
@@ -392,12 +336,12 @@ def plot_ratings(contracts: pd.DataFrame) -> Figure:
     counts = np.array([(stars == s).sum() for s in levels], dtype=float)
     shares = counts / n if n else np.zeros(5)
 
-    fig, ax = _new_figure(figsize=(6.0, 4.5))
+    fig, ax = new_figure(figsize=(6.0, 4.5))
     bars = ax.bar(
-        levels, shares, width=0.7, color=_COLORS[0], edgecolor="black", linewidth=0.8, alpha=0.85
+        levels, shares, width=0.7, color=COLORS[0], edgecolor="black", linewidth=0.8, alpha=0.85
     )
     if n:
-        ax.bar_label(bars, labels=[_fmt_pct(s) for s in shares], padding=2, fontsize=_MIN_FONT)
+        ax.bar_label(bars, labels=[_fmt_pct(s) for s in shares], padding=2, fontsize=MIN_FONT)
         ax.set_title(
             f"Public star ratings (n = {n} reviews of {len(contracts)} contracts)\n"
             f"mean rating = {stars.mean():.2f} stars"
@@ -410,7 +354,7 @@ def plot_ratings(contracts: pd.DataFrame) -> Figure:
     ax.set_ylim(0, 1.08)
     ax.set_xlabel("public rating (stars)")
     ax.set_ylabel("share of reviews")
-    _finish_axes(ax)
+    finish_axes(ax)
     ax.grid(False, axis="x")
     return fig
 
@@ -452,7 +396,7 @@ def _trajectory(
     return x_earn, y_earn, x_rating, y_rating
 
 
-@_styled
+@styled
 def plot_trajectories(
     freelancers: pd.DataFrame,
     contracts: pd.DataFrame,
@@ -534,16 +478,16 @@ def plot_trajectories(
     )
     last_week = float(np.nanmax(known_weeks)) if np.isfinite(known_weeks).any() else 0.0
 
-    fig, (ax_e, ax_r) = _new_figure(2, 1, figsize=(8.0, 7.0), sharex=True)
+    fig, (ax_e, ax_r) = new_figure(2, 1, figsize=(8.0, 7.0), sharex=True)
     # Top earners are added first (so ``ax_e.get_lines()[:n_top]`` are theirs) but drawn above
     # the sampled others through their higher zorder.
     groups = [
-        ("top", top_ids, f"top {len(top_ids)} by final earnings", _TOP_COLOR, "-", 1.8, 0.9, 3),
+        ("top", top_ids, f"top {len(top_ids)} by final earnings", TOP_COLOR, "-", 1.8, 0.9, 3),
         (
             "random",
             random_ids,
             f"{len(random_ids)} randomly sampled others",
-            _OTHER_COLOR,
+            OTHER_COLOR,
             "--",
             1.3,
             0.8,
@@ -600,8 +544,8 @@ def plot_trajectories(
     handles, labels = ax_e.get_legend_handles_labels()
     if handles:  # figure legend below the panels, so that it never hides a trajectory
         fig.legend(handles, labels, loc="outside lower center", ncols=len(handles))
-    _finish_axes(ax_e)
-    _finish_axes(ax_r)
+    finish_axes(ax_e)
+    finish_axes(ax_r)
     return fig
 
 
@@ -634,7 +578,7 @@ def _check_unique(df: pd.DataFrame, keys: list[str], what: str) -> None:
         )
 
 
-@_styled
+@styled
 def plot_sweep_metric(
     conditions: pd.DataFrame,
     axis: str,
@@ -684,11 +628,11 @@ def plot_sweep_metric(
     n_h = len(hue_levels)
     dodge = min(0.5, 0.15 * (n_h - 1))
 
-    fig, ax = _new_figure()
+    fig, ax = new_figure()
     for i, h in enumerate(hue_levels):
         sub = conditions if hue is None else conditions[conditions[hue] == h]
         label = None if hue is None else f"{h}"
-        style = _style(i)
+        style = series_style(i)
         mean = _as_float(sub[mean_c])
         lo = _as_float(sub[lo_c])
         hi = _as_float(sub[hi_c])
@@ -737,7 +681,7 @@ def plot_sweep_metric(
     ax.set_ylabel(ylabel if ylabel is not None else metric_label(metric))
     if hue is not None:
         ax.legend(title=hue, loc="best")
-    _finish_axes(ax)
+    finish_axes(ax)
     return fig
 
 
@@ -752,7 +696,7 @@ def _fmt_cell(v: float) -> str:
     return f"{v:.3g}" if abs(v) >= 1 else f"{v:.2f}"
 
 
-@_styled
+@styled
 def plot_sweep_heatmap(
     conditions: pd.DataFrame, x: str, y: str, metric: str, *, cmap: str = "viridis"
 ) -> Figure:
@@ -791,7 +735,7 @@ def plot_sweep_heatmap(
 
     width = min(12.0, 2.5 + 0.9 * len(xs))
     height = min(10.0, 2.2 + 0.6 * len(ys))
-    fig, ax = _new_figure(figsize=(max(width, 5.5), max(height, 4.0)))
+    fig, ax = new_figure(figsize=(max(width, 5.5), max(height, 4.0)))
     finite = grid[np.isfinite(grid)]
     norm = Normalize(*(finite.min(), finite.max()) if finite.size else (0, 1))
     if finite.size and norm.vmin == norm.vmax:
@@ -816,15 +760,15 @@ def plot_sweep_heatmap(
         ax.tick_params(axis="x", labelrotation=30)
     cbar = fig.colorbar(image, ax=ax)
     cbar.set_label(f"mean {metric_label(metric)}")
-    cbar.ax.tick_params(labelsize=_MIN_FONT)
+    cbar.ax.tick_params(labelsize=MIN_FONT)
     ax.set_title(f"{metric_label(metric)}\n(mean over runs) by {_pretty(x)} and {_pretty(y)}")
     ax.set_xlabel(_pretty(x))
     ax.set_ylabel(_pretty(y))
-    _finish_axes(ax, grid=False)
+    finish_axes(ax, grid=False)
     return fig
 
 
-@_styled
+@styled
 def plot_metric_over_time(
     steps: pd.DataFrame,
     metric: str,
@@ -857,7 +801,7 @@ def plot_metric_over_time(
     use_group = group is not None and group in steps.columns
     levels: list[Any] = _ordered_levels(steps[group]) if use_group else [None]
 
-    fig, ax = _new_figure(figsize=(8.0, 4.8))
+    fig, ax = new_figure(figsize=(8.0, 4.8))
     any_band = False
     max_runs = 0
     for i, level in enumerate(levels):
@@ -874,13 +818,13 @@ def plot_metric_over_time(
         mean = wide.mean(axis=1).to_numpy(dtype=float)
         n_runs = wide.shape[1]
         max_runs = max(max_runs, n_runs)
-        style = _style(i)
+        style = series_style(i)
         ax.plot(
             x,
             mean,
             linewidth=1.8,
             markersize=5,
-            markevery=_markevery(len(x), i),
+            markevery=markevery(len(x), i),
             label=None if level is None else str(level),
             **style,
         )
@@ -901,7 +845,7 @@ def plot_metric_over_time(
             ax.legend(title=group, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncols=1)
         else:
             ax.legend(title=group, loc="best")
-    _finish_axes(ax)
+    finish_axes(ax)
     return fig
 
 
