@@ -10,7 +10,7 @@ from typing import Any
 
 __all__ = ["MarketplaceModel", "load_config", "Config", "ConfigError", "__version__"]
 
-__version__ = "0.1.0"
+from marketplace_sim.version import __version__
 
 
 def __getattr__(name: str) -> Any:

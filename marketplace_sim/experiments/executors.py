@@ -325,7 +325,7 @@ class DaskExecutor:
 
     def _check_workers(self) -> None:
         """Refuse workers that cannot import marketplace-sim; warn about another version."""
-        from marketplace_sim import __version__
+        from marketplace_sim.version import __version__
 
         try:
             versions = self.client.run(_worker_version)
@@ -391,7 +391,7 @@ class DaskExecutor:
 
 
 def _worker_version() -> str:
-    from marketplace_sim import __version__
+    from marketplace_sim.version import __version__
 
     return __version__
 

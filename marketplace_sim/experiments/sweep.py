@@ -48,7 +48,6 @@ import pandas as pd
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from marketplace_sim import __version__
 from marketplace_sim import metrics as msm
 from marketplace_sim.config import (
     Config,
@@ -65,6 +64,7 @@ from marketplace_sim.experiments.run_folder import default_out, ensure_parent, r
 from marketplace_sim.files import replace_dir
 from marketplace_sim.model.marketplace import METRIC_COLUMNS
 from marketplace_sim.provenance import git_commit, manifest
+from marketplace_sim.version import __version__
 
 EXPERIMENT_SECTIONS = ("experiment", "sweep", "set", "sample")
 SEED_KEYS = ("run.seed", "run.population_seed")

@@ -28,18 +28,21 @@ class RunTables:
         ]
 
 
-def simulate(cfg: Config, progress: Callable[[int], None] | None = None) -> MarketplaceModel:
-    """Build the world of ``cfg`` and run it for ``run.steps`` weeks.
+def simulate(
+    world: Config | MarketplaceModel, progress: Callable[[int], None] | None = None
+) -> MarketplaceModel:
+    """Run a world to its horizon, ``run.steps`` weeks.
 
     Args:
-        cfg: the world.
+        world: a config (the model is built from it), or a model built and not yet stepped
+            (to read its state before week 1).
         progress: called with 1 after every week (for a progress bar).
 
     Returns:
-        The finished model (``model.running`` is False).
+        The finished model.
     """
-    model = MarketplaceModel(cfg)
-    for _ in range(cfg.run.steps):
+    model = world if isinstance(world, MarketplaceModel) else MarketplaceModel(world)
+    for _ in range(model.config.run.steps - model.steps):
         model.step()
         if progress is not None:
             progress(1)
