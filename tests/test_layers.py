@@ -47,7 +47,7 @@ GROUND_DEPS = {
     "files": set(),
     "provenance": set(),
     "config": {"errors", "units"},
-    "data": set(),
+    "data": {"errors", "files"},
     "version": set(),
 }
 
