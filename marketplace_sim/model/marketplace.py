@@ -44,20 +44,36 @@ from marketplace_sim.model import (
     reputation,
 )
 from marketplace_sim.model.agents import Client, Freelancer
-from marketplace_sim.model.observation import METRIC_COLUMNS, data_collector
+from marketplace_sim.model.observation import METRIC_COLUMNS, MarketDataCollector
 from marketplace_sim.model.ranks import SortedRows
 from marketplace_sim.model.state import client_table, contract_table, freelancer_table
 from marketplace_sim.units import CENTS
 
-__all__ = ["CENTS", "METRIC_COLUMNS", "MarketplaceModel"]
+__all__ = ["CENTS", "METRIC_COLUMNS", "MarketplaceModel", "fresh_seed"]
 
 
 class MarketplaceModel(mesa.Model):
     """A freelance marketplace where reputation compounds.
 
+    Which seed a model runs (``model.seed``, also ``model.config.run.seed``):
+
+    * ``rng=N`` given: ``N``, whatever the config says (Mesa's convention);
+    * else a ``config`` given: its ``run.seed`` (default 1), so a world file or a resolved
+      config always reproduces its run;
+    * else (no config, as ``mesa.batch_run`` and SolaraViz build models: ``MarketplaceModel()``,
+      ``MarketplaceModel(rng=None, **overrides)``): ``run__seed`` if among the overrides,
+      otherwise fresh entropy from the operating system, as ``mesa.Model(rng=None)`` draws
+      (see :func:`fresh_seed`). The seed drawn is recorded in the config, so
+      ``MarketplaceModel(model.config)`` or ``MarketplaceModel(rng=model.seed, **overrides)``
+      replays the run exactly.
+
+    The population stream follows ``run.seed`` unless ``run.population_seed`` is set. After
+    ``run.steps`` weeks ``running`` turns False, so ``run_model()`` and ``mesa.batch_run``
+    stop at the configured horizon.
+
     Args:
-        config: the world; None uses the schema's defaults.
-        rng: seed of the market stream; overrides ``run.seed`` when given (Mesa convention).
+        config: the world; None uses the schema's defaults (and a fresh seed, above).
+        rng: seed of the market stream (an int); overrides ``run.seed`` when given.
         **overrides: config overrides by dotted key with ``__`` for dots, e.g.
             ``market__freelancers=500`` (handy for Mesa's SolaraViz and batch_run).
 
@@ -79,7 +95,7 @@ class MarketplaceModel(mesa.Model):
         population.populate(self)
         #: jobs each initial freelancer brought from before week 1, by row (warm start)
         self.prior_jobs = self.freelancers.hires.astype(np.int64)
-        self.datacollector = data_collector()
+        self.datacollector = MarketDataCollector(cfg.run.agent_every, cfg.run.steps)
 
     def _init_state(self, cfg: Config) -> None:
         """Empty tables sized for the run, and the market-wide state the phases share."""
@@ -112,6 +128,11 @@ class MarketplaceModel(mesa.Model):
         }
         self.recorded_steps: list[int] = []
 
+    @property
+    def seed(self) -> int:
+        """The seed of the market stream this model runs (``config.run.seed``)."""
+        return self.config.run.seed
+
     # ----------------------------------------------------------------------------------------
     # The weekly cycle
 
@@ -129,8 +150,17 @@ class MarketplaceModel(mesa.Model):
         self.cache.clear()
         reputation.update_reputation(self, t)
         self.cache.clear()
-        if t % self.config.run.record_every == 0:
+        self._observe(t)
+        if t >= self.config.run.steps:
+            self.running = False
+
+    def _observe(self, t: int) -> None:
+        """Record week ``t`` if due (and always the last week), or a freelancer snapshot only."""
+        run = self.config.run
+        if t % run.record_every == 0 or t == run.steps:
             self.collect()
+        elif self.datacollector.snapshot_due(t):
+            self.datacollector.collect_agents(self)
 
     def collect(self) -> None:
         """Compute this week's metrics and hand them to the DataCollector."""
@@ -191,15 +221,28 @@ class MarketplaceModel(mesa.Model):
         observation.check_invariants(self)
 
 
+def fresh_seed() -> int:
+    """A seed from the operating system's entropy, drawn as ``mesa.Model(rng=None)`` draws its own.
+
+    Mesa seeds a generator from OS entropy and draws the integer it records from it
+    (``rng.integers(np.iinfo(np.int32).max)``); here that integer seeds the whole run, so
+    the run can be replayed from it.
+    """
+    return int(np.random.default_rng().integers(np.iinfo(np.int32).max))
+
+
 def _resolve_config(config: Config | None, rng: int | None, overrides: dict[str, Any]) -> Config:
     """The world a model runs: ``config`` (or the defaults), the overrides, the seed.
 
-    ``rng`` overrides ``run.seed`` when given.
+    See :class:`MarketplaceModel` for which seed: ``rng``, else the config's, else (no
+    config) ``run__seed`` among the overrides or a :func:`fresh_seed`.
     """
     cfg = config if config is not None else load_config()
     changes = {k.replace("__", "."): v for k, v in overrides.items()}
     if rng is not None:
         changes["run.seed"] = int(rng)
+    elif config is None and "run.seed" not in changes:
+        changes["run.seed"] = fresh_seed()
     if changes:
         cfg = cfg.with_overrides(changes)
     return cfg

@@ -2,12 +2,15 @@
 
 Nothing here changes the market: these functions read the model's tables (``state.py``) and
 the week's tallies. The rank-based metrics keep sorted orders across weeks (``ranks.py``), so
-they are computed without sorting every active freelancer every week.
+they are computed without sorting every active freelancer every week. Freelancer snapshots in
+the DataCollector (``run.agent_every``) are built from the table columns at once, not by asking
+each agent in turn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -47,6 +50,16 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "early_late_spearman",
     "platform_revenue",
 )
+
+#: Agent-level columns of the DataCollector (freelancers only) -> the Freelancer attribute.
+AGENT_REPORTERS: dict[str, str] = {
+    "earnings": "earnings",  # cumulative net earnings, USD
+    "jobs": "jobs_completed",
+    "rating": "rating",  # as displayed (NaN without reviews)
+    "n_reviews": "n_reviews",
+    "jss": "jss",  # NaN while hidden
+    "top_rated": "top_rated",
+}
 
 #: Columns of contracts.parquet.
 CONTRACT_LOG_COLUMNS: tuple[str, ...] = (
@@ -184,18 +197,96 @@ def _mean(x: np.ndarray) -> float:
 # Mesa's DataCollector
 
 
-def data_collector() -> mesa.DataCollector:
-    """Mesa's DataCollector of the metric columns (``step`` and :data:`METRIC_COLUMNS`)."""
-    return mesa.DataCollector(model_reporters=_model_reporters())
+class MarketDataCollector(mesa.DataCollector):
+    """Mesa's DataCollector: the metric columns every recorded week, freelancer snapshots.
+
+    Model-level rows are Mesa's own (``get_model_vars_dataframe()``: ``step`` and
+    :data:`METRIC_COLUMNS`). Agent-level rows (``get_agent_vars_dataframe()``, indexed by
+    ``Step`` and ``AgentID`` as in Mesa) hold :data:`AGENT_REPORTERS` for every freelancer
+    present, in the weeks that are multiples of ``run.agent_every`` and in the last week
+    (``run.steps``); ``run.agent_every = 0`` takes none. They are read from the table columns
+    in one go rather than agent by agent (Mesa's way, which would also ask the clients).
+
+    Args:
+        agent_every: weeks between freelancer snapshots (0: none).
+        horizon: the last week of the run (``run.steps``), always snapshot when on.
+    """
+
+    def __init__(self, agent_every: int, horizon: int) -> None:
+        super().__init__(model_reporters=_model_reporters(), agent_reporters=AGENT_REPORTERS)
+        self.agent_every = agent_every
+        self.horizon = horizon
+
+    def snapshot_due(self, week: int) -> bool:
+        """True if week ``week`` gets a freelancer snapshot."""
+        every = self.agent_every
+        return every > 0 and (week % every == 0 or week == self.horizon)
+
+    def collect(self, model: MarketplaceModel) -> None:
+        """Record the model-level row, and the freelancer snapshot if one is due this week."""
+        super().collect(model)
+        if not self.snapshot_due(model.steps):
+            self._agent_records.pop(model.time, None)  # Mesa leaves an empty entry
+
+    def collect_agents(self, model: MarketplaceModel) -> None:
+        """Record a freelancer snapshot alone (a week without a model-level row)."""
+        self._agent_records[model.time] = list(freelancer_records(model))
+
+    def get_agent_vars_dataframe(self) -> pd.DataFrame:
+        """Mesa's agent-level frame, indexed by ``Step`` and ``AgentID``; empty when off."""
+        if any(self._agent_records.values()):
+            return super().get_agent_vars_dataframe()
+        # Mesa builds a malformed frame from no records: the same shape, empty
+        index = pd.MultiIndex.from_arrays([[], []], names=["Step", "AgentID"])
+        return pd.DataFrame({name: [] for name in self.agent_reporters}, index=index)
+
+    def _record_agents(self, model: MarketplaceModel) -> Iterable[tuple[Any, ...]]:
+        if not self.snapshot_due(model.steps):
+            return ()
+        return freelancer_records(model)
+
+
+def freelancer_records(model: MarketplaceModel) -> Iterable[tuple[Any, ...]]:
+    """``(time, unique_id, *AGENT_REPORTERS values)`` of every active freelancer, in row order.
+
+    The same values as Mesa's reporters reading each ``Freelancer`` agent's attributes, taken
+    from the columns at once (the only per-agent work is building the record tuples).
+    """
+    fl = model.freelancers
+    rows = np.flatnonzero(fl.active)
+    columns = (
+        fl.earnings[rows] / CENTS,
+        fl.jobs_completed[rows],
+        displayed_ratings(model)[rows],
+        fl.n_reviews[rows],
+        job_success_scores(model)[rows],
+        fl.top_rated[rows],
+    )
+    ids = fl.agent_id[rows].tolist()
+    return zip(
+        itertools.repeat(model.time, len(ids)), ids, *(c.tolist() for c in columns), strict=True
+    )
 
 
 def _model_reporters() -> dict[str, Callable[[Any], Any]]:
-    """``step`` and one reporter per metric column (reading ``model.metrics``)."""
-    return {"step": _report_step, **{name: _reporter(name) for name in METRIC_COLUMNS}}
+    """``step``, ``seed`` and one reporter per metric column (reading ``model.metrics``).
+
+    ``seed`` makes each row of ``mesa.batch_run``'s results replayable (it is not a column
+    of :func:`steps_frame`).
+    """
+    return {
+        "step": _report_step,
+        "seed": _report_seed,
+        **{name: _reporter(name) for name in METRIC_COLUMNS},
+    }
 
 
 def _report_step(model: MarketplaceModel) -> int:
     return model.steps
+
+
+def _report_seed(model: MarketplaceModel) -> int:
+    return model.seed
 
 
 def _reporter(name: str) -> Callable[[Any], float]:
@@ -215,6 +306,7 @@ def steps_frame(model: MarketplaceModel) -> pd.DataFrame:
     if model.steps and (not model.recorded_steps or model.recorded_steps[-1] != model.steps):
         model.collect()  # always include the final week
     df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    df = df.drop(columns="seed")  # the same in every row: the run's, in its config
     if df.empty:
         return pd.DataFrame(columns=["step", *METRIC_COLUMNS])
     df["step"] = df["step"].astype(np.int32)
