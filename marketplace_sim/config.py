@@ -57,6 +57,12 @@ class RunSection(_Section):
     )
     record_every: int = Field(1, ge=1, description="weeks between rows of steps.parquet")
     record_contracts: bool = Field(True, description="keep the contract log (contracts.parquet)")
+    agent_every: int = Field(
+        0,
+        ge=0,
+        description="weeks between freelancer snapshots in Mesa's DataCollector (agent vars; "
+        "also the last week); 0: none",
+    )
 
 
 class MarketSection(_Section):

@@ -3,6 +3,8 @@
 Imports only the ground layer (``config``, ``errors``, ``metrics``, ``market/``).
 """
 
-from marketplace_sim.model.marketplace import CENTS, METRIC_COLUMNS, MarketplaceModel
+from marketplace_sim.model.marketplace import MarketplaceModel
+from marketplace_sim.model.observation import METRIC_COLUMNS
+from marketplace_sim.units import CENTS
 
 __all__ = ["CENTS", "METRIC_COLUMNS", "MarketplaceModel"]
