@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Python dev dependencies, Debian's chromium for the browser
-# test) and run the whole test suite, slow and browser tests included.
+# test), check lint, format and types, and run the whole test suite (slow, browser, wheel and
+# notebook tests included).
 set -euo pipefail
 source "$(dirname "$0")/scripts/env.sh" "dev"
 if ! command -v chromium >/dev/null 2>&1; then
@@ -12,4 +13,6 @@ if ! command -v chromium >/dev/null 2>&1; then
     fi
 fi
 .venv/bin/ruff check marketplace_sim tests benchmarks scripts
+.venv/bin/ruff format --check marketplace_sim tests benchmarks scripts
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"
