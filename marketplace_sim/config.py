@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from marketplace_sim.data import resolve_world
 from marketplace_sim.errors import ConfigError
 
 # --------------------------------------------------------------------------------------------
@@ -603,7 +604,9 @@ def load_config(
     """Load and validate a world config.
 
     Args:
-        path: a TOML file (may start with ``base = "..."``); None gives the defaults.
+        path: a TOML file (may start with ``base = "..."``), or the name of a shipped world
+            (``"baseline"``, ``"smoke"``: see :func:`marketplace_sim.data.world_names`);
+            None gives the defaults.
         overrides: dotted-key overrides, as a mapping or as ``"KEY=VALUE"`` strings.
 
     Returns:
@@ -612,6 +615,8 @@ def load_config(
     Raises:
         ConfigError: one line naming the file and dotted key of the first problem.
     """
+    if path is not None:
+        path = resolve_world(path)
     source: str | Path = path if path is not None else "<defaults>"
     data: dict[str, Any] = read_with_base(path) if path is not None else {}
     for section in ("experiment", "sweep", "set", "sample"):

@@ -26,6 +26,7 @@ def test_names_resolve_to_shipped_files_from_any_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert data.resolve_world("smoke") == data.configs_dir() / "smoke.toml"
     assert load_config(data.resolve_world("smoke")).run.steps == 52
+    assert load_config("smoke") == load_config(data.configs_dir() / "smoke.toml")
     exp = data.resolve_experiment("reputation-weight")
     assert exp == data.experiments_dir() / "reputation-weight.toml" and exp.is_file()
 

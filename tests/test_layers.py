@@ -46,7 +46,7 @@ GROUND_DEPS = {
     "market": {"market", "units"},
     "files": set(),
     "provenance": set(),
-    "config": {"errors", "units"},
+    "config": {"errors", "units", "data"},
     "data": {"errors", "files"},
     "version": set(),
 }
