@@ -20,8 +20,8 @@ from marketplace_sim.app.views import (
     trajectory,
 )
 from marketplace_sim.model.marketplace import MarketplaceModel
-from marketplace_sim.units import CENTS
 from marketplace_sim.plots.style import COLORS
+from marketplace_sim.units import CENTS
 
 __all__ = [
     "concentration_option",
