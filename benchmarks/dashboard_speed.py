@@ -27,8 +27,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from marketplace_sim.data import configs_dir
+
 ROOT = Path(__file__).resolve().parents[1]
-CLASSROOM = ROOT / "configs" / "classroom.toml"
+CLASSROOM = configs_dir() / "classroom.toml"
 
 
 def outside_browser(freelancers: int, weeks: int) -> None:
@@ -36,18 +38,19 @@ def outside_browser(freelancers: int, weeks: int) -> None:
     from mesa.visualization.utils import force_update
 
     from marketplace_sim import load_config
-    from marketplace_sim.app import dashboard as app
+    from marketplace_sim.app.model import ClassroomModel, initial_kwargs, model_params
+    from marketplace_sim.app.page import PLAY_INTERVAL, RENDER_INTERVAL, Monitors, Views
 
-    params = app.model_params(load_config(CLASSROOM))
-    kwargs = app.initial_kwargs(params)
+    params = model_params(load_config(CLASSROOM))
+    kwargs = initial_kwargs(params)
     kwargs["market__freelancers"] = freelancers
     kwargs["market__clients"] = freelancers // 4
-    model = app.ClassroomModel(**kwargs)
+    model = ClassroomModel(**kwargs)
 
     @solara.component
     def Root() -> None:
-        app.Monitors(model)
-        app.Views(model)
+        Monitors(model)
+        Views(model)
 
     _, rc = solara.render(Root(), handle_error=False)
     step_s = redraw_s = 0.0
@@ -56,14 +59,14 @@ def outside_browser(freelancers: int, weeks: int) -> None:
         t = time.perf_counter()
         model.step()
         step_s += time.perf_counter() - t
-        if week % app.RENDER_INTERVAL == 0:
+        if week % RENDER_INTERVAL == 0:
             t = time.perf_counter()
             force_update()  # what SolaraViz does after each batch of weeks
             redraw_s += time.perf_counter() - t
             redraws += 1
     rc.close()
     step, redraw = step_s / weeks, redraw_s / redraws
-    k, pause = app.RENDER_INTERVAL, app.PLAY_INTERVAL / 1000
+    k, pause = RENDER_INTERVAL, PLAY_INTERVAL / 1000
     print(f"{freelancers} freelancers, {weeks} weeks (outside the browser)")
     print(f"  model step          {1000 * step:6.2f} ms/week")
     print(f"  redraw of all views {1000 * redraw:6.2f} ms/redraw")

@@ -95,8 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("app", help="the classroom dashboard in the browser")
     a.add_argument("config", type=Path, nargs="?", help="starting config (TOML)")
-    a.add_argument("--port", type=int, default=8765)
-    a.add_argument("--host", default="127.0.0.1")
+    a.add_argument("--port", type=int, default=8765, help="1-65535, or 0 for any free port")
+    a.add_argument("--host", default="127.0.0.1", help="default: this machine only (no login)")
     return p
 
 
@@ -214,12 +214,17 @@ def cmd_findings(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """``app``: serve the classroom dashboard."""
-    from marketplace_sim.app.dashboard import serve
+    """``app``: serve the classroom dashboard until Ctrl-C."""
+    from marketplace_sim.app import server
 
+    server.check_port(args.port)  # a bad port or config is refused before anything starts
     if args.config is not None:
-        load_config(args.config)  # refuse a bad config before starting the server
-    return serve(args.config, host=args.host, port=args.port)
+        load_config(args.config)
+    listener = server.prepare(args.config, host=args.host, port=args.port)
+    for warning in listener.warnings:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
+    print(f"{PROG} dashboard on {listener.url} (Ctrl-C to stop)", flush=True)
+    return server.run(listener)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

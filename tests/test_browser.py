@@ -1,8 +1,9 @@
 """The dashboard in a real browser: Debian's Chromium, driven by Playwright.
 
-Starts ``marketplace-sim app`` on a free localhost port, loads the page, and checks that it
-loads without console errors or requests beyond localhost, that moving a slider and pressing
-Reset starts a market of the new size, and that stepping moves the week and the figures. It
+Starts ``marketplace-sim app --port 0`` (a free localhost port, read from what it prints), loads
+the page, and checks that it loads without console errors or requests beyond localhost, that
+moving a slider and pressing Reset starts a market of the new size, and that stepping moves the
+week and the figures. It
 saves a screenshot (``$DASHBOARD_SCREENSHOT``, default: the test's temporary folder);
 ``DASHBOARD_SCREENSHOT=docs/img/dashboard.png`` refreshes the README's.
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -24,9 +24,11 @@ from urllib.parse import urlparse
 
 import pytest
 
+from marketplace_sim.data import lessons_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-LESSON = ROOT / "configs" / "lessons" / "1-rich-get-richer.toml"
+LESSON = lessons_dir() / "1-rich-get-richer.toml"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -42,38 +44,37 @@ UI_TIMEOUT = 30_000  # ms for the page to react
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+URL_LINE = re.compile(r"^marketplace-sim dashboard on (http://\S+) ", re.M)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``marketplace-sim app`` on a free port; always terminated."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
+    """``marketplace-sim app --port 0`` (any free port, read from its output); always terminated."""
     log_path = tmp_path_factory.mktemp("app") / "server.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "marketplace_sim", "app", str(LESSON), "--port", str(port)],
+            [sys.executable, "-m", "marketplace_sim", "app", str(LESSON), "--port", "0"],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + START_TIMEOUT
+            url = None
             while True:
                 if proc.poll() is not None:
                     pytest.fail(f"the app exited with {proc.returncode}:\n{log_path.read_text()}")
+                found = URL_LINE.search(log_path.read_text())
+                url = found[1] if found else None
                 try:
-                    with urllib.request.urlopen(url, timeout=5) as r:
-                        if r.status == 200:
-                            break
+                    if url is not None:
+                        with urllib.request.urlopen(url, timeout=5) as r:
+                            if r.status == 200:
+                                break
                 except OSError:
                     pass
                 if time.monotonic() > deadline:
-                    pytest.fail(f"the app did not answer on {url} within {START_TIMEOUT} s")
+                    pytest.fail(f"the app did not answer within {START_TIMEOUT} s (URL {url})")
                 time.sleep(0.5)
             yield url
         finally:

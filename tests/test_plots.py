@@ -1,4 +1,4 @@
-"""Tests for marketplace_sim.plots.figures on small hand-built tables."""
+"""Tests for marketplace_sim.plots.run and .sweep on small hand-built tables."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 from marketplace_sim import metrics
-from marketplace_sim.plots import figures as plots  # noqa: E402
+from marketplace_sim.plots import labels  # noqa: E402
+from marketplace_sim.plots import run as run_figs  # noqa: E402
+from marketplace_sim.plots import sweep as sweep_figs  # noqa: E402
 
 N_FREELANCERS = 30
 N_CONTRACTS = 200
@@ -194,7 +196,7 @@ def legend_texts(ax) -> list[str]:
 @pytest.mark.parametrize("active_only", [True, False])
 def test_lorenz_gini_legend_matches_metrics(run_tables, active_only):
     fl = run_tables["freelancers"]
-    fig = plots.plot_lorenz(fl, active_only=active_only)
+    fig = run_figs.plot_lorenz(fl, active_only=active_only)
     assert isinstance(fig, Figure)
     (ax,) = fig.axes
     assert "Lorenz" in ax.get_title()
@@ -217,7 +219,7 @@ def test_lorenz_gini_legend_matches_metrics(run_tables, active_only):
 
 def test_lorenz_without_earnings_does_not_fail(run_tables):
     fl = run_tables["freelancers"].assign(earnings=0.0)
-    fig = plots.plot_lorenz(fl)
+    fig = run_figs.plot_lorenz(fl)
     assert any("Gini = n/a" in t for t in legend_texts(fig.axes[0]))
 
 
@@ -226,7 +228,7 @@ def test_lorenz_without_earnings_does_not_fail(run_tables):
 
 def test_concentration_lines_and_axes(run_tables):
     steps = run_tables["steps"]
-    fig = plots.plot_concentration(steps)
+    fig = run_figs.plot_concentration(steps)
     (ax,) = fig.axes
     assert ax.get_title()
     assert ax.get_xlabel() == "week"
@@ -252,7 +254,7 @@ def test_concentration_lines_and_axes(run_tables):
 
 def test_earnings_ccdf_log_axes_and_never_hired(run_tables):
     fl = run_tables["freelancers"]
-    fig = plots.plot_earnings_ccdf(fl)
+    fig = run_figs.plot_earnings_ccdf(fl)
     (ax,) = fig.axes
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     assert "USD" in ax.get_xlabel()
@@ -270,7 +272,7 @@ def test_earnings_ccdf_log_axes_and_never_hired(run_tables):
 
 
 def test_earnings_ccdf_nobody_hired(run_tables):
-    fig = plots.plot_earnings_ccdf(run_tables["freelancers"].assign(earnings=0.0))
+    fig = run_figs.plot_earnings_ccdf(run_tables["freelancers"].assign(earnings=0.0))
     (ax,) = fig.axes
     assert ax.get_xscale() == "log"
     assert "100.0 %" in ax.get_title()
@@ -286,7 +288,7 @@ def bar_heights(ax) -> np.ndarray:
 
 def test_ratings_bars_are_review_shares(run_tables):
     contracts = run_tables["contracts"]
-    fig = plots.plot_ratings(contracts)
+    fig = run_figs.plot_ratings(contracts)
     (ax,) = fig.axes
     stars = [int(s) for s in contracts["stars"] if s is not pd.NA]
     expected = [stars.count(k) / len(stars) for k in range(1, 6)]
@@ -299,12 +301,12 @@ def test_ratings_bars_are_review_shares(run_tables):
 
 def test_ratings_without_reviews(run_tables):
     contracts = run_tables["contracts"].assign(stars=pd.array([pd.NA] * N_CONTRACTS, "Int8"))
-    fig = plots.plot_ratings(contracts)
+    fig = run_figs.plot_ratings(contracts)
     (ax,) = fig.axes
     np.testing.assert_array_equal(bar_heights(ax), np.zeros(5))
     assert "no reviews" in ax.get_title()
     fig.canvas.draw()
-    empty = plots.plot_ratings(contracts.iloc[:0])
+    empty = run_figs.plot_ratings(contracts.iloc[:0])
     assert "no reviews" in empty.axes[0].get_title()
 
 
@@ -314,7 +316,7 @@ def test_ratings_without_reviews(run_tables):
 def test_trajectories_lines_and_endpoints(run_tables):
     fl, contracts = run_tables["freelancers"], run_tables["contracts"]
     n_top, n_random = 5, 7
-    fig = plots.plot_trajectories(fl, contracts, n_top=n_top, n_random=n_random, seed=3)
+    fig = run_figs.plot_trajectories(fl, contracts, n_top=n_top, n_random=n_random, seed=3)
     ax_e, ax_r = fig.axes
     assert ax_e.get_shared_x_axes().joined(ax_e, ax_r)
     assert fig.get_suptitle()
@@ -365,7 +367,7 @@ def test_trajectories_lines_and_endpoints(run_tables):
 
 def test_trajectories_running_values_for_one_freelancer(run_tables):
     fl, contracts = run_tables["freelancers"], run_tables["contracts"]
-    fig = plots.plot_trajectories(fl, contracts, n_top=1, n_random=0)
+    fig = run_figs.plot_trajectories(fl, contracts, n_top=1, n_random=0)
     (line,) = fig.axes[0].get_lines()
     fid = int(fl.loc[fl["earnings"].idxmax(), "freelancer_id"])
     mine = contracts[contracts["freelancer_id"] == fid]
@@ -379,8 +381,8 @@ def test_trajectories_running_values_for_one_freelancer(run_tables):
 
 def test_trajectories_log_earnings_keeps_data(run_tables):
     fl, contracts = run_tables["freelancers"], run_tables["contracts"]
-    lin = plots.plot_trajectories(fl, contracts, n_top=4, n_random=4)
-    log = plots.plot_trajectories(fl, contracts, n_top=4, n_random=4, log_earnings=True)
+    lin = run_figs.plot_trajectories(fl, contracts, n_top=4, n_random=4)
+    log = run_figs.plot_trajectories(fl, contracts, n_top=4, n_random=4, log_earnings=True)
     assert lin.axes[0].get_yscale() == "linear"
     assert log.axes[0].get_yscale() == "symlog"
     for a, b in zip(lin.axes[0].get_lines(), log.axes[0].get_lines(), strict=True):
@@ -391,7 +393,7 @@ def test_trajectories_sample_is_seeded(run_tables):
     fl, contracts = run_tables["freelancers"], run_tables["contracts"]
 
     def sample(seed):
-        fig = plots.plot_trajectories(fl, contracts, n_top=3, n_random=6, seed=seed)
+        fig = run_figs.plot_trajectories(fl, contracts, n_top=3, n_random=6, seed=seed)
         return [ln.get_gid() for ln in fig.axes[0].get_lines()]
 
     assert sample(1) == sample(1)
@@ -400,7 +402,7 @@ def test_trajectories_sample_is_seeded(run_tables):
 
 def test_trajectories_more_requested_than_available(run_tables):
     fl, contracts = run_tables["freelancers"], run_tables["contracts"]
-    fig = plots.plot_trajectories(fl, contracts, n_top=25, n_random=10)
+    fig = run_figs.plot_trajectories(fl, contracts, n_top=25, n_random=10)
     assert len(fig.axes[0].get_lines()) == N_FREELANCERS
 
 
@@ -408,7 +410,7 @@ def test_trajectories_more_requested_than_available(run_tables):
 
 
 def test_sweep_metric_numeric_axis_with_hue(conditions):
-    fig = plots.plot_sweep_metric(conditions, axis="fee_rate", metric="gini", hue="policy")
+    fig = sweep_figs.plot_sweep_metric(conditions, axis="fee_rate", metric="gini", hue="policy")
     (ax,) = fig.axes
     lines = ax.get_lines()
     assert [ln.get_label() for ln in lines] == ["none", "boost_new", "cap"]
@@ -418,13 +420,13 @@ def test_sweep_metric_numeric_axis_with_hue(conditions):
     cap = conditions[conditions["policy"] == "cap"].sort_values("fee_rate")
     np.testing.assert_allclose(lines[2].get_xdata(), cap["fee_rate"])
     np.testing.assert_allclose(lines[2].get_ydata(), cap["gini_mean"])
-    assert ax.get_xlabel() == "fee rate"
+    assert ax.get_xlabel() == "fee_rate"  # not a known config key: shown as it is
     assert ax.get_legend().get_title().get_text() == "policy"
     assert "95 %" in ax.get_title()
 
 
 def test_sweep_metric_string_axis(conditions):
-    fig = plots.plot_sweep_metric(conditions, axis="policy", metric="gini", hue="fee_rate")
+    fig = sweep_figs.plot_sweep_metric(conditions, axis="policy", metric="gini", hue="fee_rate")
     (ax,) = fig.axes
     fig.canvas.draw()
     assert [t.get_text() for t in ax.get_xticklabels()] == ["none", "boost_new", "cap"]
@@ -436,23 +438,25 @@ def test_sweep_metric_string_axis(conditions):
 
 def test_sweep_metric_single_series_no_hue(conditions):
     sub = conditions[conditions["policy"] == "none"]
-    fig = plots.plot_sweep_metric(sub, axis="fee_rate", metric="gini")
+    fig = sweep_figs.plot_sweep_metric(sub, axis="fee_rate", metric="gini")
     (ax,) = fig.axes
     assert len(ax.get_lines()) == 1
     assert ax.get_legend() is None
-    fig = plots.plot_sweep_metric(sub.assign(fee_rate=["low", "mid", "high"]), "fee_rate", "gini")
+    fig = sweep_figs.plot_sweep_metric(
+        sub.assign(fee_rate=["low", "mid", "high"]), "fee_rate", "gini"
+    )
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["low", "mid", "high"]
 
 
 def test_sweep_metric_rejects_ambiguous_rows(conditions):
     with pytest.raises(ValueError, match="several rows"):
-        plots.plot_sweep_metric(conditions, axis="fee_rate", metric="gini")
+        sweep_figs.plot_sweep_metric(conditions, axis="fee_rate", metric="gini")
     with pytest.raises(KeyError):
-        plots.plot_sweep_metric(conditions, axis="fee_rate", metric="nope", hue="policy")
+        sweep_figs.plot_sweep_metric(conditions, axis="fee_rate", metric="nope", hue="policy")
 
 
 def test_sweep_heatmap(conditions):
-    fig = plots.plot_sweep_heatmap(conditions, x="policy", y="fee_rate", metric="gini")
+    fig = sweep_figs.plot_sweep_heatmap(conditions, x="policy", y="fee_rate", metric="gini")
     ax, cax = fig.axes  # heatmap and colorbar
     (image,) = [im for im in ax.get_images() if isinstance(im, AxesImage)]
     grid = np.ma.getdata(image.get_array())
@@ -462,20 +466,22 @@ def test_sweep_heatmap(conditions):
     np.testing.assert_allclose(grid, expected.to_numpy())
     assert len(ax.texts) == 9
     assert {t.get_text() for t in ax.texts} == {f"{v:.2f}" for v in expected.to_numpy().ravel()}
-    assert ax.get_xlabel() == "policy" and ax.get_ylabel() == "fee rate"
+    assert ax.get_xlabel() == "policy" and ax.get_ylabel() == "fee_rate"
     assert cax.get_ylabel()
     assert ax.get_title()
 
 
 def test_sweep_heatmap_missing_cells(conditions):
-    fig = plots.plot_sweep_heatmap(conditions.iloc[:-1], x="policy", y="fee_rate", metric="gini")
+    fig = sweep_figs.plot_sweep_heatmap(
+        conditions.iloc[:-1], x="policy", y="fee_rate", metric="gini"
+    )
     ax = fig.axes[0]
     assert sum(t.get_text() == "–" for t in ax.texts) == 1
     fig.canvas.draw()
 
 
 def test_metric_over_time_groups_and_bands(sweep_steps):
-    fig = plots.plot_metric_over_time(sweep_steps, "gini_earnings")
+    fig = sweep_figs.plot_metric_over_time(sweep_steps, "gini_earnings")
     (ax,) = fig.axes
     lines = ax.get_lines()
     assert [ln.get_label() for ln in lines] == ["c0", "c1"]
@@ -484,19 +490,19 @@ def test_metric_over_time_groups_and_bands(sweep_steps):
     bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
     assert len(bands) == 2
     assert ax.get_xlabel() == "week"
-    assert ax.get_ylabel() == plots.METRIC_LABELS["gini_earnings"]
+    assert ax.get_ylabel() == labels.METRIC_LABELS["gini_earnings"]
     assert "2.5" in ax.get_title()
 
 
 def test_metric_over_time_no_band_below_three_runs(sweep_steps):
     two_runs = sweep_steps[sweep_steps["run_id"].isin([0, 1, 4, 5])]
-    fig = plots.plot_metric_over_time(two_runs, "gini_earnings")
+    fig = sweep_figs.plot_metric_over_time(two_runs, "gini_earnings")
     assert not [c for c in fig.axes[0].collections if isinstance(c, PolyCollection)]
     assert len(fig.axes[0].get_lines()) == 2
 
 
 def test_metric_over_time_single_run(run_tables):
-    fig = plots.plot_metric_over_time(run_tables["steps"], "mean_rating", group=None)
+    fig = sweep_figs.plot_metric_over_time(run_tables["steps"], "mean_rating", group=None)
     (ax,) = fig.axes
     (line,) = ax.get_lines()
     np.testing.assert_allclose(line.get_ydata(), run_tables["steps"]["mean_rating"])
@@ -509,15 +515,15 @@ def test_metric_over_time_single_run(run_tables):
 def all_figures(run_tables, conditions, sweep_steps) -> list[Figure]:
     fl, contracts, steps = (run_tables[k] for k in ("freelancers", "contracts", "steps"))
     return [
-        plots.plot_lorenz(fl),
-        plots.plot_concentration(steps),
-        plots.plot_earnings_ccdf(fl),
-        plots.plot_ratings(contracts),
-        plots.plot_trajectories(fl, contracts),
-        plots.plot_sweep_metric(conditions, "fee_rate", "gini", hue="policy"),
-        plots.plot_sweep_metric(conditions, "policy", "gini", hue="fee_rate"),
-        plots.plot_sweep_heatmap(conditions, "policy", "fee_rate", "gini"),
-        plots.plot_metric_over_time(sweep_steps, "gini_earnings"),
+        run_figs.plot_lorenz(fl),
+        run_figs.plot_concentration(steps),
+        run_figs.plot_earnings_ccdf(fl),
+        run_figs.plot_ratings(contracts),
+        run_figs.plot_trajectories(fl, contracts),
+        sweep_figs.plot_sweep_metric(conditions, "fee_rate", "gini", hue="policy"),
+        sweep_figs.plot_sweep_metric(conditions, "policy", "gini", hue="fee_rate"),
+        sweep_figs.plot_sweep_heatmap(conditions, "policy", "fee_rate", "gini"),
+        sweep_figs.plot_metric_over_time(sweep_steps, "gini_earnings"),
     ]
 
 
@@ -566,15 +572,15 @@ def assert_pngs(paths: list[Path], folder: Path, names: set[str]) -> None:
 
 
 def test_registry_names_match_files():
-    assert set(plots.RUN_FIGURES) == RUN_PNGS
+    assert set(run_figs.RUN_FIGURES) == RUN_PNGS
 
 
 def test_draw_run_figures_writes_five_pngs(tmp_path, run_tables):
     run_dir = tmp_path / "run_000"
     write_run(run_dir, run_tables)
-    paths = plots.draw_run_figures(run_dir)
+    paths = run_figs.draw_run_figures(run_dir)
     assert_pngs(paths, run_dir / "figures", RUN_PNGS)
-    assert [p.stem for p in paths] == list(plots.RUN_FIGURES)
+    assert [p.stem for p in paths] == list(run_figs.RUN_FIGURES)
     # 150 dpi: the PNG header's width field is figure width (inches) * 150
     width = int.from_bytes((run_dir / "figures" / "ratings.png").read_bytes()[16:20], "big")
     assert width == 6 * 150
@@ -583,6 +589,6 @@ def test_draw_run_figures_writes_five_pngs(tmp_path, run_tables):
 def test_draw_run_figures_without_contracts(tmp_path, run_tables):
     run_dir = tmp_path / "run_001"
     write_run(run_dir, run_tables, skip=("contracts",))
-    paths = plots.draw_run_figures(str(run_dir))
+    paths = run_figs.draw_run_figures(str(run_dir))
     # ratings and trajectories both need the contracts table
     assert_pngs(paths, run_dir / "figures", RUN_PNGS - {"ratings", "trajectories"})

@@ -1,1 +1,1 @@
-"""Figures: one style (palette, rc, figure factory), run figures and sweep figures."""
+"""Figures: one style (:mod:`.style`), run figures (:mod:`.run`), sweep figures (:mod:`.sweep`)."""
