@@ -30,6 +30,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
     p = _Parser(prog=PROG, description="An agent-based model of a freelance marketplace.")
+    p.add_argument("-V", "--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     r = sub.add_parser("run", help="one simulation; writes a run folder")
@@ -97,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("config", type=Path, nargs="?", help="starting config (TOML)")
     a.add_argument("--port", type=int, default=8765, help="1-65535, or 0 for any free port")
     a.add_argument("--host", default="127.0.0.1", help="default: this machine only (no login)")
+
+    i = sub.add_parser("init", help="copy the shipped worlds, lessons and experiments to edit")
+    i.add_argument("dir", type=Path, help="a new (or empty) folder")
     return p
 
 
@@ -227,9 +231,27 @@ def cmd_app(args: argparse.Namespace) -> int:
     return server.run(listener)
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """``init``: copy the shipped worlds, lessons and experiments into a new folder."""
+    from marketplace_sim import data
+
+    copied = data.copy_shipped(args.dir)
+    tops = sorted({p.relative_to(args.dir).parts[0] for p in copied})
+    print(
+        f"wrote {args.dir} ({len(copied)} files in {', '.join(t + '/' for t in tops)}); "
+        f"e.g. {PROG} run {args.dir / 'configs' / 'baseline.toml'}"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["--version"], ["-V"]):
+        from marketplace_sim.version import __version__
+
+        print(f"{PROG} {__version__}")
+        return 0
     try:
         args = build_parser().parse_args(argv)
         if args.command == "run":
@@ -246,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_findings(args, argv)
         if args.command == "app":
             return cmd_app(args)
+        if args.command == "init":
+            return cmd_init(args)
     except MarketplaceSimError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code
