@@ -97,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("config", type=Path, nargs="?", help="starting config (TOML)")
     a.add_argument("--port", type=int, default=8765)
     a.add_argument("--host", default="127.0.0.1")
+
+    c = sub.add_parser(
+        "compare",
+        help="compare a run or sweep folder with observed profiles (CSV or Parquet)",
+    )
+    c.add_argument("result_dir", type=Path, help="a run folder, or a sweep kept with freelancers")
+    c.add_argument("observed", type=Path, help="observed profiles (.csv or .parquet)")
+    c.add_argument("--out", type=Path, help="comparison folder (default RESULT_DIR/compare/)")
     return p
 
 
@@ -222,6 +230,20 @@ def cmd_app(args: argparse.Namespace) -> int:
     return serve(args.config, host=args.host, port=args.port)
 
 
+def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``compare``: model statistics beside observed ones, into ``RESULT_DIR/compare/``."""
+    from marketplace_sim.reports.compare import write_comparison
+
+    out = args.out or args.result_dir / "compare"
+    report = write_comparison(args.result_dir, args.observed, out, command=[PROG, *argv])
+    notice = report.observed.notice()
+    if notice:
+        print(notice, file=sys.stderr)
+    print(report.text())
+    print(f"wrote {report.out}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -241,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_findings(args, argv)
         if args.command == "app":
             return cmd_app(args)
+        if args.command == "compare":
+            return cmd_compare(args, argv)
     except MarketplaceSimError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code
