@@ -10,6 +10,7 @@ ignored.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,7 +117,13 @@ def _read_raw(p: Path) -> pd.DataFrame:
         if p.stat().st_size == 0:
             raise DataError(p, None, "empty file")
         if suffix in CSV_SUFFIXES:
-            return pd.read_csv(p, dtype=str, keep_default_na=False, skipinitialspace=True)
+            with warnings.catch_warnings():
+                # A first row longer than the header would silently become the index (or, with
+                # index_col=False, lose cells with only a warning): make it an error.
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                return pd.read_csv(
+                    p, dtype=str, keep_default_na=False, skipinitialspace=True, index_col=False
+                )
         return pd.read_parquet(p)
     except DataError:
         raise
@@ -126,6 +133,10 @@ def _read_raw(p: Path) -> pd.DataFrame:
         raise DataError(p, None, "not UTF-8 text") from None
     except pd.errors.EmptyDataError:
         raise DataError(p, None, "empty file") from None
+    except pd.errors.ParserWarning:
+        raise DataError(
+            p, None, "not a readable CSV file (a row has more cells than the header)"
+        ) from None
     except Exception as exc:  # parser and pyarrow errors come in several types
         kind = "CSV" if suffix in CSV_SUFFIXES else "Parquet"
         raise DataError(p, None, f"not a readable {kind} file ({_one_line(exc)})") from None
