@@ -97,7 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("config", type=Path, nargs="?", help="starting config (TOML)")
     a.add_argument("--port", type=int, default=8765)
     a.add_argument("--host", default="127.0.0.1")
+    _add_compare(sub)
+    return p
 
+
+def _add_compare(sub: argparse._SubParsersAction) -> None:
+    """The ``compare`` subcommand (issue 12)."""
     c = sub.add_parser(
         "compare",
         help="compare a run or sweep folder with observed profiles (CSV or Parquet)",
@@ -105,7 +110,6 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("result_dir", type=Path, help="a run folder, or a sweep kept with freelancers")
     c.add_argument("observed", type=Path, help="observed profiles (.csv or .parquet)")
     c.add_argument("--out", type=Path, help="comparison folder (default RESULT_DIR/compare/)")
-    return p
 
 
 def _is_experiment(path: Path) -> bool:

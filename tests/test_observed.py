@@ -128,6 +128,7 @@ def _corrupt(tmp_path: Path) -> Path:
 FILE_CASES = {
     "missing reviews": (lambda t: _csv(t, ["rating", "4.5"]), "reviews: required column missing"),
     "case hint": (lambda t: _csv(t, ["Reviews", "4"]), "found 'Reviews'"),
+    "semicolons": (lambda t: _csv(t, ["reviews;rating", "4;5"]), "must be comma-separated"),
     "empty file": (lambda t: _csv(t, []).write_bytes(b"") or t / "p.csv", "empty file"),
     "header only": (lambda t: _csv(t, ["reviews,rating"]), "no data rows"),
     "unknown extension": (lambda t: _csv(t, ["reviews", "1"], "p.xlsx"), "unknown extension"),

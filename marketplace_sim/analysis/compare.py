@@ -290,12 +290,15 @@ def _distance(mean: float, obs: float, sd: float, obs_se: float) -> float:
 
 
 def compare_profiles(
-    model_frames: Sequence[pd.DataFrame], observed: pd.DataFrame, draws: int = BOOTSTRAP_DRAWS
+    model_frames: Sequence[pd.DataFrame],
+    observed: pd.DataFrame,
+    observed_se: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """:func:`compare` of replicate snapshots with observed profiles, notes included.
 
     A note says why a statistic is NaN on either side: ``observed: no tenure_weeks column``,
-    ``model: no profile in this tenure band (3 of 3 replicates)``.
+    ``model: no profile in this tenure band (3 of 3 replicates)``. ``observed_se`` defaults to
+    :func:`observed_errors` of ``observed`` (pass it to compute it once for many conditions).
     """
     measured = [measure_profiles(f) for f in model_frames]
     obs = measure_profiles(observed)
@@ -303,7 +306,7 @@ def compare_profiles(
     return compare(
         [{k: s.value for k, s in m.items()} for m in measured],
         {k: s.value for k, s in obs.items()},
-        observed_errors(observed, draws=draws),
+        observed_errors(observed) if observed_se is None else observed_se,
         notes,
     )
 

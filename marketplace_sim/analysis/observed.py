@@ -90,7 +90,7 @@ def read_observed(path: str | Path) -> ObservedProfiles:
     raw.columns = [str(c).strip() for c in raw.columns]
     for col in REQUIRED_COLUMNS:
         if col not in raw.columns:
-            raise DataError(p, col, f"required column missing{_case_hint(col, raw.columns)}")
+            raise DataError(p, col, f"required column missing{_missing_hint(col, raw.columns)}")
     if raw.empty:
         raise DataError(p, None, "no data rows (only a header)")
     known = [c for c in PROFILE_COLUMNS if c in raw.columns]
@@ -210,9 +210,14 @@ def _cell(v: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _case_hint(col: str, columns: pd.Index | list[str]) -> str:
+def _missing_hint(col: str, columns: pd.Index | list[str]) -> str:
+    """Why a required column may seem missing: its case, or a header not split on commas."""
     close = [c for c in columns if str(c).lower() == col]
-    return f" (found '{close[0]}'; names are lower case)" if close else ""
+    if close:
+        return f" (found '{close[0]}'; names are lower case)"
+    if any(col in str(c).lower() and (";" in str(c) or "\t" in str(c)) for c in columns):
+        return " (the header is not split on commas: the CSV must be comma-separated)"
+    return ""
 
 
 def _one_line(exc: BaseException) -> str:

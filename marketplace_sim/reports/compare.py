@@ -19,7 +19,12 @@ from pathlib import Path
 import pandas as pd
 
 from marketplace_sim import files
-from marketplace_sim.analysis.compare import ResultProfiles, compare_profiles, result_profiles
+from marketplace_sim.analysis.compare import (
+    ResultProfiles,
+    compare_profiles,
+    observed_errors,
+    result_profiles,
+)
 from marketplace_sim.analysis.observed import ObservedProfiles, read_observed
 from marketplace_sim.errors import OutputFolderError
 from marketplace_sim.experiments.run_folder import ensure_parent, refuse_enclosing
@@ -51,9 +56,9 @@ def comparison_table(model: ResultProfiles, observed: pd.DataFrame) -> pd.DataFr
     Columns: ``condition_id``, ``condition`` (its label), then those of
     :func:`marketplace_sim.analysis.compare.compare`.
     """
-    parts = []
+    parts, se = [], observed_errors(observed)  # the bootstrap once, for every condition
     for g in model.groups:
-        t = compare_profiles(list(g.frames), observed)
+        t = compare_profiles(list(g.frames), observed, se)
         t.insert(0, "condition", g.label)
         t.insert(0, "condition_id", g.condition_id)
         parts.append(t)
