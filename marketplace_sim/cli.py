@@ -101,7 +101,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("init", help="copy the shipped worlds, lessons and experiments to edit")
     i.add_argument("dir", type=Path, help="a new (or empty) folder")
+    _add_compare(sub)
     return p
+
+
+def _add_compare(sub: argparse._SubParsersAction) -> None:
+    """The ``compare`` subcommand (issue 12)."""
+    c = sub.add_parser(
+        "compare",
+        help="compare a run or sweep folder with observed profiles (CSV or Parquet)",
+    )
+    c.add_argument("result_dir", type=Path, help="a run folder, or a sweep kept with freelancers")
+    c.add_argument("observed", type=Path, help="observed profiles (.csv or .parquet)")
+    c.add_argument("--out", type=Path, help="comparison folder (default RESULT_DIR/compare/)")
 
 
 def _is_experiment(path: Path) -> bool:
@@ -244,6 +256,20 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``compare``: model statistics beside observed ones, into ``RESULT_DIR/compare/``."""
+    from marketplace_sim.reports.compare import write_comparison
+
+    out = args.out or args.result_dir / "compare"
+    report = write_comparison(args.result_dir, args.observed, out, command=[PROG, *argv])
+    notice = report.observed.notice()
+    if notice:
+        print(notice, file=sys.stderr)
+    print(report.text())
+    print(f"wrote {report.out}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -270,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_app(args)
         if args.command == "init":
             return cmd_init(args)
+        if args.command == "compare":
+            return cmd_compare(args, argv)
     except MarketplaceSimError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code

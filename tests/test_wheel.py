@@ -39,7 +39,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The ``bin/`` folder of a fresh venv with the wheel installed."""
     work = tmp_path_factory.mktemp("wheel")
     built = _run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w",
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w",
          str(work / "dist"), str(ROOT)],
         cwd=work,
     )
