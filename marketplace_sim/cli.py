@@ -1,22 +1,33 @@
 """The ``marketplace-sim`` command: parse, call the library, map known errors to exit codes.
 
-Exit codes: 0 success; 2 bad input (usage, config, missing file), with one line on stderr naming
-the file and the dotted key and no traceback; 1 anything unexpected.
+Exit codes: 0 success; 2 bad input (usage, config, missing file, a results folder that may not be
+written), with one line on stderr naming the file and the dotted key and no traceback; 1 a fault
+of the machine (disk full, a refused write; one line) or anything unexpected; 130 interrupted;
+141 the reader of stdout went away (``| head``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from marketplace_sim.config import load_config, parse_overrides, read_toml
-from marketplace_sim.errors import ConfigError, MarketplaceSimError, UsageError
+from marketplace_sim.config import Config, load_config, parse_overrides, read_toml
+from marketplace_sim.errors import (
+    ConfigError,
+    DataError,
+    MarketplaceSimError,
+    OutputFolderError,
+    UsageError,
+)
 
 PROG = "marketplace-sim"
 RESULTS_ROOT = Path("results")
+BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a command whose reader went away
 EXPERIMENT_SECTIONS = ("experiment", "sweep", "sample")
 
 
@@ -121,18 +132,54 @@ def _is_experiment(path: Path) -> bool:
     return any(k in data for k in EXPERIMENT_SECTIONS)
 
 
-def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    """``run``: one simulation into a run folder."""
-    from marketplace_sim.experiments.run_folder import default_out, write_run
+def _default_out(name: str) -> Path:
+    """The default results folder of a run or sweep: ``results/<name>/<UTC timestamp>/``."""
+    from marketplace_sim.provenance import utc_stamp
 
-    cfg = load_config(args.config, parse_overrides(args.set))
+    return RESULTS_ROOT / name / utc_stamp()
+
+
+def _notice_if_empty(path: Path) -> None:
+    """An empty config is the default world: say so, since it is more often a slip."""
+    if not read_toml(path):
+        print(
+            f"note: {path} is empty: every key takes its default (the default world)",
+            file=sys.stderr,
+        )
+
+
+def _run_config(args: argparse.Namespace) -> Config:
+    """The world of ``run``: the file, then ``--set``, ``--seed`` and ``--steps`` together.
+
+    The flags are applied with the ``--set`` values before the result is checked, so
+    ``--steps 100 --set interventions.first_job.at_step=80`` is valid over a 52-week file.
+    """
+    overrides = parse_overrides(args.set)
+    flags: dict[str, str] = {}  # key -> the flag that set it
     for flag, key, value in (
         ("--seed", "run.seed", args.seed),
         ("--steps", "run.steps", args.steps),
     ):
         if value is not None:
-            cfg = cfg.with_overrides({key: value}, source=flag)
-    out = args.out or default_out(RESULTS_ROOT, args.config.stem)
+            overrides[key] = value  # a flag wins over --set of the same key
+            flags[key] = flag
+    cfg = load_config(args.config)
+    try:
+        return cfg.with_overrides(overrides, "--set")
+    except ConfigError as exc:
+        if exc.key in flags:  # name the flag that gave the bad value
+            raise ConfigError(flags[exc.key], exc.key, exc.message) from None
+        raise
+
+
+def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``run``: one simulation into a run folder."""
+    from marketplace_sim.experiments.outdir import input_files
+    from marketplace_sim.experiments.run_folder import write_run
+
+    _notice_if_empty(args.config)
+    cfg = _run_config(args)
+    out = args.out or _default_out(args.config.stem)
     show = not args.quiet and sys.stderr.isatty()
     write_run(
         cfg,
@@ -142,6 +189,7 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         force=args.force,
         show_progress=show,
         figures=not args.no_figures,
+        inputs=input_files(args.config),
     )
     if not args.quiet:
         print(f"wrote {out}")
@@ -149,14 +197,21 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """``validate``: check a file and print its resolved values."""
+    """``validate``: check a file (limits and memory included) and print its resolved values."""
+    from marketplace_sim.limits import check_bounds, check_fits
+
     if _is_experiment(args.file):
-        from marketplace_sim.experiments.sweep import load_experiment
+        from marketplace_sim.experiments.design import load_experiment
+        from marketplace_sim.experiments.sweep import check_sweep_fits
 
         exp = load_experiment(args.file)
+        check_sweep_fits(exp)
         print(exp.describe())
         return 0
+    _notice_if_empty(args.file)
     cfg = load_config(args.file)
+    check_bounds(cfg, args.file)
+    check_fits(cfg, args.file)
     print(f"# {args.file}: valid; every key, resolved")
     print(cfg.to_toml(), end="")
     return 0
@@ -166,9 +221,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
     """``plot``: redraw figures of a run or sweep folder."""
     d: Path = args.result_dir
     if not d.is_dir():
-        raise ConfigError(d, None, "no such results folder")
+        raise DataError(d, None, "no such results folder")
     if (d / "runs.parquet").exists():
-        from marketplace_sim.experiments.sweep import draw_sweep_figures
+        from marketplace_sim.experiments.figures import draw_sweep_figures
 
         paths = draw_sweep_figures(d)
     elif (d / "steps.parquet").exists() and (d / "freelancers.parquet").exists():
@@ -176,17 +231,72 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
         paths = draw_run_figures(d)
     else:
-        raise ConfigError(d, None, "not a run or sweep folder (no steps.parquet or runs.parquet)")
+        raise DataError(d, None, "not a run or sweep folder (no steps.parquet or runs.parquet)")
     for p in paths:
         print(p)
     return 0
 
 
-def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    """``sweep``: run an experiment."""
-    from marketplace_sim.experiments.sweep import run_sweep_command
+def _sweep_out(args: argparse.Namespace, name: str) -> Path:
+    """``--out``, else the latest sweep to resume, else ``results/<name>/<UTC>/``."""
+    from marketplace_sim.experiments.sweep import latest_sweep
 
-    return run_sweep_command(args, [PROG, *argv])
+    if args.out is not None:
+        return Path(args.out)
+    if not args.resume:
+        return _default_out(name)
+    out = latest_sweep(RESULTS_ROOT / name)
+    if out is None:
+        raise OutputFolderError(
+            args.experiment, None, f"nothing to resume under {RESULTS_ROOT / name} (give --out)"
+        )
+    return out
+
+
+def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``sweep``: run an experiment; exit 1 if runs failed."""
+    from marketplace_sim.experiments.design import load_experiment
+    from marketplace_sim.experiments.sweep import SweepInterrupted, run_sweep
+
+    exp = load_experiment(args.experiment)
+    out = _sweep_out(args, exp.name)
+    resume = f"{PROG} sweep {args.experiment} --out {out} --resume"
+    try:
+        report = run_sweep(
+            exp,
+            out,
+            workers=args.workers,
+            executor=args.executor,
+            address=args.address,
+            resume=args.resume,
+            force=args.force,
+            progress=not args.quiet,
+            quiet=args.quiet,
+            command=[PROG, *argv],
+        )
+    except SweepInterrupted as exc:
+        print(f"{exc}; finish with: {resume}", file=sys.stderr)
+        raise
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if report.n_failed:
+        where = f"errors in {out / 'runs.parquet'}, column 'error'"
+        if report.n_failed == report.n_runs - report.n_skipped:  # every run tried failed
+            tail = "fix the cause first: a resume would run them the same way"
+            print(
+                f"{PROG}: error: all {report.n_failed} runs failed ({where}); {tail}",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"{PROG}: error: {report.n_failed} of {report.n_runs} runs failed ({where}); "
+                f"retry them with: {resume}",
+                file=sys.stderr,
+            )
+        return 1
+    if not args.quiet:
+        print(f"wrote {out}")
+    return 0
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -273,6 +383,8 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    # line by line, so that a closed pipe (``| head``) shows while main still runs
+    getattr(sys.stdout, "reconfigure", lambda **_: None)(line_buffering=True)
     if argv[:1] in (["--version"], ["-V"]):
         from marketplace_sim.version import __version__
 
@@ -304,6 +416,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader (e.g. ``head -1``) has what it wanted: no traceback, and no second
+        # error when Python flushes stdout at exit
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
     return 1  # pragma: no cover - argparse requires a command
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from marketplace_sim.data import resolve_world
 from marketplace_sim.errors import ConfigError
+from marketplace_sim.limits import check_file_size
 
 # --------------------------------------------------------------------------------------------
 # Schema
@@ -441,10 +442,18 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(p, None, "file not found")
     if p.is_dir():
         raise ConfigError(p, None, "is a folder, not a TOML file")
+    check_file_size(p)
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(p, None, f"cannot read: {exc}") from None
+    if text.startswith("\ufeff"):
+        raise ConfigError(
+            p,
+            None,
+            "starts with a byte-order mark (BOM), which TOML does not allow; save it "
+            "as UTF-8 without BOM",
+        )
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -470,7 +479,9 @@ def read_with_base(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str,
         return data
     if not isinstance(base, str):
         raise ConfigError(p, "base", f"must be a path string, got {type(base).__name__}")
-    base_path = p.parent / base
+    if not base.strip():
+        raise ConfigError(p, "base", "is empty: give the path of a TOML file, or remove the line")
+    base_path = resolved.parent / base  # relative to the file's real folder (symlinks followed)
     if not base_path.exists():
         raise ConfigError(p, "base", f"base file not found: {base_path}")
     parent = read_with_base(base_path, (*_chain, resolved))
@@ -484,7 +495,11 @@ def key_sources(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Pa
         return {}
     data = read_toml(p)
     base = data.pop("base", None)
-    out = key_sources(p.parent / base, (*_chain, p.resolve())) if isinstance(base, str) else {}
+    out = (
+        key_sources(p.resolve().parent / base, (*_chain, p.resolve()))
+        if isinstance(base, str) and base.strip()
+        else {}
+    )
 
     def walk(table: Mapping[str, Any], prefix: str) -> None:
         for k, v in table.items():
