@@ -171,6 +171,35 @@ def test_run_statistics_of_a_small_model_are_finite():
     assert s["n_ever"] == model.freelancers.n
 
 
+def test_a_calibration_run_goes_through_the_one_run_loop(monkeypatch):
+    """run_point simulates with model.simulate.simulate (counted here) and returns the same
+    statistics as running the model by hand; a bad config is data (an error, no stats)."""
+    import marketplace_sim.model.simulate as sim
+    from marketplace_sim.analysis.calibration import run_point, world
+
+    calls = []
+    real = sim.simulate
+
+    def counting(cfg, progress=None):
+        calls.append(cfg.run.seed)
+        return real(cfg, progress)
+
+    monkeypatch.setattr(sim, "simulate", counting)
+    cfg = load_config(ROOT / "configs" / "smoke.toml", {"run.steps": 20})
+    out = run_point({"run_id": "a", "point": "p", "config": world(cfg, 3)})
+    assert calls == [3] and out["error"] is None and out["point"] == "p"
+    same = {"run.seed": 3, "run.population_seed": 3, "run.record_every": 4}
+    by_hand = MarketplaceModel(cfg.with_overrides({**same, "run.record_contracts": False}))
+    by_hand.run_for(20)
+    expected = run_statistics(by_hand)
+    assert out["stats"].keys() == expected.keys()
+    for k, v in expected.items():
+        got = out["stats"][k]
+        assert got == v or (math.isnan(got) and math.isnan(v)), k  # the same run, exactly
+    bad = run_point({"run_id": "b", "config": {"run": {"steps": -1}}})
+    assert bad["stats"] == {} and bad["error"].startswith("ConfigError")
+
+
 def test_summarize_counts_replicates_in_band():
     runs = pd.DataFrame([{**inside_stats(), "mean_rating": r} for r in (4.6, 4.7, 5.0)])
     row = summarize(runs).set_index("stat").loc["mean_rating"]
