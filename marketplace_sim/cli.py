@@ -116,7 +116,9 @@ def _add_calibrate(sub: Any) -> None:
     c = sub.add_parser(
         "calibrate", help="calibrate a world against the stylized facts (search or score)"
     )
-    cs = c.add_subparsers(dest="calibrate_command", required=True, parser_class=_Parser)
+    cs = c.add_subparsers(
+        dest="calibrate_command", metavar="{search,score}", required=True, parser_class=_Parser
+    )
     s = cs.add_parser("search", help="Latin hypercube, replicate the best, confirm, write")
     s.add_argument("experiment", type=Path, help="e.g. experiments/calibration.toml")
     s.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
@@ -141,9 +143,14 @@ def _add_calibrate(sub: Any) -> None:
     s.add_argument("--quiet", action="store_true", help="no progress lines")
     sc = cs.add_parser("score", help="the targets table of a world over replicates")
     sc.add_argument("config", type=Path, help="a world config (TOML)")
-    sc.add_argument("--replicates", type=int, default=5)
-    sc.add_argument("--workers", type=int, default=2)
-    sc.add_argument("--root-seed", type=int, default=20240601)
+    sc.add_argument("--replicates", type=int, default=5, help="runs of the world (default 5)")
+    sc.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
+    sc.add_argument(
+        "--root-seed",
+        type=int,
+        default=20240601,
+        help="seeds as the confirmation derives them (default 20240601, the search's)",
+    )
     sc.add_argument(
         "--set",
         action="append",
