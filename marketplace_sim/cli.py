@@ -12,9 +12,10 @@ import argparse
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from marketplace_sim.config import Config, load_config, parse_overrides, read_toml
 from marketplace_sim.errors import (
@@ -76,6 +77,27 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plot", help="(re)draw the figures of a run or sweep folder")
     pl.add_argument("result_dir", type=Path)
 
+    _add_analyze(sub)
+    _add_findings(sub)
+    _add_calibrate(sub)
+
+    _add_app(sub)
+    i = sub.add_parser("init", help="copy the shipped worlds, lessons and experiments to edit")
+    i.add_argument("dir", type=Path, help="a new (or empty) folder")
+    _add_compare(sub)
+    return p
+
+
+def _add_app(sub: Any) -> None:
+    """``app [CONFIG] [--port N] [--host H]``."""
+    a = sub.add_parser("app", help="the classroom dashboard in the browser")
+    a.add_argument("config", type=Path, nargs="?", help="starting config (TOML)")
+    a.add_argument("--port", type=int, default=8765, help="1-65535, or 0 for any free port")
+    a.add_argument("--host", default="127.0.0.1", help="default: this machine only (no login)")
+
+
+def _add_analyze(sub: Any) -> None:
+    """``analyze RESULT_DIR [--seed N]``."""
     an = sub.add_parser(
         "analyze",
         help="attribute final success to the six factors "
@@ -84,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("result_dir", type=Path)
     an.add_argument("--seed", type=int, default=0, help="seed of the permutation shuffles")
 
+
+def _add_findings(sub: Any) -> None:
+    """``findings [--out DIR] [--results DIR] [--quick] [--workers N] [--quiet]``."""
     f = sub.add_parser(
         "findings",
         help="rerun the published-results experiments and write docs/findings.md with its figures",
@@ -105,15 +130,55 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
     f.add_argument("--quiet", action="store_true", help="no progress lines")
 
-    a = sub.add_parser("app", help="the classroom dashboard in the browser")
-    a.add_argument("config", type=Path, nargs="?", help="starting config (TOML)")
-    a.add_argument("--port", type=int, default=8765, help="1-65535, or 0 for any free port")
-    a.add_argument("--host", default="127.0.0.1", help="default: this machine only (no login)")
 
-    i = sub.add_parser("init", help="copy the shipped worlds, lessons and experiments to edit")
-    i.add_argument("dir", type=Path, help="a new (or empty) folder")
-    _add_compare(sub)
-    return p
+def _add_calibrate(sub: Any) -> None:
+    """``calibrate search`` and ``calibrate score``: the baseline against the stylized facts."""
+    c = sub.add_parser(
+        "calibrate", help="calibrate a world against the stylized facts (search or score)"
+    )
+    cs = c.add_subparsers(
+        dest="calibrate_command", metavar="{search,score}", required=True, parser_class=_Parser
+    )
+    s = cs.add_parser("search", help="Latin hypercube, replicate the best, confirm, write")
+    s.add_argument("experiment", type=Path, help="e.g. experiments/calibration.toml")
+    s.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
+    s.add_argument("--top", type=int, default=6, help="best points replicated (stage 2)")
+    s.add_argument("--replicates", type=int, default=5, help="replicates per candidate")
+    s.add_argument("--confirm", type=int, default=10, help="replicates of the confirmation")
+    s.add_argument("--points", type=int, help="run only the first N points (for a try-out)")
+    s.add_argument("--out", type=Path, help="results folder (default results/calibration/<UTC>)")
+    s.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    s.add_argument(
+        "--write-baseline",
+        type=Path,
+        metavar="FILE",
+        help="write the chosen values as a world config here (e.g. configs/baseline.toml)",
+    )
+    s.add_argument(
+        "--write-doc",
+        type=Path,
+        metavar="FILE",
+        help="write the calibration page here (e.g. docs/calibration.md)",
+    )
+    s.add_argument("--quiet", action="store_true", help="no progress lines")
+    sc = cs.add_parser("score", help="the targets table of a world over replicates")
+    sc.add_argument("config", type=Path, help="a world config (TOML)")
+    sc.add_argument("--replicates", type=int, default=5, help="runs of the world (default 5)")
+    sc.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
+    sc.add_argument(
+        "--root-seed",
+        type=int,
+        default=20240601,
+        help="seeds as the confirmation derives them (default 20240601, the search's)",
+    )
+    sc.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key by its dotted name (repeatable)",
+    )
+    sc.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
 def _add_compare(sub: argparse._SubParsersAction) -> None:
@@ -301,41 +366,97 @@ def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """``analyze``: six-factor attribution of a run or sweep folder into ``analysis/``."""
-    from marketplace_sim.analysis.attribution import analyze_results
+    from marketplace_sim.reports.attribution import analyze_results
 
     report = analyze_results(args.result_dir, seed=args.seed)
     print(report.text())
-    for p in report.written:
-        print(f"wrote {p}")
+    print(f"wrote {report.folder}")
     return 0
 
 
 def cmd_findings(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """``findings``: rerun the experiments and regenerate docs/findings.md."""
     from marketplace_sim.experiments.run_folder import default_out
-    from marketplace_sim.reports.findings import FindingsError, generate
+    from marketplace_sim.reports.findings import generate
 
     results = args.results or default_out(
         RESULTS_ROOT, "findings-quick" if args.quick else "findings"
     )
+    # the page goes to docs/; a quick check never overwrites it
     out = args.out or (results / "docs" if args.quick else Path("docs"))
-    try:
-        report = generate(
-            out,
-            results,
-            quick=args.quick,
-            workers=args.workers,
-            progress=not args.quiet,
-            command=[PROG, *argv],
-        )
-    except FindingsError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
+    report = generate(
+        out,
+        results,
+        quick=args.quick,
+        workers=args.workers,
+        progress=not args.quiet,
+        command=[PROG, *argv],
+    )
     if not args.quiet:
         print(
             f"wrote {report.markdown} ({len(report.figures)} figures; sweeps in "
             f"{report.results}; {report.wall_seconds:.0f} s)"
         )
+    return 0
+
+
+class _StageProgress:
+    """Progress of the calibration's stages on stderr: live on a terminal, one line per stage."""
+
+    def __init__(self) -> None:
+        self.live = sys.stderr.isatty()
+        self.started = time.time()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if done == 0:
+            self.started = time.time()
+        elif done == total:
+            end = "\r" if self.live else ""
+            secs = time.time() - self.started
+            print(f"{end}{stage}: {total} runs in {secs:.0f} s", file=sys.stderr, flush=True)
+        elif self.live:
+            print(f"\r{stage}: {done}/{total} runs", end="", file=sys.stderr, flush=True)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``calibrate search|score``: the calibration search, or any world against the targets."""
+    from marketplace_sim.analysis.calibration import run_search, score_config, summarize
+    from marketplace_sim.reports.calibration import (
+        targets_table,
+        write_baseline,
+        write_doc,
+        write_search_folder,
+    )
+
+    progress = None if args.quiet else _StageProgress()
+    if args.calibrate_command == "score":
+        parse_overrides(args.set)  # fail early on a malformed --set
+        table = score_config(
+            args.config, args.replicates, args.workers, args.root_seed, args.set, progress
+        )
+        print(targets_table(table))
+        return 0
+    from marketplace_sim.experiments.run_folder import check_out, default_out
+
+    out = args.out or default_out(RESULTS_ROOT, "calibration")
+    check_out(out, force=args.force)
+    result = run_search(
+        args.experiment,
+        workers=args.workers,
+        top=args.top,
+        replicates=args.replicates,
+        confirm=args.confirm,
+        points=args.points,
+        progress=progress,
+    )
+    write_search_folder(result, out, replace=args.force)
+    print(f"chosen {result.chosen_point}: {result.chosen}")
+    print(targets_table(summarize(result.point_runs(3, "chosen"))))
+    print(f"{result.seconds['total']:.0f} s; wrote {out}")
+    if args.write_baseline is not None:
+        print(f"wrote {write_baseline(result, args.write_baseline)}")
+    if args.write_doc is not None:
+        print(f"wrote {write_doc(result, args.write_doc)}")
     return 0
 
 
@@ -404,6 +525,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_analyze(args)
         if args.command == "findings":
             return cmd_findings(args, argv)
+        if args.command == "calibrate":
+            return cmd_calibrate(args)
         if args.command == "app":
             return cmd_app(args)
         if args.command == "init":
