@@ -449,7 +449,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         points=args.points,
         progress=progress,
     )
-    write_search_folder(result, out, replace=args.force)
+    write_search_folder(result, out, replace=args.force, command=[PROG, *sys.argv[1:]])
     print(f"chosen {result.chosen_point}: {result.chosen}")
     print(targets_table(summarize(result.point_runs(3, "chosen"))))
     print(f"{result.seconds['total']:.0f} s; wrote {out}")

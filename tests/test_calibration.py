@@ -331,6 +331,7 @@ def test_calibrate_search_writes_the_folder_and_only_the_files_it_is_told(tmp_pa
     assert f"wrote {out}" in printed and f"wrote {base}" in printed and f"wrote {doc}" in printed
     assert sorted(p.name for p in out.iterdir()) == [
         "calibration.json",
+        "manifest.json",
         "stage1.parquet",
         "stage2.parquet",
         "stage3.parquet",

@@ -3,8 +3,8 @@
 The rules, checked before anything is simulated:
 
 - A non-empty folder is refused unless ``--force`` (or, for sweeps, ``--resume``), and
-  ``--force`` replaces only a folder this program made: a run or sweep folder, recognised by
-  its ``manifest.json`` (``kind`` run or sweep) or a sweep's ``sweep.json``
+  ``--force`` replaces only a folder this program made, recognised by its ``manifest.json``
+  (``kind`` run, sweep, calibration, compare or fit) or a sweep's ``sweep.json``
   (:func:`made_by_this_program`). Any other folder is refused and left untouched.
 - Never replaced: the current folder or one enclosing it, and a folder holding the config or
   experiment being run (or a file of its ``base`` chain).
@@ -40,7 +40,7 @@ except ImportError:  # pragma: no cover - Windows: no lock, folders are still ch
 
 SWEEP_JSON = "sweep.json"
 MANIFEST = "manifest.json"
-PROGRAM_KINDS = ("run", "sweep")
+PROGRAM_KINDS = ("run", "sweep", "calibration", "compare", "fit")  # manifest.json kinds
 LOCK_SUFFIX = ".marketplace-sim.lock"  # a name no other program uses, so leftovers are ours
 _TEMPORARY = re.compile(r"^\..+\.tmp-(\d+)$")
 #: errno values of a machine that cannot take a write (full, read-only, refused, failing).
@@ -132,7 +132,7 @@ def refuse_foreign(out: Path) -> None:
         raise OutputFolderError(
             out,
             None,
-            "is not a run or sweep folder made by marketplace-sim (no manifest.json or "
+            "is not a results folder made by marketplace-sim (no manifest.json or "
             "sweep.json); --force replaces only those: name another folder",
         )
 

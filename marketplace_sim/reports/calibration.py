@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import time
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,6 +28,7 @@ from marketplace_sim import data, files
 from marketplace_sim.analysis.calibration import TARGETS, SearchResult
 from marketplace_sim.config import validate_config
 from marketplace_sim.errors import ConfigError, OutputFolderError
+from marketplace_sim.provenance import manifest
 from marketplace_sim.reports.calibration_page import (
     COMMAND,
     KEY_NOTES,
@@ -143,8 +145,13 @@ def baseline_text(
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_search_folder(result: SearchResult, out: Path, replace: bool = False) -> Path:
-    """Write a search's results folder: the three stage tables and ``calibration.json``.
+def write_search_folder(
+    result: SearchResult, out: Path, replace: bool = False, command: list[str] | None = None
+) -> Path:
+    """Write a search's results folder: the stage tables, ``calibration.json``, a manifest.
+
+    The manifest (``kind`` "calibration") marks the folder as this program's, so a later
+    ``--force`` may replace it.
 
     Raises:
         OutputFolderError: a non-empty ``out`` appeared while the search ran.
@@ -157,6 +164,10 @@ def write_search_folder(result: SearchResult, out: Path, replace: bool = False) 
                 table.to_parquet(tmp / f"stage{i}.parquet")
             text = json.dumps(result.to_json(), indent=1, default=float) + "\n"
             (tmp / "calibration.json").write_text(text, encoding="utf-8")
+            total = float(result.seconds.get("total", 0.0))
+            files.write_json(
+                manifest("calibration", command, time.time() - total, total), tmp / "manifest.json"
+            )
     except FileExistsError:
         raise OutputFolderError(
             out, None, "results folder appeared while searching; not replaced"
