@@ -643,7 +643,9 @@ def load_config(
         cfg = validate_config(data, source)
     except ConfigError as exc:
         # Name the file of the chain that set the bad key, not the child that inherited it.
-        owner = owner_of(key_sources(path), exc.key) if path is not None and exc.key else None
+        if path is None or not exc.key:
+            raise
+        owner = owner_of(key_sources(path), exc.key)
         if owner is not None and owner.resolve() != Path(path).resolve():
             raise ConfigError(owner, exc.key, exc.message) from None
         raise
