@@ -21,6 +21,7 @@ from marketplace_sim.config import Config, load_config, parse_overrides, read_to
 from marketplace_sim.errors import (
     ConfigError,
     DataError,
+    FaultError,
     MarketplaceSimError,
     OutputFolderError,
     UsageError,
@@ -218,23 +219,29 @@ def _run_config(args: argparse.Namespace) -> Config:
 
     The flags are applied with the ``--set`` values before the result is checked, so
     ``--steps 100 --set interventions.first_job.at_step=80`` is valid over a 52-week file.
+    Its limits and memory are checked too, naming the flag that gave a bad value.
     """
+    from marketplace_sim.limits import check_bounds, check_fits
+
     overrides = parse_overrides(args.set)
-    flags: dict[str, str] = {}  # key -> the flag that set it
+    given = dict.fromkeys(overrides, "--set")  # key -> the flag that set it
     for flag, key, value in (
         ("--seed", "run.seed", args.seed),
         ("--steps", "run.steps", args.steps),
     ):
         if value is not None:
             overrides[key] = value  # a flag wins over --set of the same key
-            flags[key] = flag
+            given[key] = flag
     cfg = load_config(args.config)
     try:
-        return cfg.with_overrides(overrides, "--set")
+        cfg = cfg.with_overrides(overrides, "--set")
+        check_bounds(cfg, args.config)
+        check_fits(cfg, args.config, prefer=given)
     except ConfigError as exc:
-        if exc.key in flags:  # name the flag that gave the bad value
-            raise ConfigError(flags[exc.key], exc.key, exc.message) from None
+        if exc.key in given:  # name the flag that gave the bad value
+            raise ConfigError(given[exc.key], exc.key, exc.message) from None
         raise
+    return cfg
 
 
 def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -266,8 +273,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from marketplace_sim.limits import check_bounds, check_fits
 
     if _is_experiment(args.file):
-        from marketplace_sim.experiments.design import load_experiment
-        from marketplace_sim.experiments.sweep import check_sweep_fits
+        from marketplace_sim.experiments.design import check_sweep_fits, load_experiment
 
         exp = load_experiment(args.file)
         check_sweep_fits(exp)
@@ -342,6 +348,8 @@ def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     except SweepInterrupted as exc:
         print(f"{exc}; finish with: {resume}", file=sys.stderr)
         raise
+    except FaultError as exc:  # disk full, a refused write: the parts written are kept
+        raise FaultError(exc.path, exc.key, f"{exc.message}; then finish with: {resume}") from None
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     if report.n_failed:

@@ -21,6 +21,7 @@ This is a ground module: it reads configs by attribute and imports nothing of th
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,27 @@ BYTES_PER_RECORDED_STEP = 1_000  # one row of the per-week metrics
 
 @dataclass(frozen=True)
 class MemoryPart:
-    """One component of a world's memory: what it is, its bytes, the key that drives it."""
+    """One component of a world's memory: what it is, its bytes, the keys that drive it.
+
+    ``keys`` come in order of blame: the first is the one that drives this world's size most.
+    """
 
     what: str
     bytes: float
-    key: str
+    keys: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """The key that drives this component most."""
+        return self.keys[0]
+
+    def blame(self, prefer: Collection[str] = ()) -> str:
+        """The key to name: the first of ``prefer`` that drives this component, else :attr:`key`.
+
+        Args:
+            prefer: keys the user gave (e.g. by ``--set``), named first if they are to blame.
+        """
+        return next((k for k in self.keys if k in prefer), self.key)
 
 
 @dataclass(frozen=True)
@@ -126,38 +143,52 @@ def estimate_memory(cfg: Any) -> MemoryEstimate:
     clients_entering = 2 * m.client_entry_rate * r.steps
     clients_max = m.clients + m.client_entry_rate * r.steps
     logged = m.clients * j.post_rate * r.steps if r.record_contracts else 0.0
+    f_keys = ("market.freelancers", "market.entry_rate", "run.steps")
+    c_keys = ("market.clients", "market.client_entry_rate", "run.steps")
     parts = (
         MemoryPart(
             "freelancers",
             (m.freelancers + entering) * BYTES_PER_FREELANCER,
-            "market.entry_rate" if entering > m.freelancers else "market.freelancers",
+            _by_size(f_keys, entering > m.freelancers),
         ),
         MemoryPart(
             "clients",
             (m.clients + clients_entering) * BYTES_PER_CLIENT,
-            "market.client_entry_rate" if clients_entering > m.clients else "market.clients",
+            _by_size(c_keys, clients_entering > m.clients),
         ),
         MemoryPart(
             "open contracts",
             m.clients * j.post_rate * j.duration_mean * 2 * BYTES_PER_OPEN_CONTRACT,
-            "jobs.duration_mean",
+            ("jobs.duration_mean", "jobs.post_rate", "market.clients"),
         ),
-        MemoryPart("contract log", logged * BYTES_PER_LOGGED_CONTRACT, "jobs.post_rate"),
+        MemoryPart(
+            "contract log",
+            logged * BYTES_PER_LOGGED_CONTRACT,
+            ("jobs.post_rate", "market.clients", "run.steps", "run.record_contracts"),
+        ),
         MemoryPart(
             "prior history",
             m.freelancers * m.prior_jobs_mean * BYTES_PER_PRIOR_JOB,
-            "market.prior_jobs_mean",
+            ("market.prior_jobs_mean", "market.freelancers"),
         ),
         MemoryPart(
             "applicants per week",
             clients_max * j.post_rate * j.applicants * BYTES_PER_APPLICANT,
-            "jobs.applicants",
+            ("jobs.applicants", "jobs.post_rate", "market.clients", "market.client_entry_rate"),
         ),
         MemoryPart(
-            "per-week metrics", r.steps / r.record_every * BYTES_PER_RECORDED_STEP, "run.steps"
+            "per-week metrics",
+            r.steps / r.record_every * BYTES_PER_RECORDED_STEP,
+            ("run.steps", "run.record_every"),
         ),
     )
     return MemoryEstimate(parts)
+
+
+def _by_size(keys: tuple[str, str, str], entry_dominates: bool) -> tuple[str, ...]:
+    """(count, entry rate, steps): the entry rate first when entry outweighs the start."""
+    count, rate, steps = keys
+    return (rate, steps, count) if entry_dominates else keys
 
 
 def available_memory(meminfo: Path = Path("/proc/meminfo")) -> int | None:
@@ -197,15 +228,21 @@ def _cgroup_room(root: Path = Path("/sys/fs/cgroup")) -> int | None:
 
 
 def check_fits(
-    cfg: Any, source: str | Path, available: int | None = None, what: str = "this world"
+    cfg: Any,
+    source: str | Path,
+    available: int | None = None,
+    what: str = "this world",
+    prefer: Collection[str] = (),
 ) -> MemoryEstimate:
     """Refuse a world whose estimated memory exceeds the memory available.
 
     Args:
         cfg: a validated ``Config``.
         source: the file named in the error.
-        available: bytes available (default: :func:`available_memory`; None skips the check).
+        available: bytes available (default: :func:`available_memory`).
         what: how the error names the world (e.g. ``"condition c003"``).
+        prefer: keys to name first if they drive the largest component (e.g. those given on
+            the command line).
 
     Returns:
         The estimate.
@@ -219,7 +256,7 @@ def check_fits(
         big = est.largest
         raise ConfigError(
             source,
-            big.key,
+            big.blame(prefer),
             f"{what} needs about {human_bytes(est.total)} of memory ({big.what}: "
             f"{human_bytes(big.bytes)}), more than the {human_bytes(avail)} available",
         )

@@ -58,7 +58,7 @@ from marketplace_sim.experiments.seeds import (
     sample_seed,
 )
 from marketplace_sim.experiments.worker import RunSpec
-from marketplace_sim.limits import check_bounds, check_design_size
+from marketplace_sim.limits import check_bounds, check_design_size, check_fits
 
 __all__ = [
     "CONTRACT_METRICS",
@@ -73,6 +73,7 @@ __all__ = [
     "Run",
     "SampleSection",
     "SampledDesign",
+    "check_sweep_fits",
     "derive_seed",
     "load_experiment",
     "run_seeds",
@@ -266,6 +267,17 @@ class Experiment:
         if self.n_runs > 10:
             lines.append(f"  ... and {self.n_runs - 10} more")
         return lines
+
+
+def check_sweep_fits(exp: Experiment, available: int | None = None) -> None:
+    """Refuse an experiment whose largest world would not fit in the memory available.
+
+    Args:
+        exp: the experiment.
+        available: bytes available (default: what the machine says).
+    """
+    for cond in exp.conditions:
+        check_fits(cond.config, exp.path, available, what=f"condition {cond.condition_id}")
 
 
 # --------------------------------------------------------------------------------------------

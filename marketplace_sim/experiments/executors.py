@@ -9,9 +9,9 @@ at most a few specs per worker are in flight at any time, which keeps memory fla
 specs there are.
 
 A spec whose worker process dies (killed, out of memory) or whose Dask task is lost gets the
-result ``lost(spec, message)``, and the rest go on. Pool workers (and the workers of a local
-Dask cluster) watch their parent: if the driver is killed, even with SIGKILL, they exit within
-a second instead of lingering as orphans.
+result ``lost(spec, message)``, and the rest go on. Pool workers watch their parent: if the
+driver is killed, even with SIGKILL, they exit within a second instead of lingering as orphans
+(the worker processes of a local Dask cluster do so by themselves).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 from marketplace_sim.errors import ConfigError
@@ -130,7 +130,7 @@ class Executor(Protocol):
 
     def imap_unordered(
         self, fn: Callable[[Any], Any], specs: Iterable[Any], lost: Lost = default_lost
-    ) -> Iterator[tuple[Any, Any]]:
+    ) -> Generator[tuple[Any, Any], None, None]:
         """Run ``fn`` on every spec; yield each result as soon as it is ready."""
         ...
 
@@ -146,7 +146,7 @@ class SerialExecutor:
 
     def imap_unordered(
         self, fn: Callable[[Any], Any], specs: Iterable[Any], lost: Lost = default_lost
-    ) -> Iterator[tuple[Any, Any]]:
+    ) -> Generator[tuple[Any, Any], None, None]:
         """Run the specs in order (``lost`` is never needed: nothing runs elsewhere)."""
         for spec in specs:
             yield spec, fn(spec)
@@ -177,7 +177,7 @@ class LocalExecutor:
 
     def imap_unordered(
         self, fn: Callable[[Any], Any], specs: Iterable[Any], lost: Lost = default_lost
-    ) -> Iterator[tuple[Any, Any]]:
+    ) -> Generator[tuple[Any, Any], None, None]:
         """Run the specs in the pool, a bounded number in flight; yield as they finish."""
         todo = iter(specs)
         limit = IN_FLIGHT_PER_WORKER * self.workers
@@ -244,9 +244,8 @@ class DaskExecutor:
 
     Without an address, starts ``LocalCluster(n_workers=workers, threads_per_worker=1,
     processes=True)`` (one single-threaded process per worker: the model is pure Python and
-    numpy, so threads would contend for the GIL), whose workers watch this process and exit if
-    it dies. With an address, connects to a running scheduler whose workers have
-    marketplace-sim installed (the same version).
+    numpy, so threads would contend for the GIL). With an address, connects to a running
+    scheduler whose workers have marketplace-sim installed (the same version).
     """
 
     def __init__(self, workers: int, address: str | None = None) -> None:
@@ -271,7 +270,6 @@ class DaskExecutor:
                 silence_logs=logging.ERROR,
             )
             self.client = Client(self.cluster)
-            self.client.register_plugin(_watch_parent_plugin(os.getpid()))
             self.description = f"Dask local cluster, {workers} worker processes"
 
     def _check_workers(self) -> None:
@@ -298,7 +296,7 @@ class DaskExecutor:
 
     def imap_unordered(
         self, fn: Callable[[Any], Any], specs: Iterable[Any], lost: Lost = default_lost
-    ) -> Iterator[tuple[Any, Any]]:
+    ) -> Generator[tuple[Any, Any], None, None]:
         """Submit the specs (a bounded number at a time) and yield results as they complete."""
         from dask.distributed import as_completed
 
@@ -339,28 +337,6 @@ class DaskExecutor:
         finally:
             if self.cluster is not None:
                 self.cluster.close()
-
-
-def _watch_parent_plugin(pid: int) -> Any:
-    """A Dask worker plugin: each worker process of a local cluster exits when ``pid`` dies.
-
-    Defined here, not at module level, so that importing this module never imports
-    distributed; Dask pickles the local class by value.
-    """
-    from distributed.diagnostics.plugin import WorkerPlugin
-
-    class WatchParent(WorkerPlugin):
-        name = "marketplace-sim-watch-parent"
-
-        def __init__(self, pid: int) -> None:
-            self.pid = pid
-
-        def setup(self, worker: Any) -> None:
-            # a local cluster's worker processes are children of the driver
-            if os.getppid() == self.pid:
-                watch_parent(self.pid)
-
-    return WatchParent(pid)
 
 
 def _worker_version() -> str:

@@ -43,6 +43,7 @@ MANIFEST = "manifest.json"
 PROGRAM_KINDS = ("run", "sweep", "calibration", "compare", "fit")  # manifest.json kinds
 LOCK_SUFFIX = ".marketplace-sim.lock"  # a name no other program uses, so leftovers are ours
 _TEMPORARY = re.compile(r"^\..+\.tmp-(\d+)$")
+_HIDDEN_TMP = re.compile(r"^\.(.+)\.(?:tmp|old)-\d+$")
 #: errno values of a machine that cannot take a write (full, read-only, refused, failing).
 FAULT_ERRNOS = frozenset(
     {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
@@ -311,5 +312,10 @@ def faults_as_errors(where: Path, hint: str = "") -> Iterator[None]:
     except OSError as exc:
         if exc.errno not in FAULT_ERRNOS:
             raise
-        name = exc.filename if isinstance(exc.filename, str) else where
+        name = _final_name(Path(exc.filename)) if isinstance(exc.filename, str) else where
         raise FaultError(name, None, f"cannot write: {os.strerror(exc.errno)}{hint}") from None
+
+
+def _final_name(path: Path) -> Path:
+    """``parts/.c001-r00.tmp-42/steps.parquet`` -> ``parts/c001-r00/steps.parquet``."""
+    return Path(*(_HIDDEN_TMP.sub(r"\1", part) for part in path.parts))

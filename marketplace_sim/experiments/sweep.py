@@ -27,7 +27,13 @@ from typing import Any
 
 from marketplace_sim import files
 from marketplace_sim.errors import DataError, OutputFolderError, UsageError
-from marketplace_sim.experiments.design import Experiment, Run, derive_seed, load_experiment
+from marketplace_sim.experiments.design import (
+    Experiment,
+    Run,
+    check_sweep_fits,
+    derive_seed,
+    load_experiment,
+)
 from marketplace_sim.experiments.executors import (
     Executor,
     check_executor,
@@ -59,7 +65,6 @@ from marketplace_sim.experiments.parts import (
     write_part,
 )
 from marketplace_sim.experiments.tables import assemble_tables
-from marketplace_sim.limits import check_fits
 from marketplace_sim.provenance import git_commit, manifest
 from marketplace_sim.version import __version__
 
@@ -77,7 +82,7 @@ __all__ = [
     "run_sweep",
 ]
 
-FAULT_HINT = " (the runs finished so far are kept; free some space, then resume the sweep)"
+FAULT_HINT = " (the runs finished so far are kept)"
 
 
 @dataclass(frozen=True)
@@ -109,12 +114,6 @@ def fingerprint(exp: Experiment) -> str:
     if exp.keep_freelancers:  # parts then hold more; older fingerprints stay unchanged
         h.update(b"keep_freelancers")
     return h.hexdigest()
-
-
-def check_sweep_fits(exp: Experiment, available: int | None = None) -> None:
-    """Refuse an experiment whose largest world would not fit in the memory available."""
-    for cond in exp.conditions:
-        check_fits(cond.config, exp.path, available, what=f"condition {cond.condition_id}")
 
 
 def run_sweep(
@@ -415,8 +414,9 @@ def _execute(
     )
     n_failed = n_done = 0
     previous = _raise_on_sigterm()
+    results = ex.imap_unordered(fn, specs)
     try:
-        for spec, summary in ex.imap_unordered(fn, specs):
+        for spec, summary in results:
             run = by_id[spec.run_id]
             write_part(parts, run, spec, summary)
             n_done += 1
@@ -428,6 +428,7 @@ def _execute(
     except KeyboardInterrupt:
         raise SweepInterrupted(total - len(todo) + n_done, total) from None
     finally:
+        results.close()  # on any error, stop the workers now, not when the traceback goes
         bar.close()
         _restore_sigterm(previous)
     return n_failed
