@@ -298,7 +298,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
         paths = draw_sweep_figures(d)
     elif (d / "steps.parquet").exists() and (d / "freelancers.parquet").exists():
-        from marketplace_sim.plots.figures import draw_run_figures
+        from marketplace_sim.plots.run import draw_run_figures
 
         paths = draw_run_figures(d)
     else:
@@ -384,12 +384,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def cmd_findings(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """``findings``: rerun the experiments and regenerate docs/findings.md."""
-    from marketplace_sim.experiments.run_folder import default_out
     from marketplace_sim.reports.findings import generate
 
-    results = args.results or default_out(
-        RESULTS_ROOT, "findings-quick" if args.quick else "findings"
-    )
+    results = args.results or _default_out("findings-quick" if args.quick else "findings")
     # the page goes to docs/; a quick check never overwrites it
     out = args.out or (results / "docs" if args.quick else Path("docs"))
     report = generate(
@@ -444,9 +441,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         )
         print(targets_table(table))
         return 0
-    from marketplace_sim.experiments.run_folder import check_out, default_out
+    from marketplace_sim.experiments.outdir import check_out
 
-    out = args.out or default_out(RESULTS_ROOT, "calibration")
+    out = args.out or _default_out("calibration")
     check_out(out, force=args.force)
     result = run_search(
         args.experiment,

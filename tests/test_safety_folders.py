@@ -64,12 +64,12 @@ def test_force_refuses_a_folder_this_program_did_not_make(tmp_path, capsys):
     out = tmp_path / "theirs"
     before = foreign_folder(out)
     assert run(out, "--force") == 2
-    assert "not a run or sweep folder made by marketplace-sim" in one_error_line(capsys)
+    assert "not a results folder made by marketplace-sim" in one_error_line(capsys)
     assert folder_listing(out) == before
     exp = tmp_path / "exp.toml"
     exp.write_text(TINY_SWEEP)
     assert sweep(exp, out, "--force") == 2
-    assert "not a run or sweep folder made by marketplace-sim" in one_error_line(capsys)
+    assert "not a results folder made by marketplace-sim" in one_error_line(capsys)
     assert folder_listing(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.toml", "theirs"]  # no lock left
 

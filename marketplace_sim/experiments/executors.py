@@ -36,7 +36,6 @@ from marketplace_sim.experiments.worker import (
     failed_summary,
     one_line,
     run_spec,
-    with_prior_and_reputation,
 )
 
 __all__ = [
@@ -51,7 +50,6 @@ __all__ = [
     "default_workers",
     "make_executor",
     "run_spec",
-    "with_prior_and_reputation",
 ]
 
 IN_FLIGHT_PER_WORKER = 2  # specs submitted ahead per worker: keeps workers busy, memory bounded

@@ -98,7 +98,7 @@ def _grid_plan(
 
 
 def _by_axis(axes: list[str], m: str, conditions: pd.DataFrame, ok: pd.DataFrame) -> Plan:
-    from marketplace_sim.plots import figures as plots
+    from marketplace_sim.plots import sweep as plots
 
     for a in axes:
         others = [x for x in axes if x != a]
@@ -114,7 +114,7 @@ def _by_axis(axes: list[str], m: str, conditions: pd.DataFrame, ok: pd.DataFrame
 
 def _pooled_metric(ok: pd.DataFrame, a: str, m: str, others: list[str]) -> Any:
     """A metric against one axis, pooled over the other axes."""
-    from marketplace_sim.plots import figures as plots
+    from marketplace_sim.plots import sweep as plots
 
     return _pooled_title(plots.plot_sweep_metric(pooled(ok, [a], m), a, m), others)
 
@@ -122,7 +122,7 @@ def _pooled_metric(ok: pd.DataFrame, a: str, m: str, others: list[str]) -> Any:
 def _heatmap(
     axes: list[str], m: str, conditions: pd.DataFrame, ok: pd.DataFrame
 ) -> tuple[str, Callable[[], Any]]:
-    from marketplace_sim.plots import figures as plots
+    from marketplace_sim.plots import sweep as plots
 
     x, y = axes[0], axes[1]
     frame = conditions if len(axes) == 2 else pooled(ok, [x, y], m)
@@ -145,7 +145,7 @@ def _unpredictability(axes: list[str], conditions: pd.DataFrame) -> Plan:
 
 
 def _unpredictability_by(u: pd.DataFrame, a: str, hue: str | None) -> Any:
-    from marketplace_sim.plots import figures as plots
+    from marketplace_sim.plots import sweep as plots
 
     return _relabel(
         plots.plot_sweep_metric(u, a, "unpredictability", hue),
@@ -154,7 +154,7 @@ def _unpredictability_by(u: pd.DataFrame, a: str, hue: str | None) -> Any:
 
 
 def _over_time(d: Path, axes: list[str], metrics_: list[str], conditions: pd.DataFrame) -> Plan:
-    from marketplace_sim.plots import figures as plots
+    from marketplace_sim.plots import sweep as plots
 
     steps = pd.read_parquet(
         d / "steps.parquet", columns=["run_id", "condition_id", "step", *metrics_]

@@ -29,17 +29,9 @@ from marketplace_sim.experiments.outdir import (
 )
 from marketplace_sim.limits import check_bounds, check_fits
 from marketplace_sim.model.simulate import RunTables, run_tables, simulate
-from marketplace_sim.provenance import manifest, utc_stamp
+from marketplace_sim.provenance import manifest
 
 RUN_TABLES = ("steps", "freelancers", "contracts")
-
-
-def default_out(kind_root: Path, name: str) -> Path:
-    """``<kind_root>/<name>/<UTC timestamp>/``.
-
-    Kept for ``reports/findings.py``; the command line has its own default folders.
-    """
-    return kind_root / name / utc_stamp()
 
 
 def write_run(
@@ -153,7 +145,7 @@ def _write(
                 manifest("run", command, started, wall, **extra), tmp / "manifest.json"
             )
             if figures:
-                from marketplace_sim.plots.figures import draw_run_figures
+                from marketplace_sim.plots.run import draw_run_figures
 
                 draw_run_figures(tmp)
     except FileExistsError:

@@ -106,15 +106,10 @@ def run_spec(spec: RunSpec) -> RunSummary:
 def _simulate(spec: RunSpec) -> dict[str, Any]:
     """Run the spec's world; the tables the spec asks for, by :class:`RunSummary` field."""
     from marketplace_sim.config import validate_config
-    from marketplace_sim.model.marketplace import MarketplaceModel
+    from marketplace_sim.model.observation import freelancers_with_prior_and_reputation
     from marketplace_sim.model.simulate import simulate
 
-    cfg = validate_config(spec.config, spec.run_id)
-    model = MarketplaceModel(cfg)
-    start = None
-    if spec.keep_freelancers:  # the track record brought from before week 1
-        start = model.freelancers_frame()[["freelancer_id", "hires"]]
-    simulate(model)
+    model = simulate(validate_config(spec.config, spec.run_id))
     steps = model.steps_frame()
     every = int(spec.record_every or 1)
     if every > 1 and len(steps):
@@ -124,32 +119,14 @@ def _simulate(spec: RunSpec) -> dict[str, Any]:
     if spec.keep_earnings:
         fl = model.freelancers_frame()
         out["earnings"] = fl[["freelancer_id", "earnings"]].reset_index(drop=True)
-    if start is not None:
-        out["freelancers"] = with_prior_and_reputation(model, start)
+    if spec.keep_freelancers:  # with the track record brought from before week 1
+        out["freelancers"] = freelancers_with_prior_and_reputation(model)
     return out
 
 
 def failed_summary(spec: RunSpec, error: str) -> RunSummary:
     """The summary of a run lost outside :func:`run_spec` (a dead worker, a lost Dask task)."""
     return RunSummary(run_id=spec.run_id, status="failed", error=error)
-
-
-def with_prior_and_reputation(model: Any, start: Any) -> Any:
-    """``model.freelancers_frame()`` with ``prior_jobs`` and ``reputation`` added.
-
-    Args:
-        model: a ``MarketplaceModel`` at the end of its run.
-        start: ``freelancer_id`` and ``hires`` of the freelancers present before week 1.
-    """
-    import numpy as np
-
-    fl = model.freelancers_frame()
-    prior = dict(zip(start["freelancer_id"].tolist(), start["hires"].tolist(), strict=True))
-    fl["prior_jobs"] = np.array(
-        [prior.get(i, 0) for i in fl["freelancer_id"].tolist()], dtype=np.int64
-    )
-    fl["reputation"] = np.asarray(model.reputation(), dtype=np.float64)[: len(fl)]
-    return fl.reset_index(drop=True)
 
 
 def one_line(exc: BaseException) -> str:

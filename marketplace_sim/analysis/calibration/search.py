@@ -90,9 +90,15 @@ def _executor_map(
 
     ex = make_executor("local", workers, None)
     try:
-        yield from ex.imap_unordered(fn, specs)
+        yield from ex.imap_unordered(fn, specs, lost=_lost_point)
     finally:
         ex.close()
+
+
+def _lost_point(spec: Mapping[str, Any], error: str) -> dict[str, Any]:
+    """A point whose worker died: no statistics, the error (it gets the NaN penalty)."""
+    labels = {k: v for k, v in spec.items() if k != "config"}
+    return {**labels, "stats": {}, "error": error, "wall_seconds": 0.0}
 
 
 def run_many(
