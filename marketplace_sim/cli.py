@@ -193,6 +193,26 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--out", type=Path, help="comparison folder (default RESULT_DIR/compare/)")
 
 
+def _resolve_names(args: argparse.Namespace) -> None:
+    """Shipped worlds and experiments by name: ``run baseline``, ``sweep reputation-weight``.
+
+    A path (or an existing file of that name) is kept as given; ``validate NAME`` looks for a
+    world first, then an experiment.
+    """
+    from marketplace_sim import data
+
+    if args.command in ("run", "app") and args.config is not None:
+        args.config = data.resolve_world(args.config)
+    elif args.command == "sweep":
+        args.experiment = data.resolve_experiment(args.experiment)
+    elif args.command == "validate":
+        name = str(args.file)
+        if name in data.experiment_names() and name not in data.world_names():
+            args.file = data.resolve_experiment(args.file)
+        else:
+            args.file = data.resolve_world(args.file)
+
+
 def _is_experiment(path: Path) -> bool:
     data = read_toml(path)
     return any(k in data for k in EXPERIMENT_SECTIONS)
@@ -263,8 +283,7 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         figures=not args.no_figures,
         inputs=input_files(args.config),
     )
-    if not args.quiet:
-        print(f"wrote {out}")
+    print(f"wrote {out}")  # --quiet silences progress only
     return 0
 
 
@@ -303,8 +322,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
         paths = draw_run_figures(d)
     else:
         raise DataError(d, None, "not a run or sweep folder (no steps.parquet or runs.parquet)")
-    for p in paths:
-        print(p)
+    print(f"wrote {d / 'figures'} ({len(paths)} figures)")  # as analyze prints its folder
     return 0
 
 
@@ -367,8 +385,7 @@ def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
                 file=sys.stderr,
             )
         return 1
-    if not args.quiet:
-        print(f"wrote {out}")
+    print(f"wrote {out}")  # --quiet silences progress only
     return 0
 
 
@@ -518,6 +535,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         args = build_parser().parse_args(argv)
+        _resolve_names(args)
         if args.command == "run":
             return cmd_run(args, argv)
         if args.command == "validate":
