@@ -241,7 +241,7 @@ def _run_config(args: argparse.Namespace) -> Config:
     ``--steps 100 --set interventions.first_job.at_step=80`` is valid over a 52-week file.
     Its limits and memory are checked too, naming the flag that gave a bad value.
     """
-    from marketplace_sim.limits import check_bounds, check_fits
+    from marketplace_sim.limits import check_fits
 
     overrides = parse_overrides(args.set)
     given = dict.fromkeys(overrides, "--set")  # key -> the flag that set it
@@ -255,7 +255,6 @@ def _run_config(args: argparse.Namespace) -> Config:
     cfg = load_config(args.config)
     try:
         cfg = cfg.with_overrides(overrides, "--set")
-        check_bounds(cfg, args.config)
         check_fits(cfg, args.config, prefer=given)
     except ConfigError as exc:
         if exc.key in given:  # name the flag that gave the bad value
@@ -289,7 +288,7 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``validate``: check a file (limits and memory included) and print its resolved values."""
-    from marketplace_sim.limits import check_bounds, check_fits
+    from marketplace_sim.limits import check_fits
 
     if _is_experiment(args.file):
         from marketplace_sim.experiments.design import check_sweep_fits, load_experiment
@@ -300,7 +299,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 0
     _notice_if_empty(args.file)
     cfg = load_config(args.file)
-    check_bounds(cfg, args.file)
     check_fits(cfg, args.file)
     print(f"# {args.file}: valid; every key, resolved")
     print(cfg.to_toml(), end="")

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from marketplace_sim.data import resolve_world
 from marketplace_sim.errors import ConfigError
-from marketplace_sim.limits import check_file_size
+from marketplace_sim.limits import BOUNDS, check_file_size
 
 # --------------------------------------------------------------------------------------------
 # Schema
@@ -52,12 +52,16 @@ class BetaDist(_Section):
 class RunSection(_Section):
     """How long to run and which random streams to use."""
 
-    steps: int = Field(520, ge=1, description="weeks to simulate (one step = one week)")
+    steps: int = Field(
+        520, ge=1, le=BOUNDS["run.steps"], description="weeks to simulate (one step = one week)"
+    )
     seed: int = Field(1, ge=0, description="seed of market randomness (who applies, hires, ...)")
     population_seed: int | None = Field(
         None, ge=0, description="seed of agents' traits and entry times; defaults to run.seed"
     )
-    record_every: int = Field(1, ge=1, description="weeks between rows of steps.parquet")
+    record_every: int = Field(
+        1, ge=1, le=BOUNDS["run.record_every"], description="weeks between rows of steps.parquet"
+    )
     record_contracts: bool = Field(True, description="keep the contract log (contracts.parquet)")
     agent_every: int = Field(
         0,
@@ -70,16 +74,27 @@ class RunSection(_Section):
 class MarketSection(_Section):
     """Size and shape of the market."""
 
-    freelancers: int = Field(2000, ge=1, description="freelancers at the start (agents)")
-    clients: int = Field(500, ge=1, description="clients at the start (agents)")
+    freelancers: int = Field(
+        2000, ge=1, le=BOUNDS["market.freelancers"], description="freelancers at the start (agents)"
+    )
+    clients: int = Field(
+        500, ge=1, le=BOUNDS["market.clients"], description="clients at the start (agents)"
+    )
     niches: int = Field(12, ge=1, le=1000, description="job categories")
     niche_skew: NonNeg = Field(
         1.0, description="Zipf exponent of niche popularity (0: all niches equally popular)"
     )
-    entry_rate: NonNeg = Field(10.0, description="new freelancers per week (Poisson mean)")
-    client_entry_rate: NonNeg = Field(2.5, description="new clients per week (Poisson mean)")
+    entry_rate: NonNeg = Field(
+        10.0, le=BOUNDS["market.entry_rate"], description="new freelancers per week (Poisson mean)"
+    )
+    client_entry_rate: NonNeg = Field(
+        2.5,
+        le=BOUNDS["market.client_entry_rate"],
+        description="new clients per week (Poisson mean)",
+    )
     prior_jobs_mean: NonNeg = Field(
         0.0,
+        le=BOUNDS["market.prior_jobs_mean"],
         description="mean jobs done before week 1 by the initial freelancers (floor of an "
         "exponential), rated as on the platform, without earnings (0: a new platform)",
     )
@@ -88,7 +103,11 @@ class MarketSection(_Section):
 class JobsSection(_Section):
     """The jobs clients post."""
 
-    post_rate: NonNeg = Field(0.5, description="jobs a client posts per week (mean over clients)")
+    post_rate: NonNeg = Field(
+        0.5,
+        le=BOUNDS["jobs.post_rate"],
+        description="jobs a client posts per week (mean over clients)",
+    )
     post_rate_shape: Pos = Field(
         2.0, description="gamma shape of clients' posting rates (lower: more unequal clients)"
     )
@@ -99,7 +118,7 @@ class JobsSection(_Section):
         1.0, description="log-sd of job budgets"
     )
     duration_mean: Annotated[float, Field(ge=1.0)] = Field(
-        3.0, description="mean contract length (weeks, geometric)"
+        3.0, le=BOUNDS["jobs.duration_mean"], description="mean contract length (weeks, geometric)"
     )
     applicants: int = Field(10, ge=1, le=200, description="applicants a job draws at most")
 
