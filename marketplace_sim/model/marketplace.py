@@ -27,6 +27,7 @@ that differ only in market luck.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from typing import Any
 
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from marketplace_sim.config import Config, load_config
+from marketplace_sim.errors import ConfigError
 from marketplace_sim.model import (
     contracts,
     hiring,
@@ -243,6 +245,17 @@ def _resolve_config(config: Config | None, rng: int | None, overrides: dict[str,
         changes["run.seed"] = int(rng)
     elif config is None and "run.seed" not in changes:
         changes["run.seed"] = fresh_seed()
-    if changes:
-        cfg = cfg.with_overrides(changes)
-    return cfg
+    if not changes:
+        return cfg
+    try:
+        return cfg.with_overrides(changes, "MarketplaceModel")
+    except ConfigError as exc:  # name the keyword the caller wrote, not a dotted key
+        keyword = exc.key
+        if exc.key == "run.seed" and rng is not None:
+            keyword = "rng"
+        elif exc.key is not None:
+            keyword = exc.key.replace(".", "__")
+        message = re.sub(
+            r"'([a-z_]+(?:\.[a-z_]+)+)'", lambda m: repr(m[1].replace(".", "__")), exc.message
+        )  # "did you mean 'market__freelancers'?"
+        raise ConfigError("MarketplaceModel", keyword, message) from None
