@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from marketplace_sim import MarketplaceModel, load_config
+from marketplace_sim.errors import ConfigError
 from marketplace_sim.model.agents import Freelancer
 from marketplace_sim.model.marketplace import fresh_seed
 from marketplace_sim.model.observation import AGENT_REPORTERS
@@ -147,10 +148,6 @@ def test_agent_snapshots_leave_the_run_unchanged(every):
 
 
 def test_keyword_errors_name_the_keyword_not_a_flag():
-    import pytest
-
-    from marketplace_sim.errors import ConfigError
-
     with pytest.raises(ConfigError) as bad:
         MarketplaceModel(market__freelancer=3)
     assert str(bad.value) == (
