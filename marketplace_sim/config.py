@@ -167,6 +167,54 @@ class FreelancersSection(_Section):
         0.0003, description="added weekly exit probability per week without work"
     )
     exit_max: Prob = Field(0.1, description="cap on the weekly exit probability")
+    dormancy: bool = Field(
+        False,
+        description="a freelancer who stops seeking work goes dormant (stays listed and in "
+        "search, rarely answers) instead of leaving; false: it leaves, its profile deleted",
+    )
+    delete_rate: Prob = Field(
+        0.002, description="weekly probability a dormant profile is deleted (with dormancy)"
+    )
+    dormant_response: Prob = Field(
+        0.05,
+        description="chance a dormant profile drawn as an applicant answers (hired: active "
+        "again; with dormancy)",
+    )
+    occasional_share: Prob = Field(
+        0.0, description="share of occasional freelancers (activity occasional_activity)"
+    )
+    part_time_share: Prob = Field(
+        0.0,
+        description="share of part-time freelancers (activity part_time_activity); the "
+        "rest are full-time (activity 1)",
+    )
+    occasional_activity: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.1,
+        description="activity of an occasional freelancer: scales how often it applies "
+        "and its capacity (ceil)",
+    )
+    part_time_activity: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.5, description="activity of a part-time freelancer (as occasional_activity)"
+    )
+    one_job_share: Prob = Field(
+        0.0, description="share of freelancers who take one job and then stop seeking work"
+    )
+    specialist_premium: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        0.0,
+        description="rate premium in the home niche, times niche_focus (0.3: a pure "
+        "specialist charges 30 % more there)",
+    )
+    evidence_noise: NonNeg = Field(
+        0.3,
+        description="sd of the profile evidence of expertise clients see, divided by "
+        "sqrt(1 + jobs completed) (with clients.expertise_signal_weight)",
+    )
+
+    @model_validator(mode="after")
+    def _activity_shares(self) -> FreelancersSection:
+        if self.occasional_share + self.part_time_share > 1.0:
+            raise ValueError("occasional_share + part_time_share must not exceed 1")
+        return self
 
 
 class ClientsSection(_Section):
@@ -194,6 +242,16 @@ class ClientsSection(_Section):
         0.5, description="chance a client satisfied last time rehires that freelancer directly"
     )
     exit_hazard: Prob = Field(0.005, description="weekly probability a client leaves")
+    specialist_weight: NonNeg = Field(
+        0.0,
+        description="weight in choice of a specialist's niche_focus in its home niche "
+        "(clients valuing specialisation beyond fit)",
+    )
+    expertise_signal_weight: NonNeg = Field(
+        0.0,
+        description="weight in choice of the profile evidence of expertise (expertise + "
+        "noise shrinking with jobs done; 0: expertise unseen)",
+    )
 
 
 class PlatformSection(_Section):
@@ -222,6 +280,11 @@ class PlatformSection(_Section):
     exploration: Prob = Field(
         0.0, description="share of applicant slots filled ignoring reputation (exploration quota)"
     )
+    niche_relevance: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        0.0,
+        description="search relevance of specialists at home: reach in the home niche x "
+        "exp(this * niche_focus) (0: a generalist is as visible there)",
+    )
     fee: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
         0.10, description="share of contract value the platform keeps"
     )
@@ -233,6 +296,13 @@ class PlatformSection(_Section):
     )
     bayes_prior_weight: NonNeg = Field(
         5.0, description="prior weight of the Bayesian average (pseudo-reviews)"
+    )
+    rating_precision: int | None = Field(
+        None,
+        ge=0,
+        le=6,
+        description="decimals of the displayed rating, rounded half up (1: 4.95 shows 5.0); "
+        "unset: the exact mean",
     )
     jss_window: int = Field(104, ge=1, description="rolling window of the JSS (weeks)")
     jss_min_contracts: int = Field(
@@ -421,6 +491,8 @@ def key_reference() -> list[dict[str, str]]:
 
 
 def _toml_value(v: Any) -> str:
+    if v is None:
+        return "unset"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):

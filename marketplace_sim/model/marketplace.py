@@ -7,8 +7,10 @@ One step is one week:
 3. intervention: the first-job intervention and the early boost, in their weeks;
 4. posting, rehiring, discovery and choice: clients post jobs, satisfied clients may rehire
    directly, the other jobs draw applicants through search and clients choose (or hire no one);
-5. exit: idle freelancers (no open contract) may leave, more likely the longer they idle;
-   clients leave at a constant hazard (their open contracts are still delivered and paid);
+5. exit: idle freelancers (no open contract) may stop seeking work, more likely the longer
+   they idle: they leave, or with ``freelancers.dormancy`` go dormant (still listed, rarely
+   answering) and dormant profiles are deleted at a small hazard; clients leave at a constant
+   hazard (their open contracts are still delivered and paid);
 6. reputation: JSS, Top Rated badge, monthly rate reviews;
 7. observation: metrics to Mesa's DataCollector.
 
@@ -93,6 +95,7 @@ class MarketplaceModel(mesa.Model):
         super().__init__(rng=cfg.run.seed)
         self.config = cfg
         self.pop_rng = population.population_rng(cfg)
+        self.trait_streams = population.trait_streams(cfg)  # optional traits, when on
         self._init_state(cfg)
         population.populate(self)
         #: jobs each initial freelancer brought from before week 1, by row (warm start)
