@@ -177,8 +177,8 @@ class FreelancersSection(_Section):
     )
     dormant_response: Prob = Field(
         0.05,
-        description="chance a dormant profile drawn as an applicant answers (hired: active "
-        "again; with dormancy)",
+        description="how often a dormant profile applies, relative to an active one in its "
+        "place in search (hired: active again; with dormancy)",
     )
     occasional_share: Prob = Field(
         0.0, description="share of occasional freelancers (activity occasional_activity)"

@@ -5,7 +5,7 @@ freelancer may go straight back to that freelancer (a direct rehire); the other 
 applicants through search (visibility from the ranking, reach into the job's niche) and the
 client chooses among them, or no one, by a multinomial logit. All jobs of the week are
 searched, chosen and matched together, against one reputation index. With
-``freelancers.dormancy`` dormant profiles are in search too but rarely answer; one who is hired
+``freelancers.dormancy`` dormant profiles are in search too but rarely apply; one who is hired
 is active again.
 """
 
@@ -75,7 +75,7 @@ def spare_capacity(model: MarketplaceModel) -> np.ndarray:
     """Contracts each freelancer row could still take this week (0 for those not available).
 
     Active freelancers, and with ``freelancers.dormancy`` the dormant too (they are listed and
-    may answer, :func:`_dormant_answers`); a one-job freelancer once hired takes no other job.
+    may apply, :func:`application_rate`); a one-job freelancer once hired takes no other job.
     """
     fl, fe = model.freelancers, model.config.freelancers
     listed = (fl.active | fl.dormant) if fe.dormancy else fl.active
@@ -134,8 +134,6 @@ def search_and_choose(
     rep = _available_reputation(model, available)
     jn = niche[open_jobs]
     job, cand = _applicants(model, available, rep, jn)
-    if model.config.freelancers.dormancy:
-        job, cand = _dormant_answers(model, job, cand)
     if job.size == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     k = job_client[open_jobs[job]]
@@ -160,20 +158,19 @@ def _available_reputation(model: MarketplaceModel, available: np.ndarray) -> np.
     return rep
 
 
-def _dormant_answers(
-    model: MarketplaceModel, job: np.ndarray, cand: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Drop the dormant applicants who do not answer; the order of the pairs is kept.
+def application_rate(model: MarketplaceModel) -> np.ndarray | None:
+    """How often each freelancer applies, relative to its search visibility; None: all 1.
 
-    Each dormant applicant answers with probability ``freelancers.dormant_response``.
+    Its activity (occasional, part-time: ``freelancers.occasional_share``, ...), times
+    ``freelancers.dormant_response`` for a dormant profile (seen in search, it rarely
+    answers). Applicant slots go to those who apply, so a dormant profile takes few.
     """
-    dormant = np.flatnonzero(model.freelancers.dormant[cand])
-    if dormant.size == 0:
-        return job, cand
-    keep = np.ones(job.size, dtype=bool)
-    answers = model.rng.random(dormant.size) < model.config.freelancers.dormant_response
-    keep[dormant[~answers]] = False
-    return job[keep], cand[keep]
+    fl, fe = model.freelancers, model.config.freelancers
+    rate = fl.activity if ACTIVITY_STREAM in model.trait_streams else None
+    if fe.dormancy:
+        scale = np.where(fl.dormant, fe.dormant_response, 1.0)
+        rate = scale if rate is None else rate * scale
+    return rate
 
 
 def _applicants(
@@ -194,9 +191,10 @@ def _applicants(
         p.newcomer_boost,
     )
     explore: np.ndarray = available
-    if ACTIVITY_STREAM in model.trait_streams:  # the less active apply less often
-        vis = vis * fl.activity
-        explore = available * fl.activity
+    applies = application_rate(model)
+    if applies is not None:  # the less active, and the dormant, apply less often
+        vis = vis * applies
+        explore = available * applies
     slots = cfg.jobs.applicants
     n_explore = int(round(slots * p.exploration))
     n_niches = cfg.market.niches

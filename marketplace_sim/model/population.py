@@ -200,7 +200,7 @@ def exits(model: MarketplaceModel, t: int) -> None:
     weeks_idle = t - fl.last_work_step[idle_rows]
     p = np.minimum(fe.exit_max, fe.exit_base + fe.exit_idle_slope * weeks_idle)
     stop = rng.random(idle_rows.size) < p
-    if fe.one_job_share > 0:
+    if fe.one_job_share > 0:  # their one job done
         stop |= fl.one_job[idle_rows] & (fl.hires[idle_rows] > 0)
     leave = idle_rows[stop]
     fl.active[leave] = False
