@@ -435,8 +435,8 @@ def check_invariants(model: MarketplaceModel) -> None:
 
     Money is conserved exactly (clients' spend = freelancers' earnings + fees), stars are in
     1..5, no freelancer is over capacity, open-contract counts agree with the contract pool,
-    the listing states are consistent (only the inactive are dormant or deleted, neither holds
-    an open contract, a one-job freelancer takes one job) and the Mesa agents agree with the
+    the listing states are consistent (only the inactive are dormant or deleted, so neither
+    holds an open contract; a one-job freelancer takes one job) and the Mesa agents agree with the
     arrays.
     """
     _check_money(model)
@@ -478,7 +478,6 @@ def _check_listing(model: MarketplaceModel) -> None:
     assert not np.any(fl.dormant & fl.active), "a freelancer both dormant and active"
     assert not np.any(deleted & (fl.active | fl.dormant)), "a deleted profile still listed"
     assert np.all((fl.exit_step >= 0) == ~fl.active), "exit_step set iff inactive"
-    assert np.all(fl.load[fl.dormant | deleted] == 0), "a dormant or deleted one holds a contract"
     assert np.all(fl.dormant_step[fl.dormant] >= 0), "a dormant profile without dormant_step"
     if not model.config.freelancers.dormancy:
         assert not fl.dormant.any() and np.array_equal(deleted, ~fl.active), "dormant when off"
