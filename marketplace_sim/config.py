@@ -161,7 +161,9 @@ class FreelancersSection(_Section):
         0.6, description="fit of a pure generalist in any niche (a specialist's home fit is 1)"
     )
     exit_base: Prob = Field(
-        0.002, description="weekly exit probability of an idle freelancer (busy ones stay)"
+        0.002,
+        description="weekly probability an idle freelancer stops seeking work (leaves, or goes "
+        "dormant with dormancy; busy ones stay)",
     )
     exit_idle_slope: Prob = Field(
         0.0003, description="added weekly exit probability per week without work"
@@ -170,7 +172,7 @@ class FreelancersSection(_Section):
     dormancy: bool = Field(
         False,
         description="a freelancer who stops seeking work goes dormant (stays listed and in "
-        "search, rarely answers) instead of leaving; false: it leaves, its profile deleted",
+        "search, rarely applies) instead of leaving; false: it leaves, its profile deleted",
     )
     delete_rate: Prob = Field(
         0.002, description="weekly probability a dormant profile is deleted (with dormancy)"
