@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from marketplace_sim.market import choice, delivery, discovery, pricing
+from marketplace_sim.market import choice, delivery, discovery, fast, jit, pricing
 from marketplace_sim.model.contracts import start_contracts
 from marketplace_sim.model.population import ACTIVITY_STREAM, reactivate
 from marketplace_sim.model.state import bump
@@ -112,7 +112,8 @@ def _rehire(
     ok = spare[rf] > 0
     bump(np.add, fl.declined, rf[~ok])
     rj, rf = rj[ok], rf[ok]
-    acc = choice.accept_within_capacity(rng, rf, spare)
+    accept = fast.accept_within_capacity if jit.enabled() else choice.accept_within_capacity
+    acc = accept(rng, rf, spare)
     bump(np.add, fl.declined, rf[~acc])
     rj, rf = rj[acc], rf[acc]
     bump(np.subtract, spare, rf)
@@ -140,7 +141,8 @@ def search_and_choose(
     utility = _utility(model, k, cand, jn[job], rep)
     c = model.config.clients
     outside = c.outside_option + c.choice_noise * model.rng.gumbel(size=open_jobs.size)
-    hj, hf, declined = choice.match(model.rng, job, cand, utility, outside, spare)
+    match = fast.match if jit.enabled() else choice.match
+    hj, hf, declined = match(model.rng, job, cand, utility, outside, spare)
     bump(np.add, model.freelancers.declined, declined)
     return open_jobs[hj], hf
 
@@ -199,9 +201,8 @@ def _applicants(
     n_explore = int(round(slots * p.exploration))
     n_niches = cfg.market.niches
     boost = discovery.niche_relevance(fl.niche_focus, p.niche_relevance)
-    job, cand = discovery.draw_applicants(
-        rng, vis, fl.niche_focus, fl.home_niche, n_niches, jn, slots - n_explore, boost
-    )
+    draw = fast.draw_applicants if jit.enabled() else discovery.draw_applicants
+    job, cand = draw(rng, vis, fl.niche_focus, fl.home_niche, n_niches, jn, slots - n_explore, boost)
     if n_explore:
         ej, ec = discovery.draw_uniform_applicants(
             rng, explore, fl.niche_focus, fl.home_niche, n_niches, jn, n_explore, boost

@@ -1,0 +1,80 @@
+"""Optional compiled kernels: numba when it is installed, the numpy code otherwise.
+
+A week of a small world (1,000-5,000 freelancers) is a few hundred numpy calls on arrays of a
+few thousand elements, each costing more in call overhead than in arithmetic. The kernels of
+:mod:`marketplace_sim.market.kernels` fuse those calls into loops compiled by numba. They are
+exact replicas of the numpy code they stand in for: the same random draws, taken by numpy in
+the same order and sizes; the same floating-point operations in the same order (no fast-math,
+no fused multiply-add); no transcendental function (``exp``, ``log``, ``pow``: numba's differ
+from numpy's in the last bit), which stay in numpy or come from tables numpy computed. So a
+fixed-seed run gives the same tables with and without numba, which ``tests/test_perf_jit.py``
+checks.
+
+numba is optional. Without it (not installed, or ``MARKETPLACE_SIM_NUMBA=0`` in the
+environment), every phase runs its numpy code, only slower. Kernels are compiled on first use
+and cached on disk (numba's ``cache=True``), so only the first run on a machine pays the
+compilation.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ENV = "MARKETPLACE_SIM_NUMBA"  # "0": use the numpy code even if numba is installed
+
+
+def _numba() -> Any:
+    """numba, if installed and not switched off by :data:`ENV`; else None."""
+    if os.environ.get(ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    if importlib.util.find_spec("numba") is None:
+        return None
+    import numba
+
+    return numba
+
+
+_numba_module = _numba()
+#: Whether the kernels are compiled (numba imported); else they are plain, unused functions.
+COMPILED = _numba_module is not None
+_on = [COMPILED]
+
+
+def enabled() -> bool:
+    """Whether the compiled kernels are in use (numba installed and not switched off)."""
+    return _on[0]
+
+
+@contextmanager
+def using(on: bool) -> Iterator[None]:
+    """Run a block with the kernels on or off (tests compare the two paths).
+
+    Raises:
+        RuntimeError: ``on`` asked for without the kernels compiled.
+    """
+    if on and not COMPILED:
+        raise RuntimeError(f"numba is not installed, or {ENV}=0")
+    was = _on[0]
+    _on[0] = on
+    try:
+        yield
+    finally:
+        _on[0] = was
+
+
+def kernel(fn: F) -> F:
+    """Decorator: compile ``fn`` with numba (lazily, on its first call; cached on disk).
+
+    Without numba, ``fn`` is returned as it is and never called: callers test
+    :func:`enabled` and run the numpy code instead.
+    """
+    if _numba_module is None:
+        return fn
+    # error_model="numpy": a division by zero gives inf or nan, as in numpy, not an exception.
+    return _numba_module.njit(cache=True, nogil=True, error_model="numpy")(fn)  # type: ignore[no-any-return]
