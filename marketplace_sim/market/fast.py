@@ -47,11 +47,12 @@ def draw_applicants(
         rng.random(home.size), home, k, cum_home, seg_start, seg_end, home_tot, pos
     )
     total = float(cross_all[0])
+    guide = kernels.guide_table(cum_cross)
     for _ in range(discovery._MAX_REJECTION_ROUNDS):
         if todo.size == 0:
             break
         todo = kernels.cross_round(
-            rng.random(todo.size), todo, k, cum_cross, total, niche_sorted, pos
+            rng.random(todo.size), todo, k, cum_cross, total, niche_sorted, pos, guide
         )
     return kernels.distinct_pairs(slot, pos, order, todo, n_jobs, slots, weight.size)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from marketplace_sim.market.jit import kernel
+from marketplace_sim.market.jit import helper, kernel
 
 # ----------------------------------------------------------------------------------------------
 # Search visibility (discovery.visibility, after the ranking sort)
@@ -152,10 +152,9 @@ def split_home(u: np.ndarray, p_home: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return home[:a], cross[:b]
 
 
-@kernel
-def search_right(cum: np.ndarray, t: float) -> int:
-    """``np.searchsorted(cum, t, side="right")`` for one value (binary search)."""
-    lo, hi = 0, cum.size
+@helper
+def search_between(cum: np.ndarray, t: float, lo: int, hi: int) -> int:
+    """``np.searchsorted(cum, t, side="right")`` when the answer is known to be in [lo, hi]."""
     while lo < hi:
         mid = (lo + hi) >> 1
         if cum[mid] <= t:
@@ -163,6 +162,58 @@ def search_right(cum: np.ndarray, t: float) -> int:
         else:
             hi = mid
     return lo
+
+
+@kernel
+def guide_table(cum: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """A guide table over ``cum`` (non-decreasing), as ``discovery._guide_table``, exactly.
+
+    ``[0, total)`` is cut into ``n = len(cum)`` buckets with edges ``e_b = b * (total / n)``
+    (``e_n = inf``); ``guide[b]`` counts the ``cum`` values ``<= e_b``. Empty when there is
+    no positive finite total.
+    """
+    n = cum.size
+    total = cum[n - 1] if n else 0.0
+    if n < 2 or not (0.0 < total < np.inf):
+        return np.empty(0, dtype=np.int64), np.empty(0), 0.0
+    step = total / n
+    edges = np.empty(n + 1)
+    for b in range(n):
+        edges[b] = b * step
+    edges[n] = np.inf
+    guide = np.empty(n + 1, dtype=np.int64)
+    i = 0
+    for b in range(n + 1):
+        while i < n and cum[i] <= edges[b]:
+            i += 1
+        guide[b] = i
+    return guide, edges, n / total
+
+
+@helper
+def guided_search(
+    cum: np.ndarray, t: float, guide: np.ndarray, edges: np.ndarray, scale: float
+) -> int:
+    """``np.searchsorted(cum, t, side="right")`` through a :func:`guide_table` (exact).
+
+    With ``e_b <= t < e_b+1`` the answer lies between ``guide[b]`` and ``guide[b + 1]``,
+    most often equal: a random target costs a bucket lookup, not a binary search with a
+    branch mispredicted at every level.
+    """
+    if guide.size == 0:
+        return search_between(cum, t, 0, cum.size)
+    last = edges.size - 2
+    x = t * scale
+    b = int(x) if x < last else last
+    if b < 0:
+        b = 0
+    while b > 0 and t < edges[b]:  # the float estimate may be a bucket off
+        b -= 1
+    while b < last and t >= edges[b + 1]:
+        b += 1
+    if t < edges[b]:  # below the first edge (t < 0): no bound from the table
+        return search_between(cum, t, 0, cum.size)
+    return search_between(cum, t, guide[b], guide[b + 1])
 
 
 @kernel
@@ -176,13 +227,18 @@ def home_positions(
     home_tot: np.ndarray,
     pos: np.ndarray,
 ) -> None:
-    """Home-pool draws: a target in niche k's segment of the cumulative weights -> ``pos``."""
+    """Home-pool draws: a target in niche k's segment of the cumulative weights -> ``pos``.
+
+    The search runs within the segment, with the same answer as over the whole array: every
+    earlier entry is at most the target (at least the segment's starting sum), and answers
+    past the segment are clipped to its last row.
+    """
     for i in range(h.size):
         g = k[h[i]]
         s = seg_start[g]
         target = (cum_home[s - 1] if s else 0.0) + u[i] * home_tot[g]
-        p = search_right(cum_home, target)
         last = seg_end[g] - 1
+        p = search_between(cum_home, target, s, seg_end[g])
         pos[h[i]] = p if p < last else last
 
 
@@ -195,13 +251,15 @@ def cross_round(
     cross_all: float,
     niche_sorted: np.ndarray,
     pos: np.ndarray,
+    guide: tuple[np.ndarray, np.ndarray, float],
 ) -> np.ndarray:
     """One round of cross-pool rejection sampling; returns the draws to redraw."""
     last = cum_cross.size - 1
+    table, edges, scale = guide
     again = np.empty(todo.size, dtype=np.int64)
     m = 0
     for i in range(todo.size):
-        p = search_right(cum_cross, u[i] * cross_all)
+        p = guided_search(cum_cross, u[i] * cross_all, table, edges, scale)
         if p > last:
             p = last
         t = todo[i]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from marketplace_sim.market import choice, delivery, discovery, fast, jit, pricing
+from marketplace_sim.model import fastpaths
 from marketplace_sim.model.contracts import start_contracts
 from marketplace_sim.model.population import ACTIVITY_STREAM, reactivate
 from marketplace_sim.model.state import bump
@@ -131,6 +132,10 @@ def search_and_choose(
     spare: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw applicants for the open jobs and let clients choose; returns (jobs, rows)."""
+    if jit.enabled():
+        return fastpaths.search_and_choose(
+            model, open_jobs, job_client, niche, spare, application_rate(model)
+        )
     available = spare > 0
     rep = _available_reputation(model, available)
     jn = niche[open_jobs]

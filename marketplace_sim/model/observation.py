@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from marketplace_sim import metrics
-from marketplace_sim.market import choice
+from marketplace_sim.market import choice, jit, kernels_metrics
 from marketplace_sim.model import population
 from marketplace_sim.model.agents import Client, Freelancer
 from marketplace_sim.model.reputation import (
@@ -92,8 +92,46 @@ CONTRACT_LOG_COLUMNS: tuple[str, ...] = (
 def compute_metrics(model: MarketplaceModel) -> dict[str, float]:
     """The metric columns for the current week."""
     act = np.flatnonzero(model.freelancers.active)  # rows: the table also holds everyone gone
-    values = {**_concentration(model, act), **_ratings(model, act), **_activity(model, act)}
+    if jit.enabled() and act.size <= JIT_METRICS_MAX:
+        values = _compiled_metrics(model, act)
+    else:
+        values = {**_concentration(model, act), **_ratings(model, act), **_activity(model, act)}
     return {name: values[name] for name in METRIC_COLUMNS}
+
+
+#: Active freelancers up to which the compiled metrics sort afresh each week; above, the
+#: orders kept across weeks (ranks.SortedRows) re-sort only what changed, which wins.
+JIT_METRICS_MAX = 16_384
+
+
+def _compiled_metrics(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
+    """:func:`_concentration`, :func:`_ratings` and :func:`_activity` in two compiled calls."""
+    fl, p = model.freelancers, model.config.platform
+    gini, top1, top10, merit, early_late = kernels_metrics.concentration(
+        act, fl.earnings, fl.earnings_early, fl.expertise0
+    )
+    scale = 0.0 if p.rating_precision is None else 10.0**p.rating_precision
+    rating_par = np.array(
+        [p.rating_display == "bayesian", p.bayes_prior_mean, p.bayes_prior_weight, scale],
+        dtype=np.float64,
+    )
+    mean_rating, n_top, n_never, mean_rate = kernels_metrics.active_means(
+        act, fl.stars_sum, fl.n_reviews, fl.top_rated, fl.jobs_completed, fl.rate, rating_par
+    )
+    n_act = act.size
+    total_reviews = int(model.star_counts.sum())
+    return {
+        "gini_earnings": gini,
+        "top1_share": top1,
+        "top10_share": top10,
+        "merit_spearman": merit,
+        "early_late_spearman": early_late,
+        "mean_rating": mean_rating,
+        "share_five_star": model.star_counts[5] / total_reviews if total_reviews else np.nan,
+        "n_top_rated": n_top,
+        "share_top_rated": n_top / n_act if n_act else np.nan,
+        **_activity(model, act, n_never, mean_rate),
+    }
 
 
 def _concentration(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
@@ -136,23 +174,33 @@ def _ratings(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
     }
 
 
-def _activity(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
-    """Who is active and what happened this week: posts, fills, deliveries, stars, rates."""
+def _activity(
+    model: MarketplaceModel,
+    act: np.ndarray,
+    n_never: int | None = None,
+    mean_rate: float | None = None,
+) -> dict[str, float]:
+    """Who is active and what happened this week: posts, fills, deliveries, stars, rates.
+
+    ``n_never`` (never-hired count) and ``mean_rate`` of the active: computed here if None.
+    """
     fl, w = model.freelancers, model.week
     n_act = act.size
     posted = w.get("jobs_posted", 0)
+    if n_never is None:
+        n_never = np.count_nonzero(fl.jobs_completed[act] == 0)
+    if mean_rate is None:
+        mean_rate = _mean(fl.rate[act]) if n_act else np.nan
     return {
         "freelancers_active": n_act,
-        "share_never_hired": (
-            np.count_nonzero(fl.jobs_completed[act] == 0) / n_act if n_act else np.nan
-        ),
+        "share_never_hired": n_never / n_act if n_act else np.nan,
         "fill_rate": w.get("jobs_filled", 0) / posted if posted else np.nan,
         "clients_active": int(model.clients.active.sum()),
         "jobs_posted": posted,
         "contracts_open": model.contracts.n,
         "mean_quality": w["quality_sum"] / w["completed"] if w.get("completed") else np.nan,
         "mean_stars_week": w["stars_sum"] / w["stars_n"] if w.get("stars_n") else np.nan,
-        "mean_rate": _mean(fl.rate[act]) if n_act else np.nan,
+        "mean_rate": mean_rate,
         "platform_revenue": model.platform_revenue / CENTS,
     }
 
@@ -216,10 +264,25 @@ class MarketDataCollector(mesa.DataCollector):
         return every > 0 and (week % every == 0 or week == self.horizon)
 
     def collect(self, model: MarketplaceModel) -> None:
-        """Record the model-level row, and the freelancer snapshot if one is due this week."""
-        super().collect(model)
-        if not self.snapshot_due(model.steps):
-            self._agent_records.pop(model.time, None)  # Mesa leaves an empty entry
+        """Record the model-level row, and the freelancer snapshot if one is due this week.
+
+        After Mesa's first collection (which validates the reporters), the row is appended
+        as Mesa's loop would append it, without its per-reporter dispatch and ``deepcopy``
+        (of a float: the float itself): ``step``, ``seed``, then the metric columns.
+        """
+        if not self._validated:
+            super().collect(model)
+            if not self.snapshot_due(model.steps):
+                self._agent_records.pop(model.time, None)  # Mesa leaves an empty entry
+            return
+        self._collection_steps.append(model.time)
+        columns, metrics = self.model_vars, model.metrics
+        columns["step"].append(model.steps)
+        columns["seed"].append(model.seed)
+        for name in METRIC_COLUMNS:
+            columns[name].append(metrics[name])
+        if self.snapshot_due(model.steps):
+            self._agent_records[model.time] = list(freelancer_records(model))
 
     def collect_agents(self, model: MarketplaceModel) -> None:
         """Record a freelancer snapshot alone (a week without a model-level row)."""

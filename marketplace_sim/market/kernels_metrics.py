@@ -1,0 +1,286 @@
+"""Compiled weekly metrics (numba): ``observation.compute_metrics``'s rank-based part in one call.
+
+Sums are numpy's pairwise summation, replicated (:func:`pairwise_sum`: the same blocks of
+eight, the same order, so the same last bit as ``ndarray.sum``); sorts only order values
+(the metrics read sorted values and average ranks, which do not depend on how ties are
+ordered); ``np.interp`` is replicated with numpy's formula. So the metrics are the numbers
+``marketplace_sim.metrics`` computes; ``tests/test_perf_jit.py`` checks whole runs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from marketplace_sim.market.jit import helper, kernel
+
+_PW_BLOCK = 128  # numpy's PW_BLOCKSIZE
+
+
+@helper
+def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:
+    """numpy's ``pairwise_sum`` of ``a[lo:lo + n]`` for ``n <= 128``: eight running sums."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    m = n - (n % 8)
+    while i < m:
+        j = lo + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@kernel
+def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
+    """numpy's recursive halving (halves rounded down to a multiple of eight), as a loop.
+
+    ``sum(lo, n) = sum(lo, n2) + sum(lo + n2, n - n2)`` with ``n2 = n // 2 - (n // 2) % 8``
+    until ``n <= 128``, evaluated left before right with an explicit stack (numba does not
+    cache recursive functions reliably).
+    """
+    if n <= _PW_BLOCK:
+        return _pairwise_block(a, lo, n)
+    starts = np.empty(64, dtype=np.int64)
+    sizes = np.empty(64, dtype=np.int64)
+    phase = np.empty(64, dtype=np.int64)  # 0: not started, 1: left done, 2: both done
+    left = np.empty(64)
+    starts[0], sizes[0], phase[0] = lo, n, 0
+    top = 0
+    ret = 0.0
+    while top >= 0:
+        s, m = starts[top], sizes[top]
+        half = m // 2
+        half -= half % 8
+        if phase[top] == 0:
+            if m <= _PW_BLOCK:
+                ret = _pairwise_block(a, s, m)
+                top -= 1
+            else:
+                phase[top] = 1
+                top += 1
+                starts[top], sizes[top], phase[top] = s, half, 0
+        elif phase[top] == 1:
+            left[top] = ret
+            phase[top] = 2
+            top += 1
+            starts[top], sizes[top], phase[top] = s + half, m - half, 0
+        else:
+            ret = left[top] + ret
+            top -= 1
+    return ret
+
+
+@kernel
+def pairwise_sum(a: np.ndarray) -> float:
+    """``float(a.sum())`` for a 1-D float64 array, bit for bit (numpy adds to the identity 0)."""
+    return 0.0 + _pairwise(a, 0, a.size)
+
+
+@kernel
+def sorted_and_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values sorted ascending, and each value's average rank (``scipy.stats.rankdata``)."""
+    n = values.size
+    order = np.argsort(values)
+    s = values[order]
+    ranks = np.empty(n)
+    i = 0
+    while i < n:
+        e = i + 1
+        while e < n and s[e] == s[i]:
+            e += 1
+        r = (i + 1) + (e - i - 1) / 2  # first position (1-based) plus (count - 1) / 2
+        for j in range(i, e):
+            ranks[order[j]] = r
+        i = e
+    return s, ranks
+
+
+@kernel
+def gini_sorted(s: np.ndarray) -> float:
+    """``metrics.gini_sorted``: the gap-sum form, numpy's sums."""
+    n = s.size
+    if n == 0 or not s[n - 1] > 0:
+        return np.nan
+    top = s[n - 1]
+    x = np.empty(n)
+    for i in range(n):
+        x[i] = s[i] / top
+    wd = np.empty(n - 1)
+    for k in range(1, n):
+        kf = float(k)
+        wd[k - 1] = (kf * (n - kf)) * (x[k] - x[k - 1])
+    return pairwise_sum(wd) / (n * pairwise_sum(x))
+
+
+@helper
+def _interp(q: float, p: np.ndarray, share: np.ndarray) -> float:
+    """``np.interp(q, p, share)`` for ``p`` increasing and ``p[0] <= q <= p[-1]``."""
+    lo, hi = 0, p.size
+    while lo < hi:  # j = the last index with p[j] <= q
+        mid = (lo + hi) >> 1
+        if p[mid] <= q:
+            lo = mid + 1
+        else:
+            hi = mid
+    j = lo - 1
+    if j == p.size - 1 or p[j] == q:
+        return share[j]
+    slope = (share[j + 1] - share[j]) / (p[j + 1] - p[j])
+    return slope * (q - p[j]) + share[j]
+
+
+@kernel
+def top_shares_sorted(s: np.ndarray, q1: float, q2: float) -> tuple[float, float]:
+    """``metrics.top_shares_sorted(s, (q1, q2))``."""
+    n = s.size
+    if n == 0 or not s[n - 1] > 0:
+        return np.nan, np.nan
+    top = s[n - 1]
+    cum = np.empty(n + 1)
+    cum[0] = 0.0
+    acc = 0.0
+    for i in range(n):
+        acc += s[n - 1 - i] / top
+        cum[i + 1] = acc
+    p = np.empty(n + 1)
+    share = np.empty(n + 1)
+    for i in range(n + 1):
+        p[i] = float(i) / n
+        share[i] = cum[i] / cum[n]
+    return _interp(q1, p, share), _interp(q2, p, share)
+
+
+@kernel
+def rank_correlation(ra: np.ndarray, rb: np.ndarray) -> float:
+    """``metrics.rank_correlation``: Pearson correlation of two rank vectors, numpy's sums."""
+    n = ra.size
+    ma = pairwise_sum(ra) / n
+    mb = pairwise_sum(rb) / n
+    a = np.empty(n)
+    b = np.empty(n)
+    for i in range(n):
+        a[i] = ra[i] - ma
+        b[i] = rb[i] - mb
+    ab = np.empty(n)
+    aa = np.empty(n)
+    bb = np.empty(n)
+    for i in range(n):
+        ab[i] = a[i] * b[i]
+        aa[i] = a[i] * a[i]
+        bb[i] = b[i] * b[i]
+    r = pairwise_sum(ab) / math.sqrt(pairwise_sum(aa) * pairwise_sum(bb))
+    return 1.0 if r > 1.0 else -1.0 if r < -1.0 else r
+
+
+@kernel
+def _spearman_of_ranks(
+    rank: np.ndarray, srt: np.ndarray, other_rank: np.ndarray, other_sorted: np.ndarray
+) -> float:
+    """``observation._rank_corr`` given both sides' ranks and sorted values."""
+    if srt.size < 3 or srt[0] == srt[srt.size - 1] or other_sorted[0] == other_sorted[-1]:
+        return np.nan
+    return rank_correlation(rank, other_rank)
+
+
+@kernel
+def concentration(
+    act: np.ndarray, earnings: np.ndarray, earnings_early: np.ndarray, expertise0: np.ndarray
+) -> tuple[float, float, float, float, float]:
+    """``observation._concentration``: Gini, top 1 % and 10 % shares, the two Spearmans.
+
+    Earnings in cents (``/ 100`` as the numpy code divides by ``CENTS``).
+    """
+    n = act.size
+    earn = np.empty(n)
+    expertise = np.empty(n)
+    n_early = 0
+    for i in range(n):
+        r = act[i]
+        earn[i] = earnings[r] / 100.0
+        expertise[i] = expertise0[r]
+        if earnings_early[r] >= 0:
+            n_early += 1
+    earn_sorted, earn_rank = sorted_and_ranks(earn)
+    top1, top10 = top_shares_sorted(earn_sorted, 0.01, 0.10)
+    exp_sorted, exp_rank = sorted_and_ranks(expertise)
+    merit = _spearman_of_ranks(exp_rank, exp_sorted, earn_rank, earn_sorted)
+    early_late = np.nan
+    if n_early >= 10:
+        early = np.empty(n_early)
+        late = np.empty(n_early)
+        m = 0
+        for i in range(n):
+            r = act[i]
+            if earnings_early[r] >= 0:
+                early[m] = float(earnings_early[r])
+                late[m] = float(earnings[r] - earnings_early[r])
+                m += 1
+        late_sorted, late_rank = sorted_and_ranks(late)
+        early_sorted, early_rank = sorted_and_ranks(early)
+        early_late = _spearman_of_ranks(early_rank, early_sorted, late_rank, late_sorted)
+    return gini_sorted(earn_sorted), top1, top10, merit, early_late
+
+
+@kernel
+def active_means(
+    act: np.ndarray,
+    stars_sum: np.ndarray,
+    n_reviews: np.ndarray,
+    top_rated: np.ndarray,
+    jobs_completed: np.ndarray,
+    rate: np.ndarray,
+    rating_par: np.ndarray,
+) -> tuple[float, int, int, float]:
+    """Mean displayed rating, Top Rated count, never-hired count, mean rate of the active.
+
+    ``rating_par``: rule (0 mean, 1 bayesian), prior mean, prior weight, rounding scale
+    (0: none), as ``reviews.displayed_rating`` and ``platform.rating_precision``.
+    """
+    n = act.size
+    bayes, prior_mean, prior_weight, scale = (
+        rating_par[0] == 1,
+        rating_par[1],
+        rating_par[2],
+        rating_par[3],
+    )
+    ratings = np.empty(n)
+    rates = np.empty(n)
+    m = 0
+    n_top = 0
+    n_never = 0
+    for i in range(n):
+        r = act[i]
+        rates[i] = rate[r]
+        n_top += top_rated[r]
+        n_never += jobs_completed[r] == 0
+        k = float(n_reviews[r])
+        if k > 0:
+            if bayes:
+                x = (prior_mean * prior_weight + float(stars_sum[r])) / (prior_weight + k)
+            else:
+                x = float(stars_sum[r]) / k
+            if scale > 0:
+                x = np.floor(x * scale + (0.5 + 1e-9)) / scale
+            ratings[m] = x
+            m += 1
+    mean_rating = pairwise_sum(ratings[:m]) / m if m else np.nan
+    mean_rate = pairwise_sum(rates) / n if n else np.nan
+    return mean_rating, n_top, n_never, mean_rate
