@@ -95,22 +95,79 @@ def pairwise_sum(a: np.ndarray) -> float:
 
 
 @kernel
-def sorted_and_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Values sorted ascending, and each value's average rank (``scipy.stats.rankdata``)."""
-    n = values.size
-    order = np.argsort(values)
-    s = values[order]
-    ranks = np.empty(n)
+def update_order(
+    order: np.ndarray,
+    sorted_values: np.ndarray,
+    rows: np.ndarray,
+    values: np.ndarray,
+    n_rows: int,
+    fixed: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``ranks.SortedRows.update`` in one pass: the members sorted by value, kept from last week.
+
+    ``order``/``sorted_values``: last call's member rows in ascending value and their values.
+    Members still present whose value did not change (with ``fixed``: every member still
+    present) keep their order; the others are sorted and merged in. Returns the new pair,
+    whose values equal ``np.sort(values)``.
+    """
+    member = np.zeros(n_rows, dtype=np.bool_)
+    value_of = np.empty(n_rows)
+    for i in range(rows.size):
+        member[rows[i]] = True
+        value_of[rows[i]] = values[i]
+    kept = np.empty(order.size, dtype=np.int64)
+    kept_v = np.empty(order.size)
+    m = 0
+    for j in range(order.size):
+        r = order[j]
+        if r < n_rows and member[r] and (fixed or value_of[r] == sorted_values[j]):
+            kept[m] = r
+            kept_v[m] = sorted_values[j]
+            m += 1
+            member[r] = False  # placed; the members still marked are (re)inserted
+    fresh = np.empty(rows.size - m, dtype=np.int64)
+    f = 0
+    for i in range(rows.size):
+        if member[rows[i]]:
+            fresh[f] = rows[i]
+            f += 1
+    fresh_v = np.empty(f)
+    for i in range(f):
+        fresh_v[i] = value_of[fresh[i]]
+    by = np.argsort(fresh_v)
+    out = np.empty(rows.size, dtype=np.int64)
+    out_v = np.empty(rows.size)
+    a = b = 0
+    for j in range(rows.size):  # merge the two sorted runs
+        if b == f or (a < m and kept_v[a] <= fresh_v[by[b]]):
+            out[j], out_v[j] = kept[a], kept_v[a]
+            a += 1
+        else:
+            out[j], out_v[j] = fresh[by[b]], fresh_v[by[b]]
+            b += 1
+    return out, out_v
+
+
+@kernel
+def ranks_of(
+    order: np.ndarray, sorted_values: np.ndarray, rows: np.ndarray, n_rows: int
+) -> np.ndarray:
+    """Average ranks (``scipy.stats.rankdata``) of ``rows``, given the sorted members."""
+    n = order.size
+    rank_of = np.empty(n_rows)
     i = 0
     while i < n:
         e = i + 1
-        while e < n and s[e] == s[i]:
+        while e < n and sorted_values[e] == sorted_values[i]:
             e += 1
         r = (i + 1) + (e - i - 1) / 2  # first position (1-based) plus (count - 1) / 2
         for j in range(i, e):
-            ranks[order[j]] = r
+            rank_of[order[j]] = r
         i = e
-    return s, ranks
+    out = np.empty(rows.size)
+    for i in range(rows.size):
+        out[i] = rank_of[rows[i]]
+    return out
 
 
 @kernel
@@ -202,13 +259,19 @@ def _spearman_of_ranks(
 
 @kernel
 def concentration(
-    act: np.ndarray, earnings: np.ndarray, earnings_early: np.ndarray, expertise0: np.ndarray
-) -> tuple[float, float, float, float, float]:
+    act: np.ndarray,
+    earnings: np.ndarray,
+    earnings_early: np.ndarray,
+    expertise0: np.ndarray,
+    orders: tuple[np.ndarray, ...],
+) -> tuple[tuple[float, float, float, float, float], tuple[np.ndarray, ...]]:
     """``observation._concentration``: Gini, top 1 % and 10 % shares, the two Spearmans.
 
+    ``orders``: last week's (order, sorted values) of earnings, innate expertise, first-year
+    and later earnings (``ranks.SortedRows`` states), returned updated after the metrics.
     Earnings in cents (``/ 100`` as the numpy code divides by ``CENTS``).
     """
-    n = act.size
+    n, n_rows = act.size, earnings.size
     earn = np.empty(n)
     expertise = np.empty(n)
     n_early = 0
@@ -216,27 +279,37 @@ def concentration(
         r = act[i]
         earn[i] = earnings[r] / 100.0
         expertise[i] = expertise0[r]
-        if earnings_early[r] >= 0:
-            n_early += 1
-    earn_sorted, earn_rank = sorted_and_ranks(earn)
-    top1, top10 = top_shares_sorted(earn_sorted, 0.01, 0.10)
-    exp_sorted, exp_rank = sorted_and_ranks(expertise)
-    merit = _spearman_of_ranks(exp_rank, exp_sorted, earn_rank, earn_sorted)
+        n_early += earnings_early[r] >= 0
+    e_order, e_sorted = update_order(orders[0], orders[1], act, earn, n_rows, False)
+    x_order, x_sorted = update_order(orders[2], orders[3], act, expertise, n_rows, True)
+    e_rank = ranks_of(e_order, e_sorted, act, n_rows)
+    x_rank = ranks_of(x_order, x_sorted, act, n_rows)
+    top1, top10 = top_shares_sorted(e_sorted, 0.01, 0.10)
+    merit = _spearman_of_ranks(x_rank, x_sorted, e_rank, e_sorted)
     early_late = np.nan
+    a_order, a_sorted, l_order, l_sorted = orders[4], orders[5], orders[6], orders[7]
     if n_early >= 10:
+        rows = np.empty(n_early, dtype=np.int64)
         early = np.empty(n_early)
         late = np.empty(n_early)
         m = 0
         for i in range(n):
             r = act[i]
             if earnings_early[r] >= 0:
+                rows[m] = r
                 early[m] = float(earnings_early[r])
                 late[m] = float(earnings[r] - earnings_early[r])
                 m += 1
-        late_sorted, late_rank = sorted_and_ranks(late)
-        early_sorted, early_rank = sorted_and_ranks(early)
-        early_late = _spearman_of_ranks(early_rank, early_sorted, late_rank, late_sorted)
-    return gini_sorted(earn_sorted), top1, top10, merit, early_late
+        l_order, l_sorted = update_order(l_order, l_sorted, rows, late, n_rows, False)
+        a_order, a_sorted = update_order(a_order, a_sorted, rows, early, n_rows, True)
+        early_late = _spearman_of_ranks(
+            ranks_of(a_order, a_sorted, rows, n_rows),
+            a_sorted,
+            ranks_of(l_order, l_sorted, rows, n_rows),
+            l_sorted,
+        )
+    metrics = (gini_sorted(e_sorted), top1, top10, merit, early_late)
+    return metrics, (e_order, e_sorted, x_order, x_sorted, a_order, a_sorted, l_order, l_sorted)
 
 
 @kernel

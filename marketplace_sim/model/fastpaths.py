@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from marketplace_sim.market import discovery, kernels_hire
+from marketplace_sim.market import discovery, kernels_hire, kernels_week, reviews
+from marketplace_sim.units import CENTS
 
 if TYPE_CHECKING:
     from marketplace_sim.model.marketplace import MarketplaceModel
@@ -40,6 +41,9 @@ class FastTables:
         self._boost = np.empty(0)
         self._log1p = np.empty(0)
         self._by_position = np.empty(0)
+        self._learning = np.empty(0)
+        #: at least the most jobs any freelancer has completed (bounds the learning table)
+        self.most_jobs = int(model.freelancers.jobs_completed.max(initial=0))
 
     def appeal(self, profile: np.ndarray) -> np.ndarray:
         """``exp(profile_visibility * profile)`` per row (``discovery.visibility``'s factor)."""
@@ -65,6 +69,16 @@ class FastTables:
             ranks = np.arange(max(1024, 2 * n), dtype=np.float64)
             self._by_position = (1.0 + ranks) ** (-self.search_weight)
         return self._by_position
+
+
+    def learning(self, jobs_completed: np.ndarray, more: int, scale: float) -> np.ndarray:
+        """``-expm1(-jobs / scale)`` by jobs completed (int32, as the column), for counts up to
+        the most completed so far plus ``more``."""
+        need = self.most_jobs + more + 1
+        if self._learning.size < need:
+            jobs = np.arange(max(1024, 2 * need), dtype=np.int32)
+            self._learning = -np.expm1(-jobs / scale)
+        return self._learning
 
 
 def _extend(table: np.ndarray, column: np.ndarray, factor: float) -> np.ndarray:
@@ -189,3 +203,114 @@ def _rank_keys(
         if ok:
             return rep, rows, key, tie_break
         need = int(fl.n_reviews.max()) + 1
+
+
+# ----------------------------------------------------------------------------------------------
+# Contracts
+
+
+def complete_contracts(model: MarketplaceModel, t: int) -> None:
+    """``contracts.complete_contracts`` through the kernels."""
+    pool = model.contracts
+    if pool.n == 0:
+        return
+    c, kept = kernels_week.take_done(pool.arrays(), t)
+    if kept == pool.n:
+        return
+    pool.shrink(kept)
+    cfg, fl, cl, tabs = model.config, model.freelancers, model.clients, tables(model)
+    d, r, fe = cfg.delivery, cfg.reviews, cfg.freelancers
+    lenient = reviews.leniency_now(r.leniency, r.inflation, model.rating_norm)
+    par = np.array(
+        [
+            d.quality_noise, d.weight_quality, d.weight_communication, d.weight_on_time,
+            d.satisfaction_noise, r.success_threshold, r.failure_threshold, r.prob, r.noise,
+        ]
+    )
+    f = c[1]
+    q, timely, sat, outcome, reviewed, st = kernels_week.deliver(
+        tabs.rngs, f, c[9], (fl.expertise, fl.reliability, fl.communication), par, lenient
+    )
+    if st.size:
+        mean = int(st.sum()) / st.size  # = st.mean(): a sum of small integers is exact
+        model.rating_norm = reviews.update_norm(model.rating_norm, mean, r.norm_weeks)
+    net, fees, most = kernels_week.settle(
+        t, c, outcome, reviewed, st,
+        (
+            fl.earnings, fl.earnings_year, fl.stars_sum, fl.n_reviews, fl.jss_n, fl.jss_succ,
+            fl.jss_fail, fl.jobs_completed, fl.load, fl.last_work_step, fl.expertise,
+            fl.expertise0,
+        ),
+        (cl.spend, cl.open_contracts, cl.last_freelancer, cl.last_satisfied, cl.last_rate),
+        model.star_counts,
+        (tabs.learning(fl.jobs_completed, f.size, fe.learning_scale), fe.learning_gain),
+    )
+    tabs.most_jobs = max(tabs.most_jobs, most)
+    model.platform_revenue += fees
+    model.earnings_window.append((t, f, net))
+    model.jss_window.append((t, f, outcome))
+    w = model.week
+    w["quality_sum"] = kernels_week.quality_sum(q)
+    w["completed"] = f.size
+    w["stars_sum"] = float(int(st.sum()))
+    w["stars_n"] = st.size
+    if cfg.run.record_contracts:
+        stars_all = np.zeros(f.size, dtype=np.int8)
+        stars_all[reviewed] = st
+        _log(model, c, q, timely, sat, stars_all, outcome)
+
+
+def _log(
+    model: MarketplaceModel,
+    c: tuple[np.ndarray, ...],
+    q: np.ndarray,
+    timely: np.ndarray,
+    sat: np.ndarray,
+    stars_all: np.ndarray,
+    outcome: np.ndarray,
+) -> None:
+    """``contracts._log`` from the kernels' columns."""
+    model.contract_log.append(
+        {
+            "contract_id": c[0],
+            "freelancer_id": model.freelancers.agent_id[c[1]],
+            "client_id": model.clients.agent_id[c[2]],
+            "niche": c[3],
+            "start_step": c[4],
+            "end_step": c[5],
+            "value": c[6] / CENTS,
+            "fee": c[7] / CENTS,
+            "quality": q,
+            "on_time": timely,
+            "satisfaction": sat,
+            "stars": stars_all,
+            "private_outcome": outcome,
+            "rehire": c[10],
+        }
+    )
+
+
+def start_contracts(
+    model: MarketplaceModel,
+    t: int,
+    f: np.ndarray,
+    k: np.ndarray,
+    niche: np.ndarray,
+    budget: np.ndarray,
+    duration: np.ndarray,
+    rehire: bool,
+) -> None:
+    """``contracts.start_contracts`` through a kernel."""
+    fl, fe = model.freelancers, model.config.freelancers
+    columns, at = model.contracts.grow(f.size)
+    first = model.next_contract_id
+    model.next_contract_id += f.size
+    par = np.array(
+        [fe.specialist_premium, fe.generalist_fit, model.rate_ref, model.config.platform.fee]
+    )
+    kernels_week.open_contracts(
+        t, f, k, niche, budget, duration, rehire, first, columns, at,
+        (fl.home_niche, fl.niche_focus, fl.rate, fl.load, fl.hires, fl.last_work_step),
+        model.clients.open_contracts,
+        par,
+    )

@@ -107,9 +107,13 @@ JIT_METRICS_MAX = 16_384
 def _compiled_metrics(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
     """:func:`_concentration`, :func:`_ratings` and :func:`_activity` in two compiled calls."""
     fl, p = model.freelancers, model.config.platform
-    gini, top1, top10, merit, early_late = kernels_metrics.concentration(
-        act, fl.earnings, fl.earnings_early, fl.expertise0
+    kept = [model.sorted_rows[name] for name in ("earnings", "expertise0", "early", "late")]
+    orders = tuple(a for k in kept for a in k.state())
+    (gini, top1, top10, merit, early_late), orders = kernels_metrics.concentration(
+        act, fl.earnings, fl.earnings_early, fl.expertise0, orders
     )
+    for i, k in enumerate(kept):
+        k.set_state(orders[2 * i], orders[2 * i + 1], fl.n)
     scale = 0.0 if p.rating_precision is None else 10.0**p.rating_precision
     rating_par = np.array(
         [p.rating_display == "bayesian", p.bayes_prior_mean, p.bayes_prior_weight, scale],

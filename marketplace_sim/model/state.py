@@ -198,6 +198,33 @@ class Table:
             col[:kept] = col[: self._n][mask]
         self._n = kept
 
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The live rows of every column, in declaration order (for the compiled kernels)."""
+        return tuple(self._data[name][: self._n] for name in self._spec)
+
+    def shrink(self, n: int) -> None:
+        """Keep the first ``n`` rows (a kernel compacted the rows to keep to the front)."""
+        self._forget_views()
+        self._n = n
+
+    def grow(self, k: int) -> tuple[tuple[np.ndarray, ...], int]:
+        """Add ``k`` rows for a kernel to fill: (every column at full capacity, first new row).
+
+        The new rows hold whatever the columns held (defaults, or old values): the caller
+        writes every column of them.
+        """
+        self._forget_views()
+        start = self._n
+        if start + k > self._cap:
+            new_cap = max(self._cap * 2, start + k)
+            for name, (dtype, fill) in self._spec.items():
+                grown = _column(new_cap, fill, dtype)
+                grown[:start] = self._data[name][:start]
+                self._data[name] = grown
+            self._cap = new_cap
+        self._n = start + k
+        return tuple(self._data[name] for name in self._spec), start
+
     def take(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         """Copies of the given rows of every column."""
         return {name: self._data[name][: self._n][rows].copy() for name in self._spec}
