@@ -89,3 +89,73 @@ def kernel(fn: F) -> F:
         return fn
     # error_model="numpy": a division by zero gives inf or nan, as in numpy, not an exception.
     return _numba_module.njit(cache=True, error_model="numpy")(fn)  # type: ignore[no-any-return]
+
+
+# ----------------------------------------------------------------------------------------------
+# The market's generator inside kernels, at the cost of an array argument
+
+
+def generator_addresses(rng: Any) -> Any:
+    """What a kernel needs to draw from ``rng`` itself: its bit generator's state and functions.
+
+    numba can take a ``numpy.random.Generator`` argument, but converting it costs about 12 us
+    a call (it looks the C functions up through ``ctypes`` every time), and a numba typed list
+    holding it costs 0.7 s to set up in every process. These addresses, looked up once, are a
+    six-element array, passed for a few nanoseconds; :func:`generator` rebuilds numba's own
+    ``Generator`` from them, whose draws are numpy's (the same C functions, the same state:
+    a draw in a kernel advances ``rng`` exactly as numpy's would). The array is valid while
+    ``rng`` lives.
+    """
+    import ctypes
+
+    import numpy as np
+
+    c = rng.bit_generator.ctypes
+    fn = [ctypes.cast(f, ctypes.c_void_p).value for f in (c.next_uint64, c.next_uint32, c.next_double)]
+    return np.array([c.state_address, c.state.value, *fn, c.bit_generator.value], dtype=np.uint64)
+
+
+if _numba_module is not None:
+    from llvmlite import ir
+    from numba.core import cgutils, types
+    from numba.extending import intrinsic
+
+    _GEN = types.NumPyRandomGeneratorType("generator")
+    _BITGEN = types.NumPyRandomBitGeneratorType("bit_generator")
+
+    @intrinsic
+    def _generator_from(typingctx: Any, addresses: Any) -> Any:
+        """numba's ``Generator`` struct from :func:`generator_addresses` (no Python object)."""
+
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            ary = context.make_array(signature.args[0])(context, builder, args[0])
+
+            def word(i: int) -> Any:
+                return builder.load(builder.gep(ary.data, [ir.Constant(ir.IntType(64), i)]))
+
+            bitgen = cgutils.create_struct_proxy(_BITGEN)(context, builder)
+            bitgen.parent = cgutils.get_null_value(bitgen.parent.type)
+            bitgen.state_address = word(0)
+            bitgen.state = word(1)
+            bitgen.fnptr_next_uint64 = word(2)
+            bitgen.fnptr_next_uint32 = word(3)
+            bitgen.fnptr_next_double = word(4)
+            bitgen.bit_generator = word(5)
+            gen = cgutils.create_struct_proxy(_GEN)(context, builder)
+            gen.bit_generator = bitgen._getvalue()
+            gen.meminfo = cgutils.get_null_value(gen.meminfo.type)
+            gen.parent = cgutils.get_null_value(gen.parent.type)
+            return gen._getvalue()
+
+        return _GEN(addresses), codegen
+
+    @_numba_module.njit(cache=True, inline="always")
+    def generator(addresses: Any) -> Any:
+        """Inside a kernel: the generator whose :func:`generator_addresses` these are."""
+        return _generator_from(addresses)
+
+else:  # pragma: no cover - without numba no kernel runs
+
+    def generator(addresses: Any) -> Any:
+        """Unused without numba."""
+        raise RuntimeError("numba is not installed")

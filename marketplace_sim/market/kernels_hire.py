@@ -2,8 +2,8 @@
 
 One call does what ``hiring.search_and_choose`` does after the ranking sort: search weights,
 applicant draws (with exploration slots), utilities, the outside option and matching. It draws
-from the market's own generator (``rngs[0]``, a numba typed list holding ``model.rng``: the
-same stream, advanced in place), in the order and sizes of the numpy code, with numba's
+from the market's own generator (``rng_at``: :func:`jit.generator_addresses` of ``model.rng``,
+the same stream, advanced in place), in the order and sizes of the numpy code, with numba's
 replicas of numpy's algorithms (``random``, ``standard_normal``: bit for bit the same) and
 :func:`gumbel`, numpy's ``random_gumbel``. See :mod:`marketplace_sim.market.jit`.
 """
@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from marketplace_sim.market import kernels
-from marketplace_sim.market.jit import helper, kernel
+from marketplace_sim.market.jit import generator, helper, kernel
 
 PROPOSAL_NOISE = 0.1  # hiring.PROPOSAL_NOISE (sd of the noise on communication in a proposal)
 
@@ -165,7 +165,7 @@ def _add_evidence(u: np.ndarray, cand: np.ndarray, fl: tuple[np.ndarray, ...], p
 
 @kernel
 def search_and_choose(
-    rngs: list[np.random.Generator],
+    rng_at: np.ndarray,
     order: np.ndarray,
     appeal: np.ndarray,
     by_position: np.ndarray,
@@ -191,7 +191,7 @@ def search_and_choose(
     choice_noise, specialist_weight, expertise_signal_weight, evidence_noise, outside_option.
     ``spare`` and ``declined`` are updated in place.
     """
-    rng = rngs[0]
+    rng = generator(rng_at)
     jn, jk = jobs
     n_niches, n_search, n_explore = sizes
     home_niche, niche_focus = fl[0], fl[1]
@@ -243,7 +243,7 @@ def _match(
 
 @kernel
 def rank_keys(
-    rngs: list[np.random.Generator],
+    rng_at: np.ndarray,
     spare: np.ndarray,
     fl: tuple[np.ndarray, ...],
     log1p_reviews: np.ndarray,
@@ -277,7 +277,7 @@ def rank_keys(
                 return False, np.empty(0), rows, np.empty(0), np.empty(0)
         rep = np.zeros(n)
         reputation_of(rows, fl, log1p_reviews, par, rep)
-    tie_break = uniforms(rngs[0], m)
+    tie_break = uniforms(generator(rng_at), m)
     key = np.empty(m)
     ranking, boost, hires = par[7], par[8], fl[6]
     for j in range(m):

@@ -1,7 +1,7 @@
 """Compiled contract phases of a week (numba): completing contracts, opening contracts.
 
 Replicas of ``contracts.complete_contracts`` and ``contracts.start_contracts`` (see
-:mod:`marketplace_sim.market.jit`): the same draws from the market stream (``rngs[0]``) in the
+:mod:`marketplace_sim.market.jit`): the same draws from the market stream (``rng_at``, see ``jit.generator``) in the
 same order and sizes, the same arithmetic in the same order, integer tallies (exact in any
 order) in place. Learning by doing reads ``-expm1(-jobs / scale)`` from a table numpy computed.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from marketplace_sim.market.jit import kernel
+from marketplace_sim.market.jit import generator, kernel
 from marketplace_sim.market.kernels_metrics import pairwise_sum
 
 STAR_CUTS = (0.2, 0.4, 0.6, 0.8)  # reviews.STAR_CUTS
@@ -59,7 +59,7 @@ def take_done(pool: tuple[np.ndarray, ...], t: int) -> tuple[tuple[np.ndarray, .
 
 @kernel
 def deliver(
-    rngs: list[np.random.Generator],
+    rng_at: np.ndarray,
     f: np.ndarray,
     fit: np.ndarray,
     fl: tuple[np.ndarray, np.ndarray, np.ndarray],
@@ -72,7 +72,7 @@ def deliver(
     weight_communication, weight_on_time, satisfaction_noise, success_threshold,
     failure_threshold, review prob, review noise.
     """
-    rng = rngs[0]
+    rng = generator(rng_at)
     expertise, reliability, communication = fl
     qn, wq, wc, wt, sn, succ, fail, prob, noise = (
         par[0], par[1], par[2], par[3], par[4], par[5], par[6], par[7], par[8]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from marketplace_sim.market import discovery, kernels_hire, kernels_week, reviews
+from marketplace_sim.market import discovery, jit, kernels_hire, kernels_week, reviews
 from marketplace_sim.units import CENTS
 
 if TYPE_CHECKING:
@@ -29,10 +29,8 @@ class FastTables:
     """Tables numpy computed for the kernels of one model (grown as rows and counts grow)."""
 
     def __init__(self, model: MarketplaceModel) -> None:
-        from numba.typed import List
-
         self.rng = model.rng
-        self.rngs = List([model.rng])  # how a kernel reaches the model's own generator
+        self.rng_at = jit.generator_addresses(model.rng)  # how a kernel reaches model.rng
         p = model.config.platform
         self.profile_visibility = p.profile_visibility
         self.search_weight = p.search_weight
@@ -142,7 +140,7 @@ def search_and_choose(
         ]
     )
     hj, hf = kernels_hire.search_and_choose(
-        t.rngs,
+        t.rng_at,
         order,
         t.appeal(fl.profile),
         t.by_position(order.size),
@@ -198,7 +196,7 @@ def _rank_keys(
     need = 0
     while True:
         ok, rep, rows, key, tie_break = kernels_hire.rank_keys(
-            t.rngs, spare, columns, t.log1p_reviews(need), par, cached
+            t.rng_at, spare, columns, t.log1p_reviews(need), par, cached
         )
         if ok:
             return rep, rows, key, tie_break
@@ -229,7 +227,7 @@ def complete_contracts(model: MarketplaceModel, t: int) -> None:
     )
     f = c[1]
     q, timely, sat, outcome, reviewed, st = kernels_week.deliver(
-        tabs.rngs, f, c[9], (fl.expertise, fl.reliability, fl.communication), par, lenient
+        tabs.rng_at, f, c[9], (fl.expertise, fl.reliability, fl.communication), par, lenient
     )
     if st.size:
         mean = int(st.sum()) / st.size  # = st.mean(): a sum of small integers is exact
