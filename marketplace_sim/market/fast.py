@@ -30,16 +30,26 @@ def draw_applicants(
     n_jobs = job_niche.size
     if n_jobs == 0 or weight.size == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    order, niche_sorted, seg_start, seg_end, cum_home, cum_cross, home_tot, cross_all, slot, k, p_home = (
-        kernels.applicant_pools(
-            weight,
-            niche_focus,
-            home_niche,
-            _NONE if home_boost is None else home_boost,
-            n_niches,
-            job_niche,
-            slots,
-        )
+    (
+        order,
+        niche_sorted,
+        seg_start,
+        seg_end,
+        cum_home,
+        cum_cross,
+        home_tot,
+        cross_all,
+        slot,
+        k,
+        p_home,
+    ) = kernels.applicant_pools(
+        weight,
+        niche_focus,
+        home_niche,
+        _NONE if home_boost is None else home_boost,
+        n_niches,
+        job_niche,
+        slots,
     )
     home, todo = kernels.split_home(rng.random(slot.size), p_home)
     pos = np.empty(slot.size, dtype=np.int64)

@@ -22,9 +22,7 @@ import importlib.util
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
-
-F = TypeVar("F", bound=Callable[..., Any])
+from typing import Any
 
 ENV = "MARKETPLACE_SIM_NUMBA"  # "0": use the numpy code even if numba is installed
 
@@ -68,7 +66,7 @@ def using(on: bool) -> Iterator[None]:
         _on[0] = was
 
 
-def helper(fn: F) -> F:
+def helper[F: Callable[..., Any]](fn: F) -> F:
     """Decorator for a small kernel called inside other kernels' loops: inlined into them.
 
     A call from one compiled function into another costs tens of nanoseconds when it is not
@@ -79,7 +77,7 @@ def helper(fn: F) -> F:
     return _numba_module.njit(cache=True, inline="always", error_model="numpy")(fn)  # type: ignore[no-any-return]
 
 
-def kernel(fn: F) -> F:
+def kernel[F: Callable[..., Any]](fn: F) -> F:
     """Decorator: compile ``fn`` with numba (lazily, on its first call; cached on disk).
 
     Without numba, ``fn`` is returned as it is and never called: callers test
@@ -111,7 +109,9 @@ def generator_addresses(rng: Any) -> Any:
     import numpy as np
 
     c = rng.bit_generator.ctypes
-    fn = [ctypes.cast(f, ctypes.c_void_p).value for f in (c.next_uint64, c.next_uint32, c.next_double)]
+    fn = [
+        ctypes.cast(f, ctypes.c_void_p).value for f in (c.next_uint64, c.next_uint32, c.next_double)
+    ]
     return np.array([c.state_address, c.state.value, *fn, c.bit_generator.value], dtype=np.uint64)
 
 
@@ -125,7 +125,7 @@ if _numba_module is not None:
 
     @intrinsic
     def _generator_from(typingctx: Any, addresses: Any) -> Any:
-        """numba's ``Generator`` struct from :func:`generator_addresses` (no Python object)."""
+        """Numba's ``Generator`` struct from :func:`generator_addresses` (no Python object)."""
 
         def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
             ary = context.make_array(signature.args[0])(context, builder, args[0])

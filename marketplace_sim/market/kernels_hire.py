@@ -121,7 +121,14 @@ def utilities(
     home_niche, niche_focus, rate_col, communication, profile = fl[0], fl[1], fl[2], fl[3], fl[4]
     m_rep, m_price, m_prof, m_comm, m_fit = cl[0], cl[1], cl[2], cl[3], cl[4]
     gf, premium, rate_ref, rw, pw, prw, cw, fw = (
-        par[0], par[1], par[2], par[3], par[4], par[5], par[6], par[7]
+        par[0],
+        par[1],
+        par[2],
+        par[3],
+        par[4],
+        par[5],
+        par[6],
+        par[7],
     )
     s, sw = par[8], par[9]
     n = cand.size
@@ -153,7 +160,9 @@ def utilities(
 
 
 @kernel
-def _add_evidence(u: np.ndarray, cand: np.ndarray, fl: tuple[np.ndarray, ...], par: np.ndarray) -> None:
+def _add_evidence(
+    u: np.ndarray, cand: np.ndarray, fl: tuple[np.ndarray, ...], par: np.ndarray
+) -> None:
     """``u += we * expertise_evidence(...)`` when ``clients.expertise_signal_weight > 0``."""
     ew, noise = par[10], par[11]
     if ew > 0:
@@ -304,7 +313,14 @@ def reputation_of(
     The displayed rating (``reviews.displayed_rating``), the JSS (``job_success_score``),
     their signals, ``log1p(n_reviews)`` from a table numpy computed, the badge.
     """
-    stars_sum, n_reviews, jss_n, jss_succ, jss_fail, top_rated = fl[0], fl[1], fl[2], fl[3], fl[4], fl[5]
+    stars_sum, n_reviews, jss_n, jss_succ, jss_fail, top_rated = (
+        fl[0],
+        fl[1],
+        fl[2],
+        fl[3],
+        fl[4],
+        fl[5],
+    )
     bayes, prior_mean, prior_weight, scale = par[0] == 1, par[1], par[2], par[3]
     min_contracts, rating_w, jss_w = par[4], par[5], par[6]
     for j in range(rows.size):
@@ -326,6 +342,9 @@ def reputation_of(
             js = 2.0 * jss - 1.0
             if jss != jss:
                 js = 0.0
-        out[r] = rating_w * rs + log1p_reviews[n_reviews[r]] + jss_w * js + (
-            1.0 if top_rated[r] else 0.0
+        out[r] = (
+            rating_w * rs
+            + log1p_reviews[n_reviews[r]]
+            + jss_w * js
+            + (1.0 if top_rated[r] else 0.0)
         )

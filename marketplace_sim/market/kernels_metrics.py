@@ -20,7 +20,7 @@ _PW_BLOCK = 128  # numpy's PW_BLOCKSIZE
 
 @helper
 def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:
-    """numpy's ``pairwise_sum`` of ``a[lo:lo + n]`` for ``n <= 128``: eight running sums."""
+    """Numpy's ``pairwise_sum`` of ``a[lo:lo + n]`` for ``n <= 128``: eight running sums."""
     if n < 8:
         res = 0.0
         for i in range(lo, lo + n):
@@ -50,7 +50,7 @@ def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:
 
 @kernel
 def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
-    """numpy's recursive halving (halves rounded down to a multiple of eight), as a loop.
+    """Numpy's recursive halving (halves rounded down to a multiple of eight), as a loop.
 
     ``sum(lo, n) = sum(lo, n2) + sum(lo + n2, n - n2)`` with ``n2 = n // 2 - (n // 2) % 8``
     until ``n <= 128``, evaluated left before right with an explicit stack (numba does not

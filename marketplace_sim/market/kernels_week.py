@@ -1,9 +1,10 @@
 """Compiled contract phases of a week (numba): completing contracts, opening contracts.
 
 Replicas of ``contracts.complete_contracts`` and ``contracts.start_contracts`` (see
-:mod:`marketplace_sim.market.jit`): the same draws from the market stream (``rng_at``, see ``jit.generator``) in the
-same order and sizes, the same arithmetic in the same order, integer tallies (exact in any
-order) in place. Learning by doing reads ``-expm1(-jobs / scale)`` from a table numpy computed.
+:mod:`marketplace_sim.market.jit`): the same draws from the market stream (``rng_at``, see
+``jit.generator``) in the same order and sizes, the same arithmetic in the same order, integer
+tallies (exact in any order) in place. Learning by doing reads ``-expm1(-jobs / scale)`` from a
+table numpy computed.
 """
 
 from __future__ import annotations
@@ -34,8 +35,16 @@ def take_done(pool: tuple[np.ndarray, ...], t: int) -> tuple[tuple[np.ndarray, .
             d += 1
     rows = rows[:d]
     taken = (
-        pool[0][rows], pool[1][rows], pool[2][rows], pool[3][rows], pool[4][rows],
-        pool[5][rows], pool[6][rows], pool[7][rows], pool[8][rows], pool[9][rows],
+        pool[0][rows],
+        pool[1][rows],
+        pool[2][rows],
+        pool[3][rows],
+        pool[4][rows],
+        pool[5][rows],
+        pool[6][rows],
+        pool[7][rows],
+        pool[8][rows],
+        pool[9][rows],
         pool[10][rows],
     )
     kept = 0
@@ -75,7 +84,15 @@ def deliver(
     rng = generator(rng_at)
     expertise, reliability, communication = fl
     qn, wq, wc, wt, sn, succ, fail, prob, noise = (
-        par[0], par[1], par[2], par[3], par[4], par[5], par[6], par[7], par[8]
+        par[0],
+        par[1],
+        par[2],
+        par[3],
+        par[4],
+        par[5],
+        par[6],
+        par[7],
+        par[8],
     )
     n = f.size
     q = np.empty(n)
@@ -141,7 +158,13 @@ def settle(
     """
     f, k, value, fee, rate = c[1], c[2], c[6], c[7], c[8]
     earnings, earnings_year, stars_sum, n_reviews, jss_n, jss_succ, jss_fail = (
-        fl[0], fl[1], fl[2], fl[3], fl[4], fl[5], fl[6]
+        fl[0],
+        fl[1],
+        fl[2],
+        fl[3],
+        fl[4],
+        fl[5],
+        fl[6],
     )
     jobs, load, last_work, expertise, expertise0 = fl[7], fl[8], fl[9], fl[10], fl[11]
     spend, open_c, last_fl, last_sat, last_rate = cl[0], cl[1], cl[2], cl[3], cl[4]
@@ -197,8 +220,10 @@ def open_contracts(
     open_c: np.ndarray,
     par: np.ndarray,
 ) -> None:
-    """``contracts.start_contracts``: write rows ``at ..`` of the pool's columns (capacity
-    reserved by the caller) and count the new load, hires and open contracts.
+    """``contracts.start_contracts``: new rows of the pool, and the load they add.
+
+    Writes rows ``at ..`` of the pool's columns (capacity reserved by the caller) and counts
+    the new load, hires and open contracts.
 
     ``pool``: the columns as :func:`take_done`, at full capacity; ``fl``: home_niche,
     niche_focus, rate, load, hires, last_work_step; ``par``: specialist_premium,

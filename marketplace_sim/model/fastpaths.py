@@ -68,10 +68,11 @@ class FastTables:
             self._by_position = (1.0 + ranks) ** (-self.search_weight)
         return self._by_position
 
-
     def learning(self, jobs_completed: np.ndarray, more: int, scale: float) -> np.ndarray:
-        """``-expm1(-jobs / scale)`` by jobs completed (int32, as the column), for counts up to
-        the most completed so far plus ``more``."""
+        """``-expm1(-jobs / scale)`` by jobs completed (int32 counts, as the column).
+
+        Covers counts up to the most completed so far plus ``more``.
+        """
         need = self.most_jobs + more + 1
         if self._learning.size < need:
             jobs = np.arange(max(1024, 2 * need), dtype=np.int32)
@@ -191,7 +192,15 @@ def _rank_keys(
             p.newcomer_boost,
         ]
     )
-    columns = (fl.stars_sum, fl.n_reviews, fl.jss_n, fl.jss_succ, fl.jss_fail, fl.top_rated, fl.hires)
+    columns = (
+        fl.stars_sum,
+        fl.n_reviews,
+        fl.jss_n,
+        fl.jss_succ,
+        fl.jss_fail,
+        fl.top_rated,
+        fl.hires,
+    )
     cached = model.cache.get("rep", _EMPTY)
     need = 0
     while True:
@@ -221,8 +230,15 @@ def complete_contracts(model: MarketplaceModel, t: int) -> None:
     lenient = reviews.leniency_now(r.leniency, r.inflation, model.rating_norm)
     par = np.array(
         [
-            d.quality_noise, d.weight_quality, d.weight_communication, d.weight_on_time,
-            d.satisfaction_noise, r.success_threshold, r.failure_threshold, r.prob, r.noise,
+            d.quality_noise,
+            d.weight_quality,
+            d.weight_communication,
+            d.weight_on_time,
+            d.satisfaction_noise,
+            r.success_threshold,
+            r.failure_threshold,
+            r.prob,
+            r.noise,
         ]
     )
     f = c[1]
@@ -233,10 +249,23 @@ def complete_contracts(model: MarketplaceModel, t: int) -> None:
         mean = int(st.sum()) / st.size  # = st.mean(): a sum of small integers is exact
         model.rating_norm = reviews.update_norm(model.rating_norm, mean, r.norm_weeks)
     net, fees, most = kernels_week.settle(
-        t, c, outcome, reviewed, st,
+        t,
+        c,
+        outcome,
+        reviewed,
+        st,
         (
-            fl.earnings, fl.earnings_year, fl.stars_sum, fl.n_reviews, fl.jss_n, fl.jss_succ,
-            fl.jss_fail, fl.jobs_completed, fl.load, fl.last_work_step, fl.expertise,
+            fl.earnings,
+            fl.earnings_year,
+            fl.stars_sum,
+            fl.n_reviews,
+            fl.jss_n,
+            fl.jss_succ,
+            fl.jss_fail,
+            fl.jobs_completed,
+            fl.load,
+            fl.last_work_step,
+            fl.expertise,
             fl.expertise0,
         ),
         (cl.spend, cl.open_contracts, cl.last_freelancer, cl.last_satisfied, cl.last_rate),
@@ -307,7 +336,16 @@ def start_contracts(
         [fe.specialist_premium, fe.generalist_fit, model.rate_ref, model.config.platform.fee]
     )
     kernels_week.open_contracts(
-        t, f, k, niche, budget, duration, rehire, first, columns, at,
+        t,
+        f,
+        k,
+        niche,
+        budget,
+        duration,
+        rehire,
+        first,
+        columns,
+        at,
         (fl.home_niche, fl.niche_focus, fl.rate, fl.load, fl.hires, fl.last_work_step),
         model.clients.open_contracts,
         par,

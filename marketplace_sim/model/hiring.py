@@ -146,8 +146,7 @@ def search_and_choose(
     utility = _utility(model, k, cand, jn[job], rep)
     c = model.config.clients
     outside = c.outside_option + c.choice_noise * model.rng.gumbel(size=open_jobs.size)
-    match = fast.match if jit.enabled() else choice.match
-    hj, hf, declined = match(model.rng, job, cand, utility, outside, spare)
+    hj, hf, declined = choice.match(model.rng, job, cand, utility, outside, spare)
     bump(np.add, model.freelancers.declined, declined)
     return open_jobs[hj], hf
 
@@ -207,7 +206,9 @@ def _applicants(
     n_niches = cfg.market.niches
     boost = discovery.niche_relevance(fl.niche_focus, p.niche_relevance)
     draw = fast.draw_applicants if jit.enabled() else discovery.draw_applicants
-    job, cand = draw(rng, vis, fl.niche_focus, fl.home_niche, n_niches, jn, slots - n_explore, boost)
+    job, cand = draw(
+        rng, vis, fl.niche_focus, fl.home_niche, n_niches, jn, slots - n_explore, boost
+    )
     if n_explore:
         ej, ec = discovery.draw_uniform_applicants(
             rng, explore, fl.niche_focus, fl.home_niche, n_niches, jn, n_explore, boost

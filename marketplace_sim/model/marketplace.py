@@ -33,7 +33,6 @@ import re
 from collections import deque
 from typing import Any
 
-import mesa
 import numpy as np
 import pandas as pd
 
@@ -47,6 +46,7 @@ from marketplace_sim.model import (
     population,
     reputation,
 )
+from marketplace_sim.model._mesa import mesa
 from marketplace_sim.model.agents import Client, Freelancer
 from marketplace_sim.model.observation import METRIC_COLUMNS, MarketDataCollector
 from marketplace_sim.model.ranks import SortedRows

@@ -13,13 +13,13 @@ import itertools
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-import mesa
 import numpy as np
 import pandas as pd
 
 from marketplace_sim import metrics
 from marketplace_sim.market import choice, jit, kernels_metrics
 from marketplace_sim.model import population
+from marketplace_sim.model._mesa import mesa
 from marketplace_sim.model.agents import Client, Freelancer
 from marketplace_sim.model.reputation import (
     displayed_ratings,
