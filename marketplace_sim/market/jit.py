@@ -20,73 +20,103 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-ENV = "MARKETPLACE_SIM_NUMBA"  # "0": use the numpy code even if numba is installed
+ENV = "MARKETPLACE_SIM_NUMBA"  # "1": always, "0": never, unset or "auto": when it pays
+AVAILABLE = importlib.util.find_spec("numba") is not None
+
+#: Freelancer-weeks (initial freelancers x weeks) from which a world is run compiled in a process
+#: that has not imported numba yet: below, numba's start-up (import and code loading, about
+#: 0.4 s) costs more than the kernels save. See docs/performance.md.
+AUTO_WORK = 1_500_000
+
+_forced: list[bool | None] = [None]  # set by using()
+_warm = [False]  # set by warm_up(): a long-lived process (sweep and fit workers)
 
 
-def _numba() -> Any:
-    """numba, if installed and not switched off by :data:`ENV`; else None."""
-    if os.environ.get(ENV, "1").strip().lower() in ("0", "false", "no", "off"):
-        return None
-    if importlib.util.find_spec("numba") is None:
-        return None
-    import numba
-
-    return numba
-
-
-_numba_module = _numba()
-#: Whether the kernels are compiled (numba imported); else they are plain, unused functions.
-COMPILED = _numba_module is not None
-_on = [COMPILED]
+def _mode() -> str:
+    value = os.environ.get(ENV, "auto").strip().lower()
+    if value in ("0", "false", "no", "off"):
+        return "off"
+    if value in ("1", "true", "yes", "on"):
+        return "on"
+    return "auto"
 
 
 def enabled() -> bool:
-    """Whether the compiled kernels are in use (numba installed and not switched off)."""
-    return _on[0]
+    """Whether the kernels may be used at all (numba installed and not switched off)."""
+    return AVAILABLE and _mode() != "off" if _forced[0] is None else _forced[0]
+
+
+def use_for(work: float) -> bool:
+    """Whether to run a world of ``work`` freelancer-weeks with the compiled kernels.
+
+    Always if :data:`ENV` is ``1`` (and numba is installed), never if ``0``; otherwise (auto)
+    when numba is already loaded in this process (or :func:`warm_up` was called), or the world
+    is large enough that the kernels repay numba's start-up (:data:`AUTO_WORK`).
+    """
+    if _forced[0] is not None:
+        return _forced[0]
+    mode = _mode()
+    if not AVAILABLE or mode == "off":
+        return False
+    return mode == "on" or _warm[0] or "numba" in sys.modules or work >= AUTO_WORK
+
+
+def warm_up() -> None:
+    """Declare this process long-lived (a pool worker): compile every world from now on.
+
+    Imports numba and the kernels now, so the first run does not pay for it mid-way.
+    """
+    if not enabled():
+        return
+    _warm[0] = True
+    from marketplace_sim.market import kernels_hire, kernels_metrics, kernels_week  # noqa: F401
 
 
 @contextmanager
 def using(on: bool) -> Iterator[None]:
-    """Run a block with the kernels on or off (tests compare the two paths).
+    """Run a block with the kernels on or off, whatever the policy (tests compare the two).
 
     Raises:
-        RuntimeError: ``on`` asked for without the kernels compiled.
+        RuntimeError: ``on`` asked for without numba installed.
     """
-    if on and not COMPILED:
-        raise RuntimeError(f"numba is not installed, or {ENV}=0")
-    was = _on[0]
-    _on[0] = on
+    if on and not AVAILABLE:
+        raise RuntimeError("numba is not installed")
+    was = _forced[0]
+    _forced[0] = on
     try:
         yield
     finally:
-        _on[0] = was
+        _forced[0] = was
+
+
+def _numba() -> Any:
+    import numba
+
+    return numba
 
 
 def helper[F: Callable[..., Any]](fn: F) -> F:
     """Decorator for a small kernel called inside other kernels' loops: inlined into them.
 
     A call from one compiled function into another costs tens of nanoseconds when it is not
-    inlined (measured: a guide-table lookup 70 ns as a call, under 2 ns inlined).
+    inlined (measured: a guide-table lookup 70 ns as a call, under 2 ns inlined). Imports
+    numba: kernel modules are imported only when a world runs compiled.
     """
-    if _numba_module is None:
-        return fn
-    return _numba_module.njit(cache=True, inline="always", error_model="numpy")(fn)  # type: ignore[no-any-return]
+    return _numba().njit(cache=True, inline="always", error_model="numpy")(fn)  # type: ignore[no-any-return]
 
 
 def kernel[F: Callable[..., Any]](fn: F) -> F:
-    """Decorator: compile ``fn`` with numba (lazily, on its first call; cached on disk).
+    """Decorator: compile ``fn`` with numba (on its first call; cached on disk).
 
-    Without numba, ``fn`` is returned as it is and never called: callers test
-    :func:`enabled` and run the numpy code instead.
+    ``error_model="numpy"``: a division by zero gives inf or nan, as in numpy, not an
+    exception. Imports numba: kernel modules are imported only when a world runs compiled.
     """
-    if _numba_module is None:
-        return fn
-    # error_model="numpy": a division by zero gives inf or nan, as in numpy, not an exception.
-    return _numba_module.njit(cache=True, error_model="numpy")(fn)  # type: ignore[no-any-return]
+    return _numba().njit(cache=True, error_model="numpy")(fn)  # type: ignore[no-any-return]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -99,10 +129,10 @@ def generator_addresses(rng: Any) -> Any:
     numba can take a ``numpy.random.Generator`` argument, but converting it costs about 12 us
     a call (it looks the C functions up through ``ctypes`` every time), and a numba typed list
     holding it costs 0.7 s to set up in every process. These addresses, looked up once, are a
-    six-element array, passed for a few nanoseconds; :func:`generator` rebuilds numba's own
-    ``Generator`` from them, whose draws are numpy's (the same C functions, the same state:
-    a draw in a kernel advances ``rng`` exactly as numpy's would). The array is valid while
-    ``rng`` lives.
+    six-element array, passed for a few nanoseconds; ``jit_rng.generator`` rebuilds numba's
+    own ``Generator`` from them, whose draws are numpy's (the same C functions, the same
+    state: a draw in a kernel advances ``rng`` exactly as numpy's would). The array is valid
+    while ``rng`` lives.
     """
     import ctypes
 
@@ -113,49 +143,3 @@ def generator_addresses(rng: Any) -> Any:
         ctypes.cast(f, ctypes.c_void_p).value for f in (c.next_uint64, c.next_uint32, c.next_double)
     ]
     return np.array([c.state_address, c.state.value, *fn, c.bit_generator.value], dtype=np.uint64)
-
-
-if _numba_module is not None:
-    from llvmlite import ir
-    from numba.core import cgutils, types
-    from numba.extending import intrinsic
-
-    _GEN = types.NumPyRandomGeneratorType("generator")
-    _BITGEN = types.NumPyRandomBitGeneratorType("bit_generator")
-
-    @intrinsic
-    def _generator_from(typingctx: Any, addresses: Any) -> Any:
-        """Numba's ``Generator`` struct from :func:`generator_addresses` (no Python object)."""
-
-        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-            ary = context.make_array(signature.args[0])(context, builder, args[0])
-
-            def word(i: int) -> Any:
-                return builder.load(builder.gep(ary.data, [ir.Constant(ir.IntType(64), i)]))
-
-            bitgen = cgutils.create_struct_proxy(_BITGEN)(context, builder)
-            bitgen.parent = cgutils.get_null_value(bitgen.parent.type)
-            bitgen.state_address = word(0)
-            bitgen.state = word(1)
-            bitgen.fnptr_next_uint64 = word(2)
-            bitgen.fnptr_next_uint32 = word(3)
-            bitgen.fnptr_next_double = word(4)
-            bitgen.bit_generator = word(5)
-            gen = cgutils.create_struct_proxy(_GEN)(context, builder)
-            gen.bit_generator = bitgen._getvalue()
-            gen.meminfo = cgutils.get_null_value(gen.meminfo.type)
-            gen.parent = cgutils.get_null_value(gen.parent.type)
-            return gen._getvalue()
-
-        return _GEN(addresses), codegen
-
-    @_numba_module.njit(cache=True, inline="always")
-    def generator(addresses: Any) -> Any:
-        """Inside a kernel: the generator whose :func:`generator_addresses` these are."""
-        return _generator_from(addresses)
-
-else:  # pragma: no cover - without numba no kernel runs
-
-    def generator(addresses: Any) -> Any:
-        """Unused without numba."""
-        raise RuntimeError("numba is not installed")

@@ -15,7 +15,8 @@ import math
 import numpy as np
 
 from marketplace_sim.market import kernels
-from marketplace_sim.market.jit import generator, helper, kernel
+from marketplace_sim.market.jit import helper, kernel
+from marketplace_sim.market.jit_rng import generator
 
 PROPOSAL_NOISE = 0.1  # hiring.PROPOSAL_NOISE (sd of the noise on communication in a proposal)
 

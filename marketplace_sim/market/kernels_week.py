@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from marketplace_sim.market.jit import generator, kernel
+from marketplace_sim.market.jit import kernel
+from marketplace_sim.market.jit_rng import generator
+from marketplace_sim.market.kernels import accept
 from marketplace_sim.market.kernels_metrics import pairwise_sum
 
 STAR_CUTS = (0.2, 0.4, 0.6, 0.8)  # reviews.STAR_CUTS
@@ -262,3 +264,160 @@ def open_contracts(
 def quality_sum(q: np.ndarray) -> float:
     """``float(q.sum())`` (numpy's pairwise sum)."""
     return pairwise_sum(q)
+
+
+# ----------------------------------------------------------------------------------------------
+# Direct rehires (hiring._rehire)
+
+
+@kernel
+def rehire_candidates(
+    job_client: np.ndarray,
+    job_niche: np.ndarray,
+    cl: tuple[np.ndarray, ...],
+    fl: tuple[np.ndarray, np.ndarray, np.ndarray],
+    premium: float,
+    price_weight: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Jobs whose client was satisfied last time: (job, freelancer row, exponent of deterrence).
+
+    ``cl``: last_freelancer, last_satisfied, last_rate, m_price; ``fl``: rate, home_niche,
+    niche_focus. The exponent is ``-price_weight * m_price * rise`` (the caller takes numpy's
+    ``exp`` of it), ``rise`` the rate's rise since the last contract, at least 0.
+    """
+    last_fl, last_sat, last_rate, m_price = cl
+    rate_col, home_niche, niche_focus = fl
+    n = job_client.size
+    rj = np.empty(n, dtype=np.int64)
+    m = 0
+    for j in range(n):
+        c = job_client[j]
+        if last_fl[c] >= 0 and last_sat[c]:
+            rj[m] = j
+            m += 1
+    rj = rj[:m]
+    rf = np.empty(m, dtype=np.int64)
+    x = np.empty(m)
+    for i in range(m):
+        j = rj[i]
+        c = job_client[j]
+        r = last_fl[c]
+        rf[i] = r
+        rate = rate_col[r]
+        if premium != 0:
+            at_home = 1.0 if home_niche[r] == job_niche[j] else 0.0
+            rate = rate * (1.0 + premium * niche_focus[r] * at_home)
+        rise = rate / last_rate[c] - 1.0
+        x[i] = -price_weight * m_price[c] * (rise if rise > 0.0 else 0.0)
+    return rj, rf, x
+
+
+@kernel
+def rehire_accept(
+    rng_at: np.ndarray,
+    rj: np.ndarray,
+    rf: np.ndarray,
+    p_rehire: np.ndarray,
+    active: np.ndarray,
+    spare: np.ndarray,
+    declined: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Who wants to rehire, and who accepts within capacity: (jobs, rows) rehired.
+
+    ``spare`` and ``declined`` are updated in place, as ``hiring._rehire`` does.
+    """
+    rng = generator(rng_at)
+    keep = np.empty(rj.size, dtype=np.int64)
+    m = 0
+    for i in range(rj.size):
+        want = rng.random() < p_rehire[i]
+        if want and active[rf[i]]:
+            if spare[rf[i]] > 0:
+                keep[m] = i
+                m += 1
+            else:
+                declined[rf[i]] += 1
+    keep = keep[:m]
+    if m == 0:
+        return rj[keep], rf[keep]
+    cand = rf[keep]
+    prio = np.empty(m)
+    for i in range(m):
+        prio[i] = rng.random()
+    ok = accept(cand, prio, spare)
+    n_ok = 0
+    for i in range(m):
+        n_ok += ok[i]
+    out_j = np.empty(n_ok, dtype=np.int64)
+    out_f = np.empty(n_ok, dtype=np.int64)
+    a = 0
+    for i in range(m):
+        if ok[i]:
+            out_j[a] = rj[keep[i]]
+            out_f[a] = cand[i]
+            a += 1
+        else:
+            declined[cand[i]] += 1
+    for i in range(n_ok):
+        spare[out_f[i]] -= 1
+    return out_j, out_f
+
+
+# ----------------------------------------------------------------------------------------------
+# Weekly reputation upkeep (reputation.award_badges, reputation.review_rates)
+
+
+@kernel
+def badges_and_rates(
+    t: int,
+    fl: tuple[np.ndarray, ...],
+    par: np.ndarray,
+    raise_by: np.ndarray,
+    review: bool,
+) -> None:
+    """Top Rated badges of everyone; with ``review``, the monthly rate review of the active.
+
+    ``fl``: active, jss_n, jss_succ, jss_fail, earnings_year, entry_step, top_rated,
+    badge_gained, declined, load, last_work_step, rate; ``par``: jss_min_contracts,
+    top_rated_jss, top_rated_earnings (cents), top_rated_tenure, idle_weeks_cut, rate_step,
+    rate_floor; ``raise_by``: ``(1 + rate_step) ** [0, 1, 2]`` as numpy computed it.
+    """
+    active, jss_n, jss_succ, jss_fail, earnings_year, entry_step = (
+        fl[0],
+        fl[1],
+        fl[2],
+        fl[3],
+        fl[4],
+        fl[5],
+    )
+    top_rated, gained, declined, load, last_work, rate = fl[6], fl[7], fl[8], fl[9], fl[10], fl[11]
+    min_c, top_jss, top_earn, top_tenure, idle_cut, step, floor = (
+        par[0],
+        par[1],
+        par[2],
+        par[3],
+        par[4],
+        par[5],
+        par[6],
+    )
+    for r in range(active.size):
+        badge = False
+        if active[r] and jss_n[r] >= min_c:
+            x = (jss_succ[r] - jss_fail[r]) / float(jss_n[r])
+            jss = x if x > 0.0 or x != x else 0.0  # np.maximum(0, x) keeps a NaN
+            badge = (
+                jss >= top_jss and earnings_year[r] >= top_earn and t - entry_step[r] >= top_tenure
+            )
+        if badge and not top_rated[r]:
+            gained[r] = True
+        top_rated[r] = badge
+    if not review:
+        return
+    for r in range(active.size):
+        if active[r]:
+            up = (1 if declined[r] > 0 else 0) + (1 if gained[r] else 0)
+            idle = load[r] == 0 and t - last_work[r] >= idle_cut
+            x = rate[r] * (raise_by[up] * ((1.0 - step) if idle else 1.0))
+            rate[r] = x if x >= floor else floor
+        declined[r] = 0
+        gained[r] = False

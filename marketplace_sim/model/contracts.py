@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from marketplace_sim.market import delivery, jit, pricing, reviews
+from marketplace_sim.market import delivery, pricing, reviews
 from marketplace_sim.model import fastpaths
 from marketplace_sim.model.state import bump
 from marketplace_sim.units import CENTS
@@ -38,7 +38,7 @@ def start_contracts(
     """
     if f.size == 0:
         return
-    if jit.enabled():
+    if model.compiled:
         fastpaths.start_contracts(model, t, f, k, niche, budget, duration, rehire)
         return
     fl, cl, fe = model.freelancers, model.clients, model.config.freelancers
@@ -122,7 +122,7 @@ def record_feedback(
 
 def complete_contracts(model: MarketplaceModel, t: int) -> None:
     """Deliver, rate and pay every contract that ends in week ``t``, and free the capacity."""
-    if jit.enabled():
+    if model.compiled:
         fastpaths.complete_contracts(model, t)
         return
     pool = model.contracts

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from marketplace_sim.market import discovery, jit, kernels_hire, kernels_week, reviews
+from marketplace_sim.market import discovery, jit, reviews
 from marketplace_sim.units import CENTS
 
 if TYPE_CHECKING:
@@ -29,6 +29,10 @@ class FastTables:
     """Tables numpy computed for the kernels of one model (grown as rows and counts grow)."""
 
     def __init__(self, model: MarketplaceModel) -> None:
+        # The kernel modules import numba: here, once a world is run compiled.
+        from marketplace_sim.market import kernels_hire, kernels_metrics, kernels_week
+
+        self.hire, self.metrics, self.week = kernels_hire, kernels_metrics, kernels_week
         self.rng = model.rng
         self.rng_at = jit.generator_addresses(model.rng)  # how a kernel reaches model.rng
         p = model.config.platform
@@ -40,6 +44,7 @@ class FastTables:
         self._log1p = np.empty(0)
         self._by_position = np.empty(0)
         self._learning = np.empty(0)
+        self.raise_by: np.ndarray | None = None  # (1 + rate_step) ** [0, 1, 2]
         #: at least the most jobs any freelancer has completed (bounds the learning table)
         self.most_jobs = int(model.freelancers.jobs_completed.max(initial=0))
 
@@ -140,7 +145,7 @@ def search_and_choose(
             c.outside_option,
         ]
     )
-    hj, hf = kernels_hire.search_and_choose(
+    hj, hf = t.hire.search_and_choose(
         t.rng_at,
         order,
         t.appeal(fl.profile),
@@ -204,7 +209,7 @@ def _rank_keys(
     cached = model.cache.get("rep", _EMPTY)
     need = 0
     while True:
-        ok, rep, rows, key, tie_break = kernels_hire.rank_keys(
+        ok, rep, rows, key, tie_break = t.hire.rank_keys(
             t.rng_at, spare, columns, t.log1p_reviews(need), par, cached
         )
         if ok:
@@ -221,11 +226,12 @@ def complete_contracts(model: MarketplaceModel, t: int) -> None:
     pool = model.contracts
     if pool.n == 0:
         return
-    c, kept = kernels_week.take_done(pool.arrays(), t)
+    tabs = tables(model)
+    c, kept = tabs.week.take_done(pool.arrays(), t)
     if kept == pool.n:
         return
     pool.shrink(kept)
-    cfg, fl, cl, tabs = model.config, model.freelancers, model.clients, tables(model)
+    cfg, fl, cl = model.config, model.freelancers, model.clients
     d, r, fe = cfg.delivery, cfg.reviews, cfg.freelancers
     lenient = reviews.leniency_now(r.leniency, r.inflation, model.rating_norm)
     par = np.array(
@@ -242,13 +248,13 @@ def complete_contracts(model: MarketplaceModel, t: int) -> None:
         ]
     )
     f = c[1]
-    q, timely, sat, outcome, reviewed, st = kernels_week.deliver(
+    q, timely, sat, outcome, reviewed, st = tabs.week.deliver(
         tabs.rng_at, f, c[9], (fl.expertise, fl.reliability, fl.communication), par, lenient
     )
     if st.size:
         mean = int(st.sum()) / st.size  # = st.mean(): a sum of small integers is exact
         model.rating_norm = reviews.update_norm(model.rating_norm, mean, r.norm_weeks)
-    net, fees, most = kernels_week.settle(
+    net, fees, most = tabs.week.settle(
         t,
         c,
         outcome,
@@ -277,7 +283,7 @@ def complete_contracts(model: MarketplaceModel, t: int) -> None:
     model.earnings_window.append((t, f, net))
     model.jss_window.append((t, f, outcome))
     w = model.week
-    w["quality_sum"] = kernels_week.quality_sum(q)
+    w["quality_sum"] = tabs.week.quality_sum(q)
     w["completed"] = f.size
     w["stars_sum"] = float(int(st.sum()))
     w["stars_n"] = st.size
@@ -335,7 +341,7 @@ def start_contracts(
     par = np.array(
         [fe.specialist_premium, fe.generalist_fit, model.rate_ref, model.config.platform.fee]
     )
-    kernels_week.open_contracts(
+    tables(model).week.open_contracts(
         t,
         f,
         k,
@@ -350,3 +356,50 @@ def start_contracts(
         model.clients.open_contracts,
         par,
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Direct rehires, reputation upkeep
+
+
+def rehire(model: MarketplaceModel, jobs: Any, spare: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``hiring._rehire``'s choices through the kernels: (jobs, rows) rehired."""
+    cfg, fl, cl = model.config, model.freelancers, model.clients
+    t = tables(model)
+    rj, rf, x = t.week.rehire_candidates(
+        jobs.client,
+        jobs.niche,
+        (cl.last_freelancer, cl.last_satisfied, cl.last_rate, cl.m_price),
+        (fl.rate, fl.home_niche, fl.niche_focus),
+        cfg.freelancers.specialist_premium,
+        cfg.clients.price_weight,
+    )
+    if rj.size == 0:
+        return rj, rf
+    p_rehire = cfg.clients.rehire_prob * np.exp(x)
+    return t.week.rehire_accept(t.rng_at, rj, rf, p_rehire, fl.active, spare, fl.declined)
+
+
+def badges_and_rates(model: MarketplaceModel, t: int, review: bool) -> None:
+    """``reputation.award_badges`` and (with ``review``) ``review_rates`` through a kernel."""
+    fl, p, fe = model.freelancers, model.config.platform, model.config.freelancers
+    t_ = tables(model)
+    if t_.raise_by is None:
+        t_.raise_by = (1.0 + fe.rate_step) ** np.array([0.0, 1.0, 2.0])
+    par = np.array(
+        [
+            p.jss_min_contracts,
+            p.top_rated_jss,
+            p.top_rated_earnings * CENTS,
+            p.top_rated_tenure,
+            fe.idle_weeks_cut,
+            fe.rate_step,
+            fe.rate_floor,
+        ],
+        dtype=np.float64,
+    )
+    columns = (
+        fl.active, fl.jss_n, fl.jss_succ, fl.jss_fail, fl.earnings_year, fl.entry_step,
+        fl.top_rated, fl.badge_gained, fl.declined, fl.load, fl.last_work_step, fl.rate,
+    )  # fmt: skip
+    t_.week.badges_and_rates(t, columns, par, t_.raise_by, review)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from marketplace_sim.market import choice, delivery, discovery, fast, jit, pricing
+from marketplace_sim.market import choice, delivery, discovery, pricing
 from marketplace_sim.model import fastpaths
 from marketplace_sim.model.contracts import start_contracts
 from marketplace_sim.model.population import ACTIVITY_STREAM, reactivate
@@ -93,6 +93,13 @@ def _rehire(
 
     Marks the rehired jobs in ``filled`` and takes their capacity out of ``spare``.
     """
+    if model.compiled:
+        rj, rf = fastpaths.rehire(model, jobs, spare)
+        filled[rj] = True
+        start_contracts(
+            model, t, rf, jobs.client[rj], jobs.niche[rj], jobs.budget[rj], jobs.duration[rj], True
+        )
+        return
     cfg, rng, fl, cl = model.config, model.rng, model.freelancers, model.clients
     last = cl.last_freelancer[jobs.client]
     rj = np.flatnonzero((last >= 0) & cl.last_satisfied[jobs.client])
@@ -113,8 +120,7 @@ def _rehire(
     ok = spare[rf] > 0
     bump(np.add, fl.declined, rf[~ok])
     rj, rf = rj[ok], rf[ok]
-    accept = fast.accept_within_capacity if jit.enabled() else choice.accept_within_capacity
-    acc = accept(rng, rf, spare)
+    acc = choice.accept_within_capacity(rng, rf, spare)
     bump(np.add, fl.declined, rf[~acc])
     rj, rf = rj[acc], rf[acc]
     bump(np.subtract, spare, rf)
@@ -132,7 +138,7 @@ def search_and_choose(
     spare: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw applicants for the open jobs and let clients choose; returns (jobs, rows)."""
-    if jit.enabled():
+    if model.compiled:
         return fastpaths.search_and_choose(
             model, open_jobs, job_client, niche, spare, application_rate(model)
         )
@@ -205,8 +211,7 @@ def _applicants(
     n_explore = int(round(slots * p.exploration))
     n_niches = cfg.market.niches
     boost = discovery.niche_relevance(fl.niche_focus, p.niche_relevance)
-    draw = fast.draw_applicants if jit.enabled() else discovery.draw_applicants
-    job, cand = draw(
+    job, cand = discovery.draw_applicants(
         rng, vis, fl.niche_focus, fl.home_niche, n_niches, jn, slots - n_explore, boost
     )
     if n_explore:

@@ -38,6 +38,7 @@ import pandas as pd
 
 from marketplace_sim.config import Config, load_config
 from marketplace_sim.errors import ConfigError
+from marketplace_sim.market import jit
 from marketplace_sim.model import (
     contracts,
     hiring,
@@ -94,6 +95,8 @@ class MarketplaceModel(mesa.Model):
         cfg = _resolve_config(config, rng, overrides)
         super().__init__(rng=cfg.run.seed)
         self.config = cfg
+        #: whether the weekly phases run their compiled kernels (same results; market/jit.py)
+        self.compiled = jit.use_for(cfg.market.freelancers * cfg.run.steps)
         self.pop_rng = population.population_rng(cfg)
         self.trait_streams = population.trait_streams(cfg)  # optional traits, when on
         self._init_state(cfg)

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from marketplace_sim import metrics
-from marketplace_sim.market import choice, jit, kernels_metrics
-from marketplace_sim.model import population
+from marketplace_sim.market import choice
+from marketplace_sim.model import fastpaths, population
 from marketplace_sim.model._mesa import mesa
 from marketplace_sim.model.agents import Client, Freelancer
 from marketplace_sim.model.reputation import (
@@ -92,7 +92,7 @@ CONTRACT_LOG_COLUMNS: tuple[str, ...] = (
 def compute_metrics(model: MarketplaceModel) -> dict[str, float]:
     """The metric columns for the current week."""
     act = np.flatnonzero(model.freelancers.active)  # rows: the table also holds everyone gone
-    if jit.enabled() and act.size <= JIT_METRICS_MAX:
+    if model.compiled and act.size <= JIT_METRICS_MAX:
         values = _compiled_metrics(model, act)
     else:
         values = {**_concentration(model, act), **_ratings(model, act), **_activity(model, act)}
@@ -107,6 +107,7 @@ JIT_METRICS_MAX = 16_384
 def _compiled_metrics(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
     """:func:`_concentration`, :func:`_ratings` and :func:`_activity` in two compiled calls."""
     fl, p = model.freelancers, model.config.platform
+    kernels_metrics = fastpaths.tables(model).metrics
     kept = [model.sorted_rows[name] for name in ("earnings", "expertise0", "early", "late")]
     orders = tuple(a for k in kept for a in k.state())
     (gini, top1, top10, merit, early_late), orders = kernels_metrics.concentration(
