@@ -24,6 +24,7 @@ took are the ``jit s`` column.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -270,11 +271,17 @@ def guard(write: bool) -> int:
         "guard": (perf.GUARD_N, perf.GUARD_WEEKS),
         "guard_small": (perf.GUARD_SMALL_N, perf.GUARD_SMALL_WEEKS),
     }
+    from marketplace_sim.market import jit
+
+    modes = [(True, "")] if jit.enabled() else []
+    modes.append((False, "_numpy"))  # the reference without numba (a CI without it)
     reference: dict[str, Any] = {}
-    for key, (n, weeks) in cases.items():
+    for (key, (n, weeks)), (compiled, suffix) in itertools.product(cases.items(), modes):
+        key = key + suffix
         runs = []
         for i in range(5):
-            r = perf.guard_ratio(repeats=3, n=n, weeks=weeks)
+            with jit.using(compiled):
+                r = perf.guard_ratio(repeats=3, n=n, weeks=weeks)
             runs.append(r)
             print(
                 f"{key} {i + 1} ({n} x {weeks}): {r['freelancer_weeks_per_cpu_s']:,.0f} "
