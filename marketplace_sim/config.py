@@ -174,6 +174,12 @@ class ClientsSection(_Section):
         0.5, description="chance a client satisfied last time rehires that freelancer directly"
     )
     exit_hazard: Prob = Field(0.005, description="weekly probability a client leaves")
+    # docking (Lukac & Grow 2020): read only by the [docking] model, an error elsewhere
+    strategy_coefficient: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
+        None,
+        description="docking worlds only (0-1): their coef-strategy, steepness of the reputation "
+        "weight logistic(tau x (complexity - 50)) (absent: 0.3, their default)",
+    )
 
 
 class PlatformSection(_Section):
@@ -223,6 +229,12 @@ class PlatformSection(_Section):
         1000.0, description="earnings in the last 52 weeks needed for Top Rated (USD)"
     )
     top_rated_tenure: int = Field(13, ge=0, description="weeks on the platform needed (tenure)")
+    # docking (Lukac & Grow 2020): read only by the [docking] model, an error elsewhere
+    auction: Literal["open", "sealed"] | None = Field(
+        None,
+        description='docking worlds only: "open" (bidders see earlier bids and reputations) '
+        'or "sealed" (absent: "open", their default)',
+    )
 
 
 class DeliverySection(_Section):
@@ -287,6 +299,51 @@ class InterventionsSection(_Section):
     early_boost: EarlyBoostSection | None = Field(None, description="the early-boost intervention")
 
 
+# --------------------------------------------------------------------------------------------
+# Docking: a peer model run instead of ours (model/docking/), for side-by-side replication
+
+
+class DockingSection(_Section):
+    """A peer model ported to this package, run instead of ours (Axtell et al. 1996 docking).
+
+    With ``[docking]`` set, ``run.steps`` is the peer's time limit (their BehaviorSpace's
+    250 ticks), ``run.seed`` / ``run.population_seed`` seed its two random streams, and
+    ``clients.strategy_coefficient`` and ``platform.auction`` are its two experimental keys;
+    every other section is ignored.
+    """
+
+    model: Literal["lukac-grow-2020"] = Field(
+        "lukac-grow-2020", description="the peer model: Lukac & Grow (2020), from their NetLogo"
+    )
+    num_employees: int = Field(120, ge=10, le=100_000, description="freelancers (their employees)")
+    num_employers: int = Field(30, ge=1, le=100_000, description="employers")
+    num_jobs: int = Field(
+        200,
+        ge=0,
+        description="jobs are posted until this many distinct employer-freelancer pairs have "
+        "worked together (their stopping rule, count links < num-jobs)",
+    )
+    coef_talent: NonNeg = Field(0.5, description="weight of standardised talent in reputation")
+    coef_nr_jobs: NonNeg = Field(
+        0.5, description="weight of standardised log jobs received in reputation"
+    )
+    coef_feedback: NonNeg = Field(
+        0.75, description="their coef-feedback (recorded; their code never reads it)"
+    )
+    min_applicants: int = Field(
+        2, ge=1, le=1000, description="fewest applicants a job draws (their code: random 9 + 2)"
+    )
+    max_applicants: int = Field(10, ge=1, le=1000, description="most applicants a job draws")
+
+    @model_validator(mode="after")
+    def _applicants_ordered(self) -> DockingSection:
+        if self.min_applicants > self.max_applicants:
+            raise ValueError("docking.min_applicants must not exceed docking.max_applicants")
+        if self.max_applicants > self.num_employees:
+            raise ValueError("docking.max_applicants must not exceed docking.num_employees")
+        return self
+
+
 class Config(_Section):
     """A whole world: every key the model reads."""
 
@@ -299,6 +356,20 @@ class Config(_Section):
     delivery: DeliverySection = DeliverySection()
     reviews: ReviewsSection = ReviewsSection()
     interventions: InterventionsSection = InterventionsSection()
+    docking: DockingSection | None = Field(
+        None, description="a peer model run instead of ours (absent: ours)"
+    )
+
+    @model_validator(mode="after")
+    def _docking_keys_need_docking(self) -> Config:
+        if self.docking is None:
+            for key, value in (
+                ("clients.strategy_coefficient", self.clients.strategy_coefficient),
+                ("platform.auction", self.platform.auction),
+            ):
+                if value is not None:
+                    raise ValueError(f"{key} is read only by a docking world ([docking])")
+        return self
 
     @model_validator(mode="after")
     def _interventions_within_run(self) -> Config:

@@ -82,15 +82,14 @@ def run_spec(spec: RunSpec) -> RunSummary:
         if run_id in failing:
             raise RuntimeError(f"injected failure ({FAIL_ENV})")
         from marketplace_sim.config import validate_config
-        from marketplace_sim.model.marketplace import MarketplaceModel
+        from marketplace_sim.model.simulate import build_model, simulate
 
         cfg = validate_config(spec["config"], run_id)
-        model = MarketplaceModel(cfg)
+        model = build_model(cfg)  # ours, or a docking world's peer model
         keep_freelancers = bool(spec.get("keep_freelancers"))
         if keep_freelancers:  # the track record brought from before week 1
             start = model.freelancers_frame()[["freelancer_id", "hires"]]
-        for _ in range(cfg.run.steps):
-            model.step()
+        simulate(model)
         steps = model.steps_frame()
         every = int(spec.get("record_every") or 1)
         if every > 1 and len(steps):

@@ -62,6 +62,7 @@ from marketplace_sim.config import (
 from marketplace_sim.errors import ConfigError
 from marketplace_sim.experiments.run_folder import default_out, ensure_parent, refuse_enclosing
 from marketplace_sim.files import replace_dir
+from marketplace_sim.model.docking import LG_COLUMNS
 from marketplace_sim.model.marketplace import METRIC_COLUMNS
 from marketplace_sim.provenance import git_commit, manifest
 from marketplace_sim.version import __version__
@@ -428,8 +429,8 @@ def load_experiment(path: str | Path) -> Experiment:
         )
     if settings.metrics is not None:
         for m in settings.metrics:
-            if m not in METRIC_COLUMNS:
-                hint = difflib.get_close_matches(m, METRIC_COLUMNS, n=1)
+            if m not in METRIC_COLUMNS and m not in LG_COLUMNS:  # LG: a docking world's
+                hint = difflib.get_close_matches(m, (*METRIC_COLUMNS, *LG_COLUMNS), n=1)
                 raise ConfigError(
                     p,
                     "experiment.metrics",
@@ -1224,6 +1225,7 @@ def assemble_tables(out: Path, exp: Experiment) -> tuple[str, ...]:
     runs = sorted(exp.runs(), key=lambda r: r.run_id)
     rows: list[dict[str, Any]] = []
     int_metrics: set[str] = set()
+    metric_cols = list(METRIC_COLUMNS)  # + a docking world's own columns (LG_COLUMNS), if run
     steps_tmp = out / f".steps.parquet.tmp-{os.getpid()}"
     writer = None
     schema = None
@@ -1243,8 +1245,9 @@ def assemble_tables(out: Path, exp: Experiment) -> tuple[str, ...]:
                 table = pq.read_table(parts / run.run_id / "steps.parquet")
                 table = table.replace_schema_metadata(None)
                 last = table.slice(table.num_rows - 1, 1).to_pylist()[0] if table.num_rows else {}
-                row.update({m: last.get(m) for m in METRIC_COLUMNS})
-                for m in METRIC_COLUMNS:
+                metric_cols += [c for c in LG_COLUMNS if c in last and c not in metric_cols]
+                row.update({m: last.get(m) for m in metric_cols})
+                for m in metric_cols:
                     if m in table.column_names and pa.types.is_integer(table.schema.field(m).type):
                         int_metrics.add(m)
                 n = table.num_rows
@@ -1295,19 +1298,19 @@ def assemble_tables(out: Path, exp: Experiment) -> tuple[str, ...]:
         "seed",
         "population_seed",
         *exp.axes,
-        *METRIC_COLUMNS,
+        *metric_cols,
         "status",
         "error",
     ]
     runs_df = pd.DataFrame(rows, columns=columns)
-    for m in METRIC_COLUMNS:
+    for m in metric_cols:
         runs_df[m] = runs_df[m].astype("Int64" if m in int_metrics else "float64")
     runs_df["replicate"] = runs_df["replicate"].astype("int32")
     runs_df["seed"] = runs_df["seed"].astype("int64")
     runs_df["population_seed"] = runs_df["population_seed"].astype("int64")
     runs_df["error"] = runs_df["error"].astype("str")  # NaN when the run succeeded
 
-    conditions_df = conditions_table(exp, runs_df, parts)
+    conditions_df = conditions_table(exp, runs_df, parts, metric_cols)
     notes: list[str] = []
     sens = None
     if exp.sample is not None:
@@ -1321,7 +1324,12 @@ def assemble_tables(out: Path, exp: Experiment) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def conditions_table(exp: Experiment, runs_df: pd.DataFrame, parts: Path) -> pd.DataFrame:
+def conditions_table(
+    exp: Experiment,
+    runs_df: pd.DataFrame,
+    parts: Path,
+    metrics: Sequence[str] = METRIC_COLUMNS,
+) -> pd.DataFrame:
     """One row per condition: its values, run counts, each metric's mean and 95 % interval.
 
     The interval is a Student-t interval of the mean across the condition's successful
@@ -1341,7 +1349,7 @@ def conditions_table(exp: Experiment, runs_df: pd.DataFrame, parts: Path) -> pd.
             "n_runs": len(sub),
             "n_failed": n_all - len(sub),
         }
-        for m in METRIC_COLUMNS:
+        for m in metrics:
             values = pd.to_numeric(sub[m], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             mean, lo, hi = msm.mean_ci(values, CONF_LEVEL)
             row[f"{m}_mean"], row[f"{m}_lo"], row[f"{m}_hi"] = mean, lo, hi
