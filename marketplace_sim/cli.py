@@ -93,6 +93,21 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
     f.add_argument("--quiet", action="store_true", help="no progress lines")
 
+    d = sub.add_parser(
+        "docking",
+        help="compare a Lukac & Grow (2020) docking sweep with their BehaviorSpace output; "
+        "writes docs/docking.md",
+    )
+    d.add_argument("sweep_dir", type=Path, help="a sweep of experiments/lukac-grow-2020-docking")
+    d.add_argument("--variant", type=Path, help="a second sweep (a variant) compared the same way")
+    d.add_argument("--reference", type=Path, help="their CSV (default: the packaged copy)")
+    d.add_argument(
+        "--out",
+        type=Path,
+        default=Path("docs"),
+        help="docs folder (default docs): OUT/docking.md and OUT/img/docking/",
+    )
+
     a = sub.add_parser("app", help="the classroom dashboard in the browser")
     a.add_argument("config", type=Path, nargs="?", help="starting config (TOML)")
     a.add_argument("--port", type=int, default=8765, help="1-65535, or 0 for any free port")
@@ -213,6 +228,21 @@ def cmd_findings(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_docking(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``docking``: test the docking sweep(s) against their table and write the page."""
+    from marketplace_sim.reports.docking import write_docking
+
+    report = write_docking(
+        args.sweep_dir,
+        args.out,
+        variant=args.variant,
+        reference=args.reference,
+        command=[PROG, *argv],
+    )
+    print(f"wrote {report.markdown} ({len(report.figures)} figures)")
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     """``app``: serve the classroom dashboard until Ctrl-C."""
     from marketplace_sim.app import server
@@ -244,6 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_analyze(args)
         if args.command == "findings":
             return cmd_findings(args, argv)
+        if args.command == "docking":
+            return cmd_docking(args, argv)
         if args.command == "app":
             return cmd_app(args)
     except MarketplaceSimError as exc:

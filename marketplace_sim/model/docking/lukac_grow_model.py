@@ -32,7 +32,9 @@ from marketplace_sim.errors import ConfigError
 from marketplace_sim.model.docking import lukac_grow as lg
 from marketplace_sim.model.observation import CONTRACT_LOG_COLUMNS, METRIC_COLUMNS
 
-#: Their reporters as columns of steps.parquet (the interface's seven, then extras).
+#: Their reporters as columns of steps.parquet (the interface's seven, then extras: the mean
+#: reputation of those without a new job, the jobs posted (their ``step``, also this table's
+#: ``step``, repeated so that it reaches runs.parquet) and the distinct pairs (``count links``).
 LG_COLUMNS: tuple[str, ...] = (
     "lg_no_work",
     "lg_jobs_low",
@@ -42,6 +44,7 @@ LG_COLUMNS: tuple[str, ...] = (
     "lg_earn_mid",
     "lg_earn_high",
     "lg_meanrep_no_work",
+    "lg_step",
     "lg_pairs",
 )
 #: spawn key of the population stream (talents, prior jobs, first reputations)
@@ -229,6 +232,7 @@ class LukacGrowModel(mesa.Model):
                 self.reputation_start, self.jobs_start, self.jobs, earn, self.reputation_now
             )
         )
+        row["lg_step"] = float(self.steps)  # their `step`: jobs so far (as runs.parquet's column)
         row["lg_pairs"] = float(len(self.pairs))
         return {"step": float(self.steps), **row}
 
@@ -238,7 +242,7 @@ class LukacGrowModel(mesa.Model):
         df = pd.DataFrame(self.rows, columns=columns)
         for name in ("step", "freelancers_active", "clients_active", "jobs_posted"):
             df[name] = df[name].astype(np.int32 if name == "step" else np.int64)
-        for name in ("lg_no_work", "lg_pairs"):
+        for name in ("lg_no_work", "lg_step", "lg_pairs"):
             df[name] = df[name].astype(np.int64)
         return df
 
