@@ -30,7 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from marketplace_sim.experiments.sweep import load_experiment, run_sweep
+from marketplace_sim.experiments.design import load_experiment
+from marketplace_sim.experiments.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 

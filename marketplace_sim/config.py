@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from marketplace_sim.data import resolve_world
 from marketplace_sim.errors import ConfigError
+from marketplace_sim.limits import BOUNDS, check_file_size
 
 # --------------------------------------------------------------------------------------------
 # Schema
@@ -51,12 +52,16 @@ class BetaDist(_Section):
 class RunSection(_Section):
     """How long to run and which random streams to use."""
 
-    steps: int = Field(520, ge=1, description="weeks to simulate (one step = one week)")
+    steps: int = Field(
+        520, ge=1, le=BOUNDS["run.steps"], description="weeks to simulate (one step = one week)"
+    )
     seed: int = Field(1, ge=0, description="seed of market randomness (who applies, hires, ...)")
     population_seed: int | None = Field(
         None, ge=0, description="seed of agents' traits and entry times; defaults to run.seed"
     )
-    record_every: int = Field(1, ge=1, description="weeks between rows of steps.parquet")
+    record_every: int = Field(
+        1, ge=1, le=BOUNDS["run.record_every"], description="weeks between rows of steps.parquet"
+    )
     record_contracts: bool = Field(True, description="keep the contract log (contracts.parquet)")
     agent_every: int = Field(
         0,
@@ -69,16 +74,27 @@ class RunSection(_Section):
 class MarketSection(_Section):
     """Size and shape of the market."""
 
-    freelancers: int = Field(2000, ge=1, description="freelancers at the start (agents)")
-    clients: int = Field(500, ge=1, description="clients at the start (agents)")
+    freelancers: int = Field(
+        2000, ge=1, le=BOUNDS["market.freelancers"], description="freelancers at the start (agents)"
+    )
+    clients: int = Field(
+        500, ge=1, le=BOUNDS["market.clients"], description="clients at the start (agents)"
+    )
     niches: int = Field(12, ge=1, le=1000, description="job categories")
     niche_skew: NonNeg = Field(
         1.0, description="Zipf exponent of niche popularity (0: all niches equally popular)"
     )
-    entry_rate: NonNeg = Field(10.0, description="new freelancers per week (Poisson mean)")
-    client_entry_rate: NonNeg = Field(2.5, description="new clients per week (Poisson mean)")
+    entry_rate: NonNeg = Field(
+        10.0, le=BOUNDS["market.entry_rate"], description="new freelancers per week (Poisson mean)"
+    )
+    client_entry_rate: NonNeg = Field(
+        2.5,
+        le=BOUNDS["market.client_entry_rate"],
+        description="new clients per week (Poisson mean)",
+    )
     prior_jobs_mean: NonNeg = Field(
         0.0,
+        le=BOUNDS["market.prior_jobs_mean"],
         description="mean jobs done before week 1 by the initial freelancers (floor of an "
         "exponential), rated as on the platform, without earnings (0: a new platform)",
     )
@@ -87,7 +103,11 @@ class MarketSection(_Section):
 class JobsSection(_Section):
     """The jobs clients post."""
 
-    post_rate: NonNeg = Field(0.5, description="jobs a client posts per week (mean over clients)")
+    post_rate: NonNeg = Field(
+        0.5,
+        le=BOUNDS["jobs.post_rate"],
+        description="jobs a client posts per week (mean over clients)",
+    )
     post_rate_shape: Pos = Field(
         2.0, description="gamma shape of clients' posting rates (lower: more unequal clients)"
     )
@@ -98,7 +118,7 @@ class JobsSection(_Section):
         1.0, description="log-sd of job budgets"
     )
     duration_mean: Annotated[float, Field(ge=1.0)] = Field(
-        3.0, description="mean contract length (weeks, geometric)"
+        3.0, le=BOUNDS["jobs.duration_mean"], description="mean contract length (weeks, geometric)"
     )
     applicants: int = Field(10, ge=1, le=200, description="applicants a job draws at most")
 
@@ -141,12 +161,62 @@ class FreelancersSection(_Section):
         0.6, description="fit of a pure generalist in any niche (a specialist's home fit is 1)"
     )
     exit_base: Prob = Field(
-        0.002, description="weekly exit probability of an idle freelancer (busy ones stay)"
+        0.002,
+        description="weekly probability an idle freelancer stops seeking work (leaves, or goes "
+        "dormant with dormancy; busy ones stay)",
     )
     exit_idle_slope: Prob = Field(
         0.0003, description="added weekly exit probability per week without work"
     )
     exit_max: Prob = Field(0.1, description="cap on the weekly exit probability")
+    dormancy: bool = Field(
+        False,
+        description="a freelancer who stops seeking work goes dormant (stays listed and in "
+        "search, rarely applies) instead of leaving; false: it leaves, its profile deleted",
+    )
+    delete_rate: Prob = Field(
+        0.002, description="weekly probability a dormant profile is deleted (with dormancy)"
+    )
+    dormant_response: Prob = Field(
+        0.05,
+        description="how often a dormant profile applies, relative to an active one in its "
+        "place in search (hired: active again; with dormancy)",
+    )
+    occasional_share: Prob = Field(
+        0.0, description="share of occasional freelancers (activity occasional_activity)"
+    )
+    part_time_share: Prob = Field(
+        0.0,
+        description="share of part-time freelancers (activity part_time_activity); the "
+        "rest are full-time (activity 1)",
+    )
+    occasional_activity: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.1,
+        description="activity of an occasional freelancer: scales how often it applies "
+        "and its capacity (ceil)",
+    )
+    part_time_activity: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.5, description="activity of a part-time freelancer (as occasional_activity)"
+    )
+    one_job_share: Prob = Field(
+        0.0, description="share of freelancers who take one job and then stop seeking work"
+    )
+    specialist_premium: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        0.0,
+        description="rate premium in the home niche, times niche_focus (0.3: a pure "
+        "specialist charges 30 % more there)",
+    )
+    evidence_noise: NonNeg = Field(
+        0.3,
+        description="sd of the profile evidence of expertise clients see, divided by "
+        "sqrt(1 + jobs completed) (with clients.expertise_signal_weight)",
+    )
+
+    @model_validator(mode="after")
+    def _activity_shares(self) -> FreelancersSection:
+        if self.occasional_share + self.part_time_share > 1.0:
+            raise ValueError("occasional_share + part_time_share must not exceed 1")
+        return self
 
 
 class ClientsSection(_Section):
@@ -174,6 +244,16 @@ class ClientsSection(_Section):
         0.5, description="chance a client satisfied last time rehires that freelancer directly"
     )
     exit_hazard: Prob = Field(0.005, description="weekly probability a client leaves")
+    specialist_weight: NonNeg = Field(
+        0.0,
+        description="weight in choice of a specialist's niche_focus in its home niche "
+        "(clients valuing specialisation beyond fit)",
+    )
+    expertise_signal_weight: NonNeg = Field(
+        0.0,
+        description="weight in choice of the profile evidence of expertise (expertise + "
+        "noise shrinking with jobs done; 0: expertise unseen)",
+    )
     # docking (Lukac & Grow 2020): read only by the [docking] model, an error elsewhere
     strategy_coefficient: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
         None,
@@ -208,6 +288,11 @@ class PlatformSection(_Section):
     exploration: Prob = Field(
         0.0, description="share of applicant slots filled ignoring reputation (exploration quota)"
     )
+    niche_relevance: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        0.0,
+        description="search relevance of specialists at home: reach in the home niche x "
+        "exp(this * niche_focus) (0: a generalist is as visible there)",
+    )
     fee: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
         0.10, description="share of contract value the platform keeps"
     )
@@ -219,6 +304,13 @@ class PlatformSection(_Section):
     )
     bayes_prior_weight: NonNeg = Field(
         5.0, description="prior weight of the Bayesian average (pseudo-reviews)"
+    )
+    rating_precision: int | None = Field(
+        None,
+        ge=0,
+        le=6,
+        description="decimals of the displayed rating, rounded half up (1: 4.95 shows 5.0); "
+        "unset: the exact mean",
     )
     jss_window: int = Field(104, ge=1, description="rolling window of the JSS (weeks)")
     jss_min_contracts: int = Field(
@@ -472,6 +564,8 @@ def key_reference() -> list[dict[str, str]]:
 
 
 def _toml_value(v: Any) -> str:
+    if v is None:
+        return "unset"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):
@@ -512,10 +606,18 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(p, None, "file not found")
     if p.is_dir():
         raise ConfigError(p, None, "is a folder, not a TOML file")
+    check_file_size(p)
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(p, None, f"cannot read: {exc}") from None
+    if text.startswith("\ufeff"):
+        raise ConfigError(
+            p,
+            None,
+            "starts with a byte-order mark (BOM), which TOML does not allow; save it "
+            "as UTF-8 without BOM",
+        )
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -541,7 +643,9 @@ def read_with_base(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str,
         return data
     if not isinstance(base, str):
         raise ConfigError(p, "base", f"must be a path string, got {type(base).__name__}")
-    base_path = p.parent / base
+    if not base.strip():
+        raise ConfigError(p, "base", "is empty: give the path of a TOML file, or remove the line")
+    base_path = resolved.parent / base  # relative to the file's real folder (symlinks followed)
     if not base_path.exists():
         raise ConfigError(p, "base", f"base file not found: {base_path}")
     parent = read_with_base(base_path, (*_chain, resolved))
@@ -555,7 +659,11 @@ def key_sources(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Pa
         return {}
     data = read_toml(p)
     base = data.pop("base", None)
-    out = key_sources(p.parent / base, (*_chain, p.resolve())) if isinstance(base, str) else {}
+    out = (
+        key_sources(p.resolve().parent / base, (*_chain, p.resolve()))
+        if isinstance(base, str) and base.strip()
+        else {}
+    )
 
     def walk(table: Mapping[str, Any], prefix: str) -> None:
         for k, v in table.items():
@@ -699,7 +807,9 @@ def load_config(
         cfg = validate_config(data, source)
     except ConfigError as exc:
         # Name the file of the chain that set the bad key, not the child that inherited it.
-        owner = owner_of(key_sources(path), exc.key) if path is not None and exc.key else None
+        if path is None or not exc.key:
+            raise
+        owner = owner_of(key_sources(path), exc.key)
         if owner is not None and owner.resolve() != Path(path).resolve():
             raise ConfigError(owner, exc.key, exc.message) from None
         raise

@@ -1,6 +1,8 @@
 """Calibration: targets and loss on hand cases, statistics of a run, the search pipeline on a
-tiny world, and (slow) the calibrated baseline meeting its targets over replicates."""
+tiny world (and `marketplace-sim calibrate`), and (slow) the calibrated baseline meeting its
+targets over replicates."""
 
+import json
 import math
 import tomllib
 from pathlib import Path
@@ -14,11 +16,8 @@ from marketplace_sim.analysis.calibration import (
     NAN_DISTANCE,
     TARGETS,
     Target,
-    baseline_text,
-    calibration_markdown,
     centrality,
     loss,
-    main,
     round_value,
     run_search,
     run_statistics,
@@ -26,7 +25,9 @@ from marketplace_sim.analysis.calibration import (
     summarize,
     target_distances,
 )
+from marketplace_sim.cli import main
 from marketplace_sim.experiments.sweep import load_experiment
+from marketplace_sim.reports.calibration import baseline_text, calibration_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 BAND = Target("x", "x", 0.5, 0.9, 0.05, "fact", "test")
@@ -170,6 +171,35 @@ def test_run_statistics_of_a_small_model_are_finite():
     assert s["n_ever"] == model.freelancers.n
 
 
+def test_a_calibration_run_goes_through_the_one_run_loop(monkeypatch):
+    """run_point simulates with model.simulate.simulate (counted here) and returns the same
+    statistics as running the model by hand; a bad config is data (an error, no stats)."""
+    import marketplace_sim.model.simulate as sim
+    from marketplace_sim.analysis.calibration import run_point, world
+
+    calls = []
+    real = sim.simulate
+
+    def counting(cfg, progress=None):
+        calls.append(cfg.run.seed)
+        return real(cfg, progress)
+
+    monkeypatch.setattr(sim, "simulate", counting)
+    cfg = load_config(ROOT / "configs" / "smoke.toml", {"run.steps": 20})
+    out = run_point({"run_id": "a", "point": "p", "config": world(cfg, 3)})
+    assert calls == [3] and out["error"] is None and out["point"] == "p"
+    same = {"run.seed": 3, "run.population_seed": 3, "run.record_every": 4}
+    by_hand = MarketplaceModel(cfg.with_overrides({**same, "run.record_contracts": False}))
+    by_hand.run_for(20)
+    expected = run_statistics(by_hand)
+    assert out["stats"].keys() == expected.keys()
+    for k, v in expected.items():
+        got = out["stats"][k]
+        assert got == v or (math.isnan(got) and math.isnan(v)), k  # the same run, exactly
+    bad = run_point({"run_id": "b", "config": {"run": {"steps": -1}}})
+    assert bad["stats"] == {} and bad["error"].startswith("ConfigError")
+
+
 def test_summarize_counts_replicates_in_band():
     runs = pd.DataFrame([{**inside_stats(), "mean_rating": r} for r in (4.6, 4.7, 5.0)])
     row = summarize(runs).set_index("stat").loc["mean_rating"]
@@ -243,10 +273,8 @@ def test_baseline_sets_every_searched_key_with_a_calibrated_comment():
 # The pipeline, on a tiny world
 
 
-def test_search_pipeline_on_a_tiny_world(tmp_path):
-    exp_file = tmp_path / "cal.toml"
-    exp_file.write_text(f"""
-base = "{(ROOT / "configs" / "smoke.toml").as_posix()}"
+TINY_SEARCH = """
+base = "{smoke}"
 [experiment]
 replications = 1
 root_seed = 7
@@ -260,27 +288,73 @@ n = 3
 [sample.ranges]
 "reviews.leniency" = [0.2, 0.5]
 "market.entry_rate" = [0.5, 2.0]
-""")
-    out = tmp_path / "out"
-    result = run_search(exp_file, out, workers=1, top=2, replicates=2, confirm=2)
-    assert result["runs"] == {"stage1": 3, "stage2": 6, "stage3": 4}
-    assert result["chosen_point"] in {*result["candidates"]}
-    s1 = pd.read_parquet(out / "stage1.parquet")
+"""
+
+
+def tiny_search(tmp_path):
+    exp_file = tmp_path / "cal.toml"
+    exp_file.write_text(TINY_SEARCH.format(smoke=(ROOT / "configs" / "smoke.toml").as_posix()))
+    return exp_file
+
+
+def test_search_pipeline_on_a_tiny_world(tmp_path):
+    exp_file = tiny_search(tmp_path)
+    result = run_search(exp_file, workers=1, top=2, replicates=2, confirm=2)
+    assert result.runs == {"stage1": 3, "stage2": 6, "stage3": 4}
+    assert result.chosen_point in {*result.candidates}
+    s1 = result.stage1
     assert list(s1["point"]) == ["s000", "s001", "s002"]
     assert np.all(s1["loss"] >= 0) and s1["error"].isna().all()
     # stage 1 runs the experiment's points with its seeds
     exp = load_experiment(exp_file)
     assert list(s1["seed"]) == [r.seed for r in exp.runs()]
-    stage3 = pd.read_parquet(out / "stage3.parquet")
-    md = calibration_markdown(result, s1, stage3)
+    assert len(result.stage2) == 6 and set(result.stage3["point"]) == {"chosen", "defaults"}
+    md = calibration_markdown(result)
     assert "| `mean_rating` |" in md and "## The search" in md
-    text = baseline_text({"run": {"steps": 30}}, result["chosen"], result["chosen_raw"])
-    assert tomllib.loads(text)["reviews"]["leniency"] == result["chosen"]["reviews.leniency"]
+    assert "marketplace-sim calibrate search experiments/calibration.toml" in md
+    assert "python -m" not in md
+    text = baseline_text({"run": {"steps": 30}}, result.chosen, result.chosen_raw)
+    assert tomllib.loads(text)["reviews"]["leniency"] == result.chosen["reviews.leniency"]
+    assert "python -m" not in text and "marketplace-sim calibrate search" in text
+
+
+def test_calibrate_search_writes_the_folder_and_only_the_files_it_is_told(tmp_path, capsys):
+    """`calibrate search` writes its results folder; the baseline and the page only where
+    --write-baseline and --write-doc name them (both parse and validate); a second search
+    into the same folder is refused without --force."""
+    exp_file = tiny_search(tmp_path)
+    out, base, doc = tmp_path / "out", tmp_path / "b.toml", tmp_path / "cal.md"
+    args = ["calibrate", "search", str(exp_file), "--workers", "1", "--top", "1"]
+    args += ["--replicates", "1", "--confirm", "1", "--out", str(out), "--quiet"]
+    assert main([*args, "--write-baseline", str(base), "--write-doc", str(doc)]) == 0
+    printed = capsys.readouterr().out
+    assert f"wrote {out}" in printed and f"wrote {base}" in printed and f"wrote {doc}" in printed
+    assert sorted(p.name for p in out.iterdir()) == [
+        "calibration.json",
+        "manifest.json",
+        "stage1.parquet",
+        "stage2.parquet",
+        "stage3.parquet",
+    ]
+    info = json.loads((out / "calibration.json").read_text())
+    assert info["runs"] == {"stage1": 3, "stage2": 2, "stage3": 2}
+    assert "stage1" not in info  # the tables are the Parquet files
+    assert pd.read_parquet(out / "stage3.parquet")["loss"].notna().all()
+    cfg = load_config(base)  # a valid world with the chosen values
+    for key, value in info["chosen"].items():
+        section, name = key.split(".", 1)
+        assert getattr(getattr(cfg, section), name) == pytest.approx(value)
+    assert doc.read_text().startswith("# Calibration of the baseline world")
+    assert main(args) == 2  # the folder is not empty now
+    assert "not empty" in capsys.readouterr().err
+    assert main([*args, "--force"]) == 0
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
 def test_score_command_prints_the_targets_table(capsys):
     code = main(
         [
+            "calibrate",
             "score",
             str(ROOT / "configs" / "smoke.toml"),
             "--replicates",
@@ -295,6 +369,13 @@ def test_score_command_prints_the_targets_table(capsys):
     out = capsys.readouterr().out
     for t in TARGETS:
         assert t.stat in out
+
+
+def test_score_command_refuses_a_malformed_set_in_one_line(capsys):
+    code = main(["calibrate", "score", str(ROOT / "configs" / "smoke.toml"), "--set", "oops"])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "expected KEY=VALUE" in err[0]
 
 
 # ------------------------------------------------------------------------------------------

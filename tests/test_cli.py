@@ -84,9 +84,9 @@ def test_seed_flag_and_set_override(tmp_path):
 
 
 def test_existing_out_is_refused_unless_force(tmp_path, capsys):
-    """A non-empty --out is refused with exit 2 and kept intact; --force replaces it."""
+    """A non-empty --out is refused with exit 2 and kept intact; --force replaces a run folder."""
     out = tmp_path / "r"
-    out.mkdir()
+    assert main(["run", str(SMOKE), "--out", str(out), *TINY, "--quiet", "--no-figures"]) == 0
     (out / "keep.txt").write_text("mine")
     assert main(["run", str(SMOKE), "--out", str(out), *TINY, "--quiet"]) == 2
     assert "results folder exists" in one_error_line(capsys)

@@ -19,12 +19,9 @@ from cli_helpers import one_error_line, sweep
 
 from marketplace_sim.cli import main
 from marketplace_sim.errors import ConfigError
-from marketplace_sim.experiments.executors import FAIL_ENV, LocalExecutor, run_spec
-from marketplace_sim.experiments.sweep import (
-    POPULATION_KEY,
-    derive_seed,
-    load_experiment,
-)
+from marketplace_sim.experiments.design import POPULATION_KEY, derive_seed, load_experiment
+from marketplace_sim.experiments.executors import FAIL_ENV, LocalExecutor, RunSpec, run_spec
+from marketplace_sim.experiments.sweep import fingerprint
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = (ROOT / "configs" / "smoke.toml").as_posix()
@@ -119,7 +116,7 @@ def test_resolved_experiment_file_reproduces_the_same_runs(tmp_path):
     exp = load_experiment(write(tmp_path, "grid", GRID))
     copy = tmp_path / "copy.toml"
     copy.write_text(exp.to_toml())
-    assert load_experiment(copy).fingerprint() == exp.fingerprint()
+    assert fingerprint(load_experiment(copy)) == fingerprint(exp)
 
 
 # ----------------------------------------------------------------------------- seeds
@@ -274,18 +271,16 @@ def test_the_pool_pulls_runs_lazily_and_returns_failures_as_data():
     def specs():
         for i in range(10):
             pulled.append(i)
-            yield {"run_id": f"r{i}", "config": {"run": {"steps": "many"}}}
+            yield RunSpec(run_id=f"r{i}", config={"run": {"steps": "many"}})
 
     results = LocalExecutor(2).imap_unordered(run_spec, specs())
     spec, first = next(results)
     assert len(pulled) == 4  # 2 workers x 2 in flight, not all 10
     rest = list(results)
-    assert sorted(s["run_id"] for s, _ in [(spec, first), *rest]) == sorted(
-        f"r{i}" for i in range(10)
-    )
+    assert sorted(s.run_id for s, _ in [(spec, first), *rest]) == sorted(f"r{i}" for i in range(10))
     for _, summary in [(spec, first), *rest]:
-        assert summary["status"] == "failed" and summary["steps"] is None
-        assert "run.steps: wrong type" in summary["error"]
+        assert summary.status == "failed" and summary.steps is None
+        assert "run.steps: wrong type" in summary.error
 
 
 def test_a_failing_run_is_recorded_the_rest_finish_and_resume_retries_it(
@@ -349,7 +344,7 @@ def test_figures_and_the_plot_command(tmp_path, capsys):
     ]
     capsys.readouterr()
     assert main(["plot", str(out)]) == 0
-    assert len(capsys.readouterr().out.splitlines()) == 4
+    assert capsys.readouterr().out.strip() == f"wrote {out / 'figures'} (4 figures)"
     assert sorted(p.name for p in (out / "figures").iterdir()) == names
 
 

@@ -16,7 +16,7 @@ import pytest
 from marketplace_sim import MarketplaceModel, load_config
 from marketplace_sim.analysis import studies
 from marketplace_sim.cli import main
-from marketplace_sim.experiments.executors import with_prior_and_reputation
+from marketplace_sim.model.observation import freelancers_with_prior_and_reputation
 from marketplace_sim.reports.findings import PLANS
 
 pytestmark = pytest.mark.slow
@@ -44,9 +44,8 @@ def lukac_grow_run(seed, reputation_weight):
         {"run.seed": seed, "clients.reputation_weight": reputation_weight},
     )
     model = MarketplaceModel(cfg)
-    start = model.freelancers_frame()[["freelancer_id", "hires"]]
     model.run_for(cfg.run.steps)
-    return studies.lukac_grow_outcomes(with_prior_and_reputation(model, start))
+    return studies.lukac_grow_outcomes(freelancers_with_prior_and_reputation(model))
 
 
 def test_lukac_grow_reputation_concentrates_jobs_and_earnings():

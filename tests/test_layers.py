@@ -24,6 +24,7 @@ GROUND = {
     "units",
     "data",
     "version",
+    "limits",
 }
 
 #: layer -> the layers its modules may import from (its own layer always allowed).
@@ -46,9 +47,10 @@ GROUND_DEPS = {
     "market": {"market", "units"},
     "files": set(),
     "provenance": set(),
-    "config": {"errors", "units", "data"},
+    "config": {"errors", "units", "data", "limits"},
     "data": {"errors", "files"},
     "version": set(),
+    "limits": {"errors"},
 }
 
 

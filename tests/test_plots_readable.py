@@ -250,9 +250,14 @@ def test_sweep_figure_patterns_give_the_names_sweeps_write():
         assert f"``{pattern}``" in (sweep.__doc__ or ""), pattern
 
 
-def test_the_old_module_path_still_works():
-    from marketplace_sim.plots import figures
+def test_the_public_figures_are_importable_from_the_package():
+    import marketplace_sim.plots as plots
 
-    assert figures.draw_run_figures is run.draw_run_figures
-    assert figures.plot_sweep_metric is sweep.plot_sweep_metric
-    assert figures.metric_label is labels.metric_label is sweep.metric_label
+    assert plots.draw_run_figures is run.draw_run_figures
+    assert plots.plot_sweep_metric is sweep.plot_sweep_metric
+    assert plots.metric_label is labels.metric_label is sweep.metric_label
+    assert set(plots.__all__) <= set(dir(run)) | set(dir(sweep)) | set(dir(labels)) | {
+        "plot_trajectories"
+    }
+    with pytest.raises(AttributeError):
+        plots.plot_nothing  # noqa: B018

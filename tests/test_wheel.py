@@ -39,8 +39,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The ``bin/`` folder of a fresh venv with the wheel installed."""
     work = tmp_path_factory.mktemp("wheel")
     built = _run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w",
-         str(work / "dist"), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(work / "dist"), str(ROOT)],
         cwd=work,
     )
     assert built.returncode == 0, built.stderr[-2000:]
@@ -49,9 +48,18 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     venv.create(work / "env", with_pip=True)
     bin_dir = work / "env" / "bin"
     inst = _run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "-c",
-         str(ROOT / "constraints.txt"), str(wheels[0])],
-        cwd=work, timeout=1500,
+        [
+            str(bin_dir / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-c",
+            str(ROOT / "constraints.txt"),
+            str(wheels[0]),
+        ],
+        cwd=work,
+        timeout=1500,
     )
     assert inst.returncode == 0, inst.stderr[-2000:]
     yield bin_dir
@@ -66,8 +74,14 @@ def elsewhere(tmp_path: Path) -> Path:
 
 
 def test_the_wheel_holds_the_package_data_not_the_checkout(installed):
-    where = _run([str(installed / "python"), "-c", "import marketplace_sim, sys; "
-                  "print(marketplace_sim.__file__)"], cwd=installed)
+    where = _run(
+        [
+            str(installed / "python"),
+            "-c",
+            "import marketplace_sim, sys; print(marketplace_sim.__file__)",
+        ],
+        cwd=installed,
+    )
     assert "site-packages" in where.stdout and str(ROOT) not in where.stdout
 
 
@@ -83,19 +97,41 @@ def test_run_shipped_worlds_by_name(installed, elsewhere):
     assert len(runs) == 1
     names = sorted(p.name for p in runs[0].iterdir())
     assert {"config.toml", "manifest.json", "steps.parquet", "figures"} <= set(names)
-    base = _run([str(installed / "marketplace-sim"), "run", "baseline", "--quiet",
-                 "--steps", "26", "--no-figures", "--out", "b"], cwd=elsewhere)
+    base = _run(
+        [
+            str(installed / "marketplace-sim"),
+            "run",
+            "baseline",
+            "--quiet",
+            "--steps",
+            "26",
+            "--no-figures",
+            "--out",
+            "b",
+        ],
+        cwd=elsewhere,
+    )
     assert base.returncode == 0, base.stderr
     assert (elsewhere / "b" / "steps.parquet").is_file()
 
 
 def test_sweep_and_validate_shipped_experiments_by_name(installed, elsewhere):
-    val = _run([str(installed / "marketplace-sim"), "validate", "reputation-weight"],
-               cwd=elsewhere)
+    val = _run([str(installed / "marketplace-sim"), "validate", "reputation-weight"], cwd=elsewhere)
     assert val.returncode == 0, val.stderr
     assert re.search(r"\b40 runs\b", val.stdout), val.stdout
-    sw = _run([str(installed / "marketplace-sim"), "sweep", "smoke", "--workers", "2",
-               "--quiet", "--out", "s"], cwd=elsewhere)
+    sw = _run(
+        [
+            str(installed / "marketplace-sim"),
+            "sweep",
+            "smoke",
+            "--workers",
+            "2",
+            "--quiet",
+            "--out",
+            "s",
+        ],
+        cwd=elsewhere,
+    )
     assert sw.returncode == 0, sw.stderr
     assert {"runs.parquet", "conditions.parquet", "manifest.json"} <= {
         p.name for p in (elsewhere / "s").iterdir()
@@ -109,8 +145,10 @@ def test_init_copies_everything_to_edit_and_the_copy_runs(installed, elsewhere):
     assert (elsewhere / "mine" / "configs" / "lessons" / "2-first-job.md").is_file()
     again = _run([str(installed / "marketplace-sim"), "init", "mine"], cwd=elsewhere)
     assert again.returncode == 2 and len(again.stderr.strip().splitlines()) == 1
-    val = _run([str(installed / "marketplace-sim"), "validate",
-                "mine/experiments/reputation-weight.toml"], cwd=elsewhere)
+    val = _run(
+        [str(installed / "marketplace-sim"), "validate", "mine/experiments/reputation-weight.toml"],
+        cwd=elsewhere,
+    )
     assert val.returncode == 0, val.stderr
 
 
@@ -123,8 +161,11 @@ def _free_port() -> int:
 def test_the_app_serves_from_the_installed_package(installed, elsewhere):
     port = _free_port()
     proc = subprocess.Popen(
-        [str(installed / "marketplace-sim"), "app", "--port", str(port)], cwd=elsewhere,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [str(installed / "marketplace-sim"), "app", "--port", str(port)],
+        cwd=elsewhere,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
     )
     try:

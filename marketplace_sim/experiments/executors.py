@@ -1,15 +1,17 @@
-"""Executors: run a sweep's runs in this process, in a local process pool, or on Dask.
+"""Executors: run a worker function over specs in this process, a local process pool, or Dask.
 
-Every executor takes an iterable of *run specs* (plain dicts: the resolved config and the run's
-ids, see :func:`run_spec`) and yields ``(spec, summary)`` pairs as runs finish, in completion
-order. The driver (``experiment.py``) writes each summary to disk as it arrives, so nothing here
-keeps results: at most a few runs per worker are in flight at any time, which keeps memory flat
-however many runs a sweep has.
+Every executor takes a worker function and an iterable of picklable specs and yields
+``(spec, result)`` pairs as they finish, in completion order. Sweeps pass
+:func:`~marketplace_sim.experiments.worker.run_spec` over
+:class:`~marketplace_sim.experiments.worker.RunSpec` objects; calibration passes its own function
+over its own specs. The caller writes each result as it arrives, so nothing here keeps results:
+at most a few specs per worker are in flight at any time, which keeps memory flat however many
+specs there are.
 
-A run that raises is not an executor error: :func:`run_spec` catches it and returns a summary
-with ``status = "failed"``. A worker process that dies (killed, out of memory) or a Dask task
-that is lost is turned into a failed summary for the runs that were in flight, and the sweep
-goes on.
+A spec whose worker process dies (killed, out of memory) or whose Dask task is lost gets the
+result ``lost(spec, message)``, and the rest go on. Pool workers watch their parent: if the
+driver is killed, even with SIGKILL, they exit within a second instead of lingering as orphans
+(the worker processes of a local Dask cluster do so by themselves).
 """
 
 from __future__ import annotations
@@ -19,136 +21,87 @@ import logging
 import multiprocessing
 import os
 import signal
-import socket
 import sys
+import threading
 import time
-import traceback
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 from marketplace_sim.errors import ConfigError
+from marketplace_sim.experiments.worker import (
+    FAIL_ENV,
+    RunSpec,
+    RunSummary,
+    failed_summary,
+    one_line,
+    run_spec,
+)
 
-#: Testing aid: a comma-separated list of run ids that :func:`run_spec` makes fail on purpose
-#: (``MARKETPLACE_SIM_FAIL_RUN=c001-r00 marketplace-sim sweep ...``). Read by the worker.
-FAIL_ENV = "MARKETPLACE_SIM_FAIL_RUN"
-IN_FLIGHT_PER_WORKER = 2  # runs submitted ahead per worker: keeps workers busy, memory bounded
+__all__ = [
+    "FAIL_ENV",
+    "DaskExecutor",
+    "Executor",
+    "LocalExecutor",
+    "RunSpec",
+    "RunSummary",
+    "SerialExecutor",
+    "check_executor",
+    "default_workers",
+    "make_executor",
+    "run_spec",
+]
 
-RunSummary = dict[str, Any]
-RunSpec = dict[str, Any]
+IN_FLIGHT_PER_WORKER = 2  # specs submitted ahead per worker: keeps workers busy, memory bounded
+PARENT_POLL_SECONDS = 0.5  # how often a worker checks that its driver is still alive
+LOST = "worker process died while this run was in flight (killed, or out of memory?)"
+
+Lost = Callable[[Any, str], Any]
+
+
+def default_lost(spec: Any, message: str) -> Any:
+    """The result of a lost spec: a failed :class:`RunSummary`, or the spec's dict + error."""
+    if isinstance(spec, RunSpec):
+        return failed_summary(spec, message)
+    if isinstance(spec, Mapping):
+        return {**spec, "status": "failed", "error": message}
+    raise RuntimeError(message)
+
+
+def _label(spec: Any) -> str:
+    if isinstance(spec, RunSpec):
+        return spec.run_id
+    if isinstance(spec, Mapping):
+        return str(spec.get("run_id", "task"))
+    return "task"
 
 
 # --------------------------------------------------------------------------------------------
-# The worker function
+# Workers watch their parent
 
 
-def run_spec(spec: RunSpec) -> RunSummary:
-    """Simulate one run and return a small summary (top level, so spawn and Dask can pickle it).
+def watch_parent(parent_pid: int, poll: float = PARENT_POLL_SECONDS) -> threading.Thread:
+    """Start a daemon thread that ends this process once ``parent_pid`` is no longer its parent.
 
-    Args:
-        spec: ``run_id`` (str), ``config`` (a resolved config dict, every key),
-            ``record_every`` (int, weeks between kept rows of the per-step table) and
-            ``keep_earnings`` (bool: also return every freelancer's final earnings, for
-            the unpredictability of worlds) and ``keep_freelancers`` (bool: also return the
-            run's freelancers table).
-
-    Returns:
-        A dict with ``run_id``, ``status`` (``"ok"`` or ``"failed"``), ``error`` (one line, or
-        None), ``traceback`` (or None), ``steps`` (DataFrame: ``step`` and the metric columns,
-        one row every ``record_every`` weeks plus the final week; None on failure),
-        ``earnings`` (DataFrame ``freelancer_id``, ``earnings``, or None), ``freelancers``
-        (or None: ``model.freelancers_frame()`` plus ``prior_jobs``, the jobs a freelancer
-        brought from before week 1 (``market.prior_jobs_mean``), and ``reputation``, the final
-        reputation index clients and search see), ``wall_seconds``,
-        ``cpu_seconds`` and ``worker`` (host:pid). Never raises for a failing run.
+    A killed parent cannot stop its workers (SIGKILL runs no clean-up), and a pool worker
+    waiting on its task queue would wait forever: the orphan is re-parented (to init or a
+    subreaper), so ``os.getppid()`` changes, which this thread notices.
     """
-    started = time.perf_counter()
-    cpu_started = time.process_time()
-    run_id = str(spec["run_id"])
-    summary: RunSummary = {
-        "run_id": run_id,
-        "status": "ok",
-        "error": None,
-        "traceback": None,
-        "steps": None,
-        "earnings": None,
-        "freelancers": None,
-        "wall_seconds": 0.0,
-        "cpu_seconds": 0.0,
-        "worker": f"{socket.gethostname()}:{os.getpid()}",
-    }
-    try:
-        failing = {s.strip() for s in os.environ.get(FAIL_ENV, "").split(",") if s.strip()}
-        if run_id in failing:
-            raise RuntimeError(f"injected failure ({FAIL_ENV})")
-        from marketplace_sim.config import validate_config
-        from marketplace_sim.model.simulate import build_model, simulate
 
-        cfg = validate_config(spec["config"], run_id)
-        model = build_model(cfg)  # ours, or a docking world's peer model
-        keep_freelancers = bool(spec.get("keep_freelancers"))
-        if keep_freelancers:  # the track record brought from before week 1
-            start = model.freelancers_frame()[["freelancer_id", "hires"]]
-        simulate(model)
-        steps = model.steps_frame()
-        every = int(spec.get("record_every") or 1)
-        if every > 1 and len(steps):
-            step = steps["step"].to_numpy()
-            steps = steps[(step % every == 0) | (step == step.max())].reset_index(drop=True)
-        summary["steps"] = steps
-        if spec.get("keep_earnings"):
-            fl = model.freelancers_frame()
-            summary["earnings"] = fl[["freelancer_id", "earnings"]].reset_index(drop=True)
-        if keep_freelancers:
-            summary["freelancers"] = with_prior_and_reputation(model, start)
-    except Exception as exc:  # a failing run is data, not a crash of the sweep
-        summary.update(status="failed", error=_one_line(exc), traceback=traceback.format_exc())
-    summary["wall_seconds"] = time.perf_counter() - started
-    summary["cpu_seconds"] = time.process_time() - cpu_started  # < wall: the CPU was shared
-    return summary
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(poll)
+        os._exit(1)  # no clean-up to do: the driver that wanted the results is gone
+
+    thread = threading.Thread(target=watch, name="marketplace-sim-watch-parent", daemon=True)
+    thread.start()
+    return thread
 
 
-def failed_summary(spec: RunSpec, error: str) -> RunSummary:
-    """The summary of a run lost outside :func:`run_spec` (a dead worker, a lost Dask task)."""
-    return {
-        "run_id": str(spec["run_id"]),
-        "status": "failed",
-        "error": error,
-        "traceback": None,
-        "steps": None,
-        "earnings": None,
-        "freelancers": None,
-        "wall_seconds": 0.0,
-        "worker": None,
-    }
-
-
-def with_prior_and_reputation(model: Any, start: Any) -> Any:
-    """``model.freelancers_frame()`` with ``prior_jobs`` and ``reputation`` added.
-
-    Args:
-        model: a ``MarketplaceModel`` at the end of its run.
-        start: ``freelancer_id`` and ``hires`` of the freelancers present before week 1.
-    """
-    import numpy as np
-
-    fl = model.freelancers_frame()
-    prior = dict(zip(start["freelancer_id"].tolist(), start["hires"].tolist(), strict=True))
-    fl["prior_jobs"] = np.array(
-        [prior.get(i, 0) for i in fl["freelancer_id"].tolist()], dtype=np.int64
-    )
-    fl["reputation"] = np.asarray(model.reputation(), dtype=np.float64)[: len(fl)]
-    return fl.reset_index(drop=True)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _init_worker() -> None:
-    """Pool worker start-up: leave Ctrl-C to the driver, and import the model once."""
+def _init_worker(parent_pid: int) -> None:
+    """Pool worker start-up: leave Ctrl-C to the driver, watch it, import the model once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch_parent(parent_pid)
     import marketplace_sim.model.marketplace  # noqa: F401  (pays the Mesa import before the first run)
 
 
@@ -169,13 +122,13 @@ def default_workers() -> int:
 
 
 class Executor(Protocol):
-    """Runs specs and yields ``(spec, summary)`` pairs in completion order."""
+    """Runs specs and yields ``(spec, result)`` pairs in completion order."""
 
     description: str
 
     def imap_unordered(
-        self, fn: Callable[[RunSpec], RunSummary], specs: Iterable[RunSpec]
-    ) -> Iterator[tuple[RunSpec, RunSummary]]:
+        self, fn: Callable[[Any], Any], specs: Iterable[Any], lost: Lost = default_lost
+    ) -> Generator[tuple[Any, Any], None, None]:
         """Run ``fn`` on every spec; yield each result as soon as it is ready."""
         ...
 
@@ -190,9 +143,9 @@ class SerialExecutor:
     description = "1 worker (this process)"
 
     def imap_unordered(
-        self, fn: Callable[[RunSpec], RunSummary], specs: Iterable[RunSpec]
-    ) -> Iterator[tuple[RunSpec, RunSummary]]:
-        """Run the specs in order."""
+        self, fn: Callable[[Any], Any], specs: Iterable[Any], lost: Lost = default_lost
+    ) -> Generator[tuple[Any, Any], None, None]:
+        """Run the specs in order (``lost`` is never needed: nothing runs elsewhere)."""
         for spec in specs:
             yield spec, fn(spec)
 
@@ -205,7 +158,7 @@ class LocalExecutor:
 
     Processes are started with ``spawn`` (never ``fork``), so runs behave the same on Linux,
     macOS and Windows and no thread or lock of the driver leaks into a worker. If a worker dies,
-    the runs in flight are reported as failed and a fresh pool carries on with the rest.
+    the specs in flight get ``lost(spec, message)`` and a fresh pool carries on with the rest.
     """
 
     def __init__(self, workers: int) -> None:
@@ -217,23 +170,20 @@ class LocalExecutor:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
+            initargs=(os.getpid(),),
         )
 
     def imap_unordered(
-        self, fn: Callable[[RunSpec], RunSummary], specs: Iterable[RunSpec]
-    ) -> Iterator[tuple[RunSpec, RunSummary]]:
+        self, fn: Callable[[Any], Any], specs: Iterable[Any], lost: Lost = default_lost
+    ) -> Generator[tuple[Any, Any], None, None]:
         """Run the specs in the pool, a bounded number in flight; yield as they finish."""
         todo = iter(specs)
         limit = IN_FLIGHT_PER_WORKER * self.workers
         pool = self._new_pool()
-        pending: dict[cf.Future[RunSummary], RunSpec] = {}
+        pending: dict[cf.Future[Any], Any] = {}
         try:
             while True:
-                while len(pending) < limit:
-                    spec = next(todo, None)
-                    if spec is None:
-                        break
-                    pending[pool.submit(fn, spec)] = spec
+                _fill(pool, fn, todo, pending, limit)
                 if not pending:
                     return
                 done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
@@ -241,28 +191,17 @@ class LocalExecutor:
                 for fut in done:
                     spec = pending.pop(fut)
                     try:
-                        summary = fut.result()
+                        result = fut.result()
                     except cf.process.BrokenProcessPool:
                         broken = True
-                        summary = failed_summary(
-                            spec,
-                            "worker process died while this run was in flight "
-                            "(killed, or out of memory?)",
-                        )
+                        result = lost(spec, LOST)
                     except Exception as exc:  # e.g. a spec that cannot be pickled
-                        summary = failed_summary(spec, _one_line(exc))
-                    yield spec, summary
+                        result = lost(spec, one_line(exc))
+                    yield spec, result
                 if broken:
                     for fut, spec in list(pending.items()):
                         del pending[fut]
-                        yield (
-                            spec,
-                            failed_summary(
-                                spec,
-                                "worker process died while this run was in flight "
-                                "(killed, or out of memory?)",
-                            ),
-                        )
+                        yield spec, lost(spec, LOST)
                     _stop_pool(pool)
                     pool = self._new_pool()
         finally:
@@ -270,6 +209,21 @@ class LocalExecutor:
 
     def close(self) -> None:
         """Pools are closed by :meth:`imap_unordered` itself."""
+
+
+def _fill(
+    pool: cf.ProcessPoolExecutor,
+    fn: Callable[[Any], Any],
+    todo: Iterator[Any],
+    pending: dict[cf.Future[Any], Any],
+    limit: int,
+) -> None:
+    """Submit specs until ``limit`` are in flight or none are left."""
+    while len(pending) < limit:
+        spec = next(todo, None)
+        if spec is None:
+            return
+        pending[pool.submit(fn, spec)] = spec
 
 
 def _stop_pool(pool: cf.ProcessPoolExecutor) -> None:
@@ -293,21 +247,15 @@ class DaskExecutor:
     """
 
     def __init__(self, workers: int, address: str | None = None) -> None:
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError:
-            raise ConfigError(
-                "--executor",
-                "dask",
-                "Dask is not installed: pip install 'marketplace-sim[dask]'",
-            ) from None
+        from dask.distributed import Client, LocalCluster
+
         self.cluster = None
         if address:
             try:
                 self.client = Client(address, timeout="15s")
             except (OSError, TimeoutError) as exc:
                 raise ConfigError(
-                    "--address", address, f"cannot connect to a Dask scheduler: {_one_line(exc)}"
+                    "--address", address, f"cannot connect to a Dask scheduler: {one_line(exc)}"
                 ) from None
             self.description = f"Dask scheduler {address}"
             self._check_workers()
@@ -331,7 +279,7 @@ class DaskExecutor:
         except Exception as exc:
             self.close()
             raise ConfigError(
-                "--address", None, f"Dask workers cannot run marketplace-sim: {_one_line(exc)}"
+                "--address", None, f"Dask workers cannot run marketplace-sim: {one_line(exc)}"
             ) from None
         other = {v for v in versions.values() if v != __version__}
         if other:
@@ -345,13 +293,13 @@ class DaskExecutor:
         return max(4, IN_FLIGHT_PER_WORKER * threads)
 
     def imap_unordered(
-        self, fn: Callable[[RunSpec], RunSummary], specs: Iterable[RunSpec]
-    ) -> Iterator[tuple[RunSpec, RunSummary]]:
+        self, fn: Callable[[Any], Any], specs: Iterable[Any], lost: Lost = default_lost
+    ) -> Generator[tuple[Any, Any], None, None]:
         """Submit the specs (a bounded number at a time) and yield results as they complete."""
         from dask.distributed import as_completed
 
         todo = iter(specs)
-        pending: dict[str, RunSpec] = {}
+        pending: dict[str, Any] = {}
         ac = as_completed()
 
         def submit_more() -> None:
@@ -361,7 +309,7 @@ class DaskExecutor:
                 if spec is None:
                     return
                 # unique keys: two sweeps on one scheduler must never share a result
-                key = f"marketplace-sim-{spec['run_id']}-{uuid.uuid4().hex[:12]}"
+                key = f"marketplace-sim-{_label(spec)}-{uuid.uuid4().hex[:12]}"
                 ac.add(self.client.submit(fn, spec, key=key, pure=False))
                 pending[key] = spec
 
@@ -370,11 +318,11 @@ class DaskExecutor:
             for fut in ac:
                 spec = pending.pop(fut.key)
                 try:
-                    summary = fut.result()
+                    result = fut.result()
                 except Exception as exc:  # lost task, killed worker
-                    summary = failed_summary(spec, f"Dask: {_one_line(exc)}")
+                    result = lost(spec, f"Dask: {one_line(exc)}")
                 fut.release()
-                yield spec, summary
+                yield spec, result
                 submit_more()
         finally:
             for fut in list(ac.futures):
@@ -395,6 +343,27 @@ def _worker_version() -> str:
     return __version__
 
 
+def check_executor(kind: str, workers: int | None, address: str | None) -> None:
+    """Refuse bad executor options before anything is started or written.
+
+    Raises:
+        ConfigError: ``--workers`` below 1, ``--address`` without Dask, Dask not installed.
+    """
+    if workers is not None and workers < 1:
+        raise ConfigError("--workers", None, f"must be at least 1, got {workers}")
+    if address and kind != "dask":
+        raise ConfigError("--address", None, "only with --executor dask")
+    if kind == "dask":
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            raise ConfigError(
+                "--executor",
+                "dask",
+                "Dask is not installed: pip install 'marketplace-sim[dask]'",
+            ) from None
+
+
 def make_executor(kind: str, workers: int | None, address: str | None) -> Executor:
     """Build the executor the command line asked for.
 
@@ -406,10 +375,7 @@ def make_executor(kind: str, workers: int | None, address: str | None) -> Execut
     Raises:
         ConfigError: bad options, Dask not installed, or the scheduler unreachable.
     """
-    if workers is not None and workers < 1:
-        raise ConfigError("--workers", None, f"must be at least 1, got {workers}")
-    if address and kind != "dask":
-        raise ConfigError("--address", None, "only with --executor dask")
+    check_executor(kind, workers, address)
     n = workers or default_workers()
     if kind == "dask":
         return DaskExecutor(n, address)

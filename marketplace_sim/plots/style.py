@@ -3,7 +3,7 @@
 Figures are built with the object API (:class:`~matplotlib.figure.Figure` directly, never
 :mod:`matplotlib.pyplot`), so nothing is registered with pyplot, no GUI backend is needed and
 there is nothing to close: save with :func:`marketplace_sim.files.save_figure` and drop the
-reference. In Jupyter a returned figure is displayed as usual.
+reference. In Jupyter, after ``%matplotlib inline``, a returned figure is displayed.
 
 Conventions shared by every figure (run figures in :mod:`marketplace_sim.plots.run`, sweep
 figures in :mod:`marketplace_sim.plots.sweep`):

@@ -1,0 +1,245 @@
+"""Section 4: Filippas, Horton & Golden (2018/2022), reputation inflation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from marketplace_sim.analysis import studies
+from marketplace_sim.analysis.results import read_table
+from marketplace_sim.plots.findings import YearlyLine, filippas_figure
+from marketplace_sim.reports.findings.base import IMG, Section, StudyInput, SummaryRow
+from marketplace_sim.reports.findings.format import (
+    CI,
+    ci,
+    fmt,
+    setup_line,
+    study_line,
+    table,
+    verdict,
+)
+
+FIGURE = "filippas.png"
+INFLATION, NORM_WEEKS = "reviews.inflation", "reviews.norm_weeks"
+STARS, QUALITY = "mean_stars_week", "mean_quality"
+Key = tuple[float, float]  # (reviews.inflation, reviews.norm_weeks)
+NAN3: CI = (np.nan, np.nan, np.nan)
+
+
+def at(y: pd.DataFrame, year: int, col: str) -> CI:
+    """A column's mean and interval across runs in one year."""
+    return ci(y.loc[y["year"] == year, col])
+
+
+def change(y: pd.DataFrame, col: str, end: int, start: int = 1) -> CI:
+    """Per run, the column's change from year ``start`` to ``end``; mean and interval."""
+    w = y.pivot_table(index="run_id", columns="year", values=col)
+    return ci(w[end] - w[start]) if start in w and end in w else NAN3
+
+
+@dataclass(frozen=True)
+class InflationResult:
+    """Yearly stars and quality per condition, and the comparison the study makes.
+
+    ``slow`` is the pressure condition with the longest norm (the one meant to match the
+    study's decade) and ``ref`` the no-pressure condition it is compared with; ``rise`` and
+    ``rise0`` are their rating changes over the run, ``dq`` the slow condition's quality change
+    after the start-up year and ``gap_q`` its final quality minus the reference's.
+    """
+
+    years: Mapping[Key, pd.DataFrame]  # year, mean_stars_week, mean_quality, run_id
+    n_years: int
+    slow: Key | None
+    ref: Key | None
+    rise: float
+    rise0: float
+    dq: float
+    gap_q: float
+    replications: int
+    leniency: float
+
+    @property
+    def q_from(self) -> int:
+        """Quality is compared from this year on (after the start-up year)."""
+        return min(2, self.n_years)
+
+    @property
+    def pressure(self) -> list[Key]:
+        """The conditions with social pressure on raters, sorted."""
+        return sorted(k for k in self.years if k[0] > 0)
+
+    @property
+    def ok(self) -> bool:
+        """Ratings rise well beyond the no-pressure rise while quality stays put."""
+        if self.slow is None or self.ref is None:
+            return False
+        return self.rise - self.rise0 > 0.3 and abs(self.gap_q) < 0.02 and abs(self.dq) < 0.03
+
+
+def _yearly(inp: StudyInput) -> dict[Key, pd.DataFrame]:
+    d = inp.folder
+    steps = read_table(d / "steps.parquet", ["run_id", "condition_id", "step", STARS, QUALITY])
+    cond = read_table(d / "conditions.parquet")
+    years: dict[Key, pd.DataFrame] = {}
+    for _, c in cond.iterrows():
+        mine = steps[steps["condition_id"] == c["condition_id"]]
+        per_run = [
+            studies.by_year(g, (STARS, QUALITY)).assign(run_id=r)
+            for r, g in mine.groupby("run_id", sort=True)
+        ]
+        years[(float(c[INFLATION]), float(c[NORM_WEEKS]))] = pd.concat(per_run, ignore_index=True)
+    return years
+
+
+def compute(inp: StudyInput) -> InflationResult:
+    """Yearly means per run and condition, and the slow-pressure vs no-pressure comparison."""
+    years = _yearly(inp)
+    n = int(max(y["year"].max() for y in years.values()))
+    q_from = min(2, n)
+    pressure = sorted(k for k in years if k[0] > 0)
+    calm = sorted(k for k in years if k[0] == 0)
+    slow = max(pressure, key=lambda k: k[1]) if pressure else None
+    ref = max(calm, key=lambda k: k[1]) if calm else None
+    rise = rise0 = dq = gap_q = float("nan")
+    if slow and ref:
+        rise = change(years[slow], STARS, n)[0]
+        rise0 = change(years[ref], STARS, n)[0]
+        dq = change(years[slow], QUALITY, n, q_from)[0]
+        gap_q = at(years[slow], n, QUALITY)[0] - at(years[ref], n, QUALITY)[0]
+    exp = inp.experiment
+    return InflationResult(
+        years, n, slow, ref, rise, rise0, dq, gap_q, exp.replications, exp.base.reviews.leniency
+    )
+
+
+def figure(r: InflationResult) -> Figure:
+    """Stars and quality by year per condition, with the study's endpoints."""
+    lines = []
+    for (inf, nw), y in sorted(r.years.items()):
+        g = y.groupby("year")
+        yrs = np.array(list(g.groups))
+        bands = []
+        for col in (STARS, QUALITY):
+            stats = [ci(v[col]) for _, v in g]
+            bands.append(tuple(np.array([s[j] for s in stats]) for j in range(3)))
+        label = f"inflation {inf:g}, norm {nw:g} wk"
+        lines.append(YearlyLine(label, inf > 0, yrs, bands[0], bands[1]))  # type: ignore[arg-type]
+    return filippas_figure(lines, studies.FILIPPAS, r.replications)
+
+
+def summary(r: InflationResult) -> SummaryRow:
+    """The summary table's row."""
+    n = r.n_years
+    ours = "n/a"
+    if r.slow is not None:
+        y0 = r.years[r.slow]
+        ours = (
+            f"{at(y0, 1, STARS)[0]:.2f} -> {at(y0, n, STARS)[0]:.2f} over {n} years (no "
+            f"pressure: {r.rise0:+.2f}); quality from year {r.q_from}: {r.dq:+.3f}"
+        )
+    return SummaryRow(
+        "Filippas et al. 2018/22: reputation inflation",
+        "mean public rating 3.7 -> 4.8 over a decade; not better work",
+        ours,
+        verdict(r.ok),
+    )
+
+
+def _rows(r: InflationResult) -> list[list[str]]:
+    n, q_from = r.n_years, r.q_from
+    return [
+        [
+            f"{inf:g}",
+            f"{nw:g}",
+            fmt(at(y, 1, STARS)),
+            fmt(at(y, n, STARS)),
+            fmt(change(y, STARS, n)),
+            fmt(at(y, 1, QUALITY), ".3f"),
+            fmt(at(y, q_from, QUALITY), ".3f"),
+            fmt(at(y, n, QUALITY), ".3f"),
+            fmt(change(y, QUALITY, n, q_from), "+.3f"),
+        ]
+        for (inf, nw), y in sorted(r.years.items())
+    ]
+
+
+def _done_by(r: InflationResult, key: Key, share: float = 0.9) -> str:
+    """The year by which ``share`` of a condition's rating rise is done."""
+    m = r.years[key].groupby("year")[STARS].mean()
+    target = m.iloc[0] + share * (m.iloc[-1] - m.iloc[0])
+    hit = m[m >= target]
+    return f"year {int(hit.index[0])}" if len(hit) else f"after year {r.n_years}"
+
+
+def _reading(r: InflationResult) -> str:
+    n, q_from = r.n_years, r.q_from
+    if r.ok:
+        return (
+            f"Under social pressure the mean public rating rises by {r.rise:+.2f} stars over "
+            f"{n} years (without pressure: {r.rise0:+.2f}), while delivered quality "
+            f"ends where it ends without pressure (difference {r.gap_q:+.3f}) and moves "
+            f"by {r.dq:+.3f} after year {q_from}: the difference is inflation, not better "
+            "work."
+        )
+    return (
+        f"Under social pressure the mean public rating changes by {r.rise:+.2f} stars "
+        f"over {n} years (without pressure: {r.rise0:+.2f}); delivered quality "
+        f"differs by {r.gap_q:+.3f} at the end and moves by {r.dq:+.3f} after year "
+        f"{q_from}. This is not a clear reproduction."
+    )
+
+
+def text(r: InflationResult, inp: StudyInput) -> str:
+    """The section's Markdown."""
+    n, q_from = r.n_years, r.q_from
+    pace = "; ".join(
+        f"with norm_weeks = {nw:g}, by {_done_by(r, (inf, nw))}" for inf, nw in r.pressure
+    )
+    header = [
+        "inflation",
+        "norm_weeks",
+        "stars, year 1",
+        f"stars, year {n}",
+        "change",
+        "quality, year 1",
+        f"year {q_from}",
+        f"year {n}",
+        f"change since year {q_from}",
+    ]
+    return f"""## 4. Filippas, Horton & Golden (2018/2022): reputation inflation
+
+{study_line("filippas")}
+
+**Model.** The baseline world with candid raters at the start (`reviews.leniency` =
+{r.leniency:g}, so the first year averages about 3.7 stars, as oDesk's early
+years did). Social pressure: every rater adds `reviews.inflation` x (norm - 3) to her
+leniency, where the *norm* is what raters have come to expect, an exponential average of the
+stars given with time constant `reviews.norm_weeks`. The mean public rating is the mean of the
+stars given each week (`mean_stars_week`), averaged by year; quality is the mean quality of
+the work delivered (`mean_quality`). {setup_line(inp)}
+
+{table(header, _rows(r))}
+
+Study: 3.7 -> 4.8 stars over a decade (+1.1), at least a third to a half of it inflation rather
+than better work.
+
+![Filippas: ratings and quality by year]({IMG.as_posix()}/{FIGURE})
+
+**Reading.** {_reading(r)} Quality itself rises only in the first year, equally in every
+condition (a new market's learning by doing and the exit of idle freelancers). **The pace is
+set by `reviews.norm_weeks`**: the norm follows the ratings given with that time constant, and
+each rise of the norm makes raters more lenient, which raises the ratings it follows. A short
+time constant lets the feedback run its course in a few years; a long one spreads it over the
+decade the study saw. Ninety per cent of the rise is done {pace}: the experiment's five-year
+norm (260 weeks) is the one meant to match oDesk's decade-long drift.
+"""
+
+
+def section(inp: StudyInput) -> Section:
+    """Compute, draw and write section 4."""
+    r = compute(inp)
+    return Section(text(r, inp), ((FIGURE, figure(r)),), (summary(r),))
