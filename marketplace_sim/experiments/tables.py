@@ -100,7 +100,7 @@ def _stream_steps(parts: Path, runs: Sequence[Run], path: Path, collected: _Rows
         if writer is not None:
             writer.close()
     if writer is None:
-        _empty_steps(collected.metrics).to_parquet(path, index=False)
+        files.write_parquet(_empty_steps(collected.metrics), path)
 
 
 def _run_row(run: Run) -> dict[str, Any]:
@@ -135,7 +135,7 @@ def _with_ids(run: Run, table: pa.Table) -> pa.Table:
         {
             "run_id": pa.array([run.run_id] * n, pa.string()),
             "condition_id": pa.array([run.condition_id] * n, pa.string()),
-            "replicate": pa.array([run.replicate] * n, pa.int32()),
+            "replicate": pa.array([run.replicate] * n, pa.int64()),
         }
     )
     return pa.Table.from_arrays(
@@ -148,8 +148,8 @@ def _empty_steps(metrics: Sequence[str] = METRIC_COLUMNS) -> pd.DataFrame:
         {
             "run_id": pd.Series(dtype=str),
             "condition_id": pd.Series(dtype=str),
-            "replicate": pd.Series(dtype="int32"),
-            "step": pd.Series(dtype="int32"),
+            "replicate": pd.Series(dtype="int64"),
+            "step": pd.Series(dtype="int64"),
             **{m: pd.Series(dtype=float) for m in metrics},
         }
     )
@@ -172,7 +172,7 @@ def runs_frame(exp: Experiment, rows: list[dict[str, Any]], int_metrics: set[str
     runs_df = pd.DataFrame(rows, columns=columns)
     for m in metrics:
         runs_df[m] = runs_df[m].astype("Int64" if m in int_metrics else "float64")
-    runs_df["replicate"] = runs_df["replicate"].astype("int32")
+    runs_df["replicate"] = runs_df["replicate"].astype("int64")
     runs_df["seed"] = runs_df["seed"].astype("int64")
     runs_df["population_seed"] = runs_df["population_seed"].astype("int64")
     runs_df["error"] = runs_df["error"].astype("str")  # NaN when the run succeeded
@@ -207,8 +207,8 @@ def conditions_table(exp: Experiment, runs_df: pd.DataFrame, parts: Path) -> pd.
             row["unpredictability"] = unpredictability(parts, sub["run_id"].tolist())
         rows.append(row)
     df = pd.DataFrame(rows)
-    df["n_runs"] = df["n_runs"].astype("int32")
-    df["n_failed"] = df["n_failed"].astype("int32")
+    df["n_runs"] = df["n_runs"].astype("int64")
+    df["n_failed"] = df["n_failed"].astype("int64")
     return df
 
 
