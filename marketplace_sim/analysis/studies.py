@@ -241,7 +241,29 @@ def by_year(
 
 
 # --------------------------------------------------------------------------------------------
-# Salganik et al. (2006): an interval for U
+# Salganik et al. (2006): market shares within the starting cohort, and an interval for U
+
+
+def cohort_earnings(freelancers: pd.DataFrame) -> pd.DataFrame:
+    """The starting cohort's earnings in one world: MusicLab's items, the same in every world.
+
+    MusicLab's shares are of one fixed set of songs; here the items are the freelancers
+    present at the start (the smallest ``entry_step``), and a freelancer's market share is
+    its share of the cohort's earnings over the run (the study window), so newcomers, who
+    differ in number and timing of chances, are left out.
+
+    Returns:
+        ``freelancer_id``, ``earnings`` and ``hires`` of the cohort, in id order.
+    """
+    entry = freelancers["entry_step"].to_numpy()
+    cohort = freelancers.loc[entry == entry.min(), ["freelancer_id", "earnings", "hires"]]
+    return cohort.sort_values("freelancer_id").reset_index(drop=True)
+
+
+def share_gini(earnings: pd.DataFrame) -> float:
+    """Gini of the market shares of one world's items (zeros included, as unsold songs)."""
+    e = earnings["earnings"].to_numpy(dtype=float)
+    return metrics.gini(e) if e.size and e.sum() > 0 else float("nan")
 
 
 def unpredictability_jackknife(earnings: Sequence[pd.DataFrame]) -> tuple[float, float, float]:
