@@ -54,6 +54,7 @@ class SummaryRow:
         ours: the model's mean and 95 % interval across replicates.
         direction: the verdict (:func:`~marketplace_sim.reports.findings.format.judge`).
         measure: what is compared (the same measure on both sides).
+        key: a stable name for the row in ``findings-numbers.json`` (``study.measure``).
     """
 
     study: str
@@ -61,6 +62,7 @@ class SummaryRow:
     ours: str
     direction: str
     measure: str = ""
+    key: str = ""
 
     def cells(self) -> list[str]:
         """The row's cells, in table order."""

@@ -132,6 +132,7 @@ def summary(r: LukacGrowResult) -> SummaryRow:
         f"{s[lo]['earnings_ratio'][0]:.1f}x -> {s[hi]['earnings_ratio'][0]:.1f}x)",
         judge(paper, rise, +1),
         f"share with no job, reputation-led (rw {hi:g}) minus price-led (rw {lo:g})",
+        "lukacgrow.no_job_rise",
     )
 
 

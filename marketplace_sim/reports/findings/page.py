@@ -2,8 +2,8 @@
 
 :func:`generate` (``marketplace-sim findings``) reruns the experiments of :data:`PLANS` into a
 results folder, hands each study module an immutable :class:`StudyInput`, and writes
-``findings.md`` and ``img/findings/*.png`` (the figures folder replaced as a whole, the page
-atomically).
+``findings.md``, ``img/findings/*.png`` (the figures folder replaced as a whole, the page
+atomically) and ``findings-numbers.json`` (the headline numbers other documents quote).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from marketplace_sim.errors import ConfigError, OutputFolderError
 from marketplace_sim.reports.findings import (
     filippas,
     lukacgrow,
+    numbers,
     pallais,
     salganik,
     sixfactors,
@@ -166,6 +167,7 @@ def generate(
     wall = time.time() - started
     text = page_text(sections, seconds, wall, settings)
     written = write_page(out, text, [f for s in sections for f in s.figures])
+    numbers.write_numbers(out, numbers.numbers(sections, quick))
     if progress:
         print(f"findings: {wall:.0f} s", file=sys.stderr)
     return FindingsReport(out / "findings.md", written, res, wall, seconds)

@@ -115,6 +115,7 @@ def summary(r: PallaisResult) -> tuple[SummaryRow, ...]:
             times(r.stats["later_ratio"]),
             judge(PAPER_RATIO, r.stats["later_ratio"], +1, null=1.0),
             f"earnings in year {r.later_year}, treated / control (both arms)",
+            "pallais.ratio",
         ),
         SummaryRow(
             name,
@@ -123,6 +124,7 @@ def summary(r: PallaisResult) -> tuple[SummaryRow, ...]:
             f"[{100 * r.employment_gap[1]:+.0f}, {100 * r.employment_gap[2]:+.0f}]",
             judge(None, r.employment_gap, +1),
             "hired after the intervention, treated minus control",
+            "pallais.employment",
         ),
     ]
     if np.isfinite(r.detail_gain[0]):
@@ -133,6 +135,7 @@ def summary(r: PallaisResult) -> tuple[SummaryRow, ...]:
                 times(r.detail_gain),
                 judge(None, r.detail_gain, +1, null=1.0),
                 "treated earnings, detailed / coarse evaluation",
+                "pallais.detailed_vs_coarse",
             )
         )
     return tuple(rows)

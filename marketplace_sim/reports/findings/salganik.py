@@ -124,6 +124,7 @@ def summary(r: SalganikResult) -> tuple[SummaryRow, ...]:
             fmt(ind.gini),
             judge(paper["independent"], ind.gini, 0),
             "Gini of market shares, independent worlds",
+            "salganik.gini_independent",
         ),
         SummaryRow(
             name,
@@ -131,6 +132,7 @@ def summary(r: SalganikResult) -> tuple[SummaryRow, ...]:
             fmt(full.gini),
             judge(paper["influence"], full.gini, 0),
             "Gini of market shares, social influence",
+            "salganik.gini_influence",
         ),
         SummaryRow(
             name,
@@ -138,6 +140,7 @@ def summary(r: SalganikResult) -> tuple[SummaryRow, ...]:
             fmt(r.gini_gap, "+.2f"),
             judge(gap_paper, r.gini_gap, +1),
             "Gini, influence minus independent",
+            "salganik.gini_gap",
         ),
         SummaryRow(
             name,
@@ -145,6 +148,7 @@ def summary(r: SalganikResult) -> tuple[SummaryRow, ...]:
             f"x{u_ratio:.2f} ({fmt(scaled(full.u, 1e4))} vs {fmt(scaled(ind.u, 1e4))} x 10⁻⁴)",
             judge(None, (full.u[0] - ind.u[0], full.u[1] - ind.u[2], full.u[2] - ind.u[1]), +1),
             "unpredictability U, influence vs independent",
+            "salganik.u",
         ),
     )
 

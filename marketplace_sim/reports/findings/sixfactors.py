@@ -177,6 +177,7 @@ def summary(r: SixFactorsResult) -> tuple[SummaryRow, SummaryRow]:
             f"{unexpl.min():.2f}-{unexpl.max():.2f} of R²",
             "",
             "share of the variance of later log earnings (baseline regimes)",
+            "sixfactors.r2",
         ),
         SummaryRow(
             "Merit vs luck: top 10 % who are top 10 % in skill",
@@ -184,6 +185,7 @@ def summary(r: SixFactorsResult) -> tuple[SummaryRow, SummaryRow]:
             f"{100 * overlap.min():.0f}-{100 * overlap.max():.0f} % across rules",
             "",
             "top 10 % by earnings who are top 10 % in expertise",
+            "sixfactors.merit_overlap",
         ),
     )
 

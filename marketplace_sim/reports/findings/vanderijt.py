@@ -105,6 +105,7 @@ def summary(rs: tuple[BoostResult, ...]) -> tuple[SummaryRow, ...]:
             f"{100 * r.gap[0]:+.0f} points [{100 * r.gap[1]:+.0f}, {100 * r.gap[2]:+.0f}]",
             judge(PAPER_GAP, r.gap, +1),
             f"hired after the boost, boosted minus control (boost at week {r.at_step}, {r.stage})",
+            "vanderijt.early" if r.at_step < 52 else "vanderijt.established",
         )
         for r in rs
     )
