@@ -357,3 +357,34 @@ def merit_figure(regimes: Sequence[str], overlap: Sequence[CI]) -> Figure:
     ax.set_title("Merit vs luck at the top, by platform rules (95 % CI)")
     fig.legend(loc="outside lower center", ncols=2, frameon=False)  # never over a bar
     return fig
+
+
+@styled
+def morris_figure(
+    panels: Sequence[tuple[str, Sequence[str], np.ndarray, np.ndarray]],
+) -> Figure:
+    """A Morris screen of several effects: per effect, mu* (bars) and sigma (dots).
+
+    Args:
+        panels: per effect, its name, the parameters (ranked by mu*), mu* and sigma, each in
+            the effect's own units.
+    """
+    n = max(len(panels), 1)
+    ncols = min(n, 3)
+    nrows = -(-n // ncols)
+    fig, axes = new_figure(nrows, ncols, figsize=(4.6 * ncols, 3.6 * nrows))
+    flat = list(np.atleast_1d(axes).ravel())
+    for ax, (name, params, mu_star, sigma) in zip(flat, panels, strict=False):
+        finish_axes(ax)
+        yy = np.arange(len(params))
+        ax.barh(yy, mu_star, color=BLUE, label="mu* (mean |elementary effect|)")
+        ax.plot(sigma, yy, "o", color=ORANGE, label="sigma (interaction / non-linearity)")
+        ax.set_yticks(yy, [p.rsplit(".", 1)[-1] for p in params])
+        ax.invert_yaxis()
+        ax.set_title("\n".join(textwrap.wrap(name, 34)))
+    for ax in flat[len(panels) :]:
+        ax.set_visible(False)
+    if panels:
+        handles, labels = flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+    return fig

@@ -120,3 +120,14 @@ def read_numbers(path: Path) -> dict[str, Any]:
     """Read a ``findings-numbers.json``."""
     doc = json.loads(path.read_text(encoding="utf-8"))
     return doc if isinstance(doc, dict) else {}
+
+
+def fill_quotes(text: str, doc: Mapping[str, Any]) -> str:
+    """``text`` with every marked quote of a known number set to its value in ``doc``."""
+    known = flat(doc)
+
+    def put(m: re.Match[str]) -> str:
+        key = m.group(1)
+        return f"<!-- n:{key} -->{known[key]}<!-- /n -->" if key in known else m.group(0)
+
+    return QUOTE.sub(put, text)
