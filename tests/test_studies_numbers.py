@@ -56,10 +56,10 @@ def test_every_marked_quote_matches_the_numbers(path):
 
 
 def test_the_study_documents_quote_the_numbers_and_nothing_stale():
-    """Each study's experiment page quotes at least one number, and none a stale figure."""
-    quoted = 0
+    """Each study's experiment page quotes at least one number, and none a stale figure
+    (findings.md writes its numbers, and six-factors-profiles.md defers to six-factors.md)."""
     for path in STUDY_DOCS:
         text = path.read_text(encoding="utf-8")
         assert stale_quotes(text) == [], path.name
-        quoted += text.count("<!-- n:")
-    assert quoted >= len(STUDY_DOCS) - 1  # findings.md itself need not mark its own table
+        if path.name not in ("findings.md", "six-factors-profiles.md"):
+            assert "<!-- n:" in text, path.name
