@@ -57,9 +57,9 @@ def _summary(rows):
 
 
 def test_claims_supported_contradicted_mixed_and_not_shown():
-    """Two regimes: expertise positive in both (supports), niche focus negative in one
-    (contradicts), reliability positive in one and negative in the other (mixed),
-    communication straddling 0 in both (not shown)."""
+    """Two regimes: expertise positive in both (supports; importance 0.03, not small), niche
+    focus negative in one (contradicts), reliability positive in one and negative in the
+    other (mixed), communication straddling 0 in both (not shown)."""
     rows = []
     for regime, signs in (
         ("ranking=reputation, rw=1", {"expertise": 1, "niche_focus": -1, "reliability": 1}),
@@ -79,6 +79,11 @@ def test_claims_supported_contradicted_mixed_and_not_shown():
     assert verdicts["communication"].verdict == "not shown"
     # the quoted coefficient is the reference regime's (platform defaults)
     assert verdicts["experience & expertise"].coef == pytest.approx((0.3, 0.2, 0.4))
+    # the same signs with importance 0.005 everywhere: a clear sign, a small weight
+    small = _summary([(*r[:5], 0.005, 0.005) for r in rows])
+    assert {v.claim: v.verdict for v in judge_claims({"w": small})}["experience & expertise"] == (
+        "supports (small)"
+    )
 
 
 def test_quotes_are_checked_against_the_numbers():

@@ -70,19 +70,26 @@ class ClaimVerdict:
 
     @property
     def verdict(self) -> str:
-        """``supports``, ``contradicts``, ``mixed`` or ``not shown``, over all regimes."""
+        """``supports``, ``contradicts``, ``mixed`` or ``not shown``, over all regimes.
+
+        A supported or contradicted claim whose importance stays below :data:`SMALL` in
+        every regime is qualified ``(small)``: its sign is clear, its weight is not.
+        """
+        small = " (small)" if self.importance[1] < SMALL else ""
         if self.supported and self.contradicted:
             return "mixed"
         if self.supported:
-            return "supports"
+            return "supports" + small
         if self.contradicted:
-            return "**contradicts**"
+            return "**contradicts**" + small
         return "not shown"
 
 
 #: The platform's default rules (search by reputation, reputation weight 1), whose
 #: coefficient is quoted with its interval.
 REFERENCE = "ranking=reputation, rw=1"
+#: Below this importance (share of R² lost when the factor is shuffled) an effect is small.
+SMALL = 0.01
 
 
 def judge_claims(summaries: Mapping[str, pd.DataFrame]) -> list[ClaimVerdict]:
@@ -159,11 +166,20 @@ def claims_summary(verdicts: Sequence[ClaimVerdict]) -> str:
     """One sentence per verdict class: which claims the model supports, contradicts, not."""
     by: dict[str, list[str]] = {}
     for v in verdicts:
-        by.setdefault(v.verdict.strip("*"), []).append(f"{v.claim} ({v.world})")
-    order = ("supports", "contradicts", "mixed", "not shown")
+        by.setdefault(v.verdict.replace("*", ""), []).append(f"{v.claim} ({v.world})")
+    order = (
+        "supports",
+        "supports (small)",
+        "contradicts",
+        "contradicts (small)",
+        "mixed",
+        "not shown",
+    )
     names = {
         "supports": "The model supports",
+        "supports (small)": f"It supports, with a small effect (importance below {SMALL:g})",
         "contradicts": "It contradicts",
+        "contradicts (small)": "It contradicts, with a small effect",
         "mixed": "Mixed (positive under some rules, negative under others)",
         "not shown": "It does not show an effect of",
     }

@@ -345,9 +345,11 @@ evidence of expertise driving choice and stars). {setup_line(inps[name])}
 top-rated success) is judged by its factor's standardized coefficient in the full model of
 later log earnings (a direct effect, beyond early success for the traits): *supports* when its
 95 % interval lies above 0 in some regime and below it in none, *contradicts* when below 0,
-*mixed* when both occur, *not shown* when every interval includes 0. Importance: the drop in
-R² when the factor is shuffled (traits: traits-only model; early success: full model), its
-range over regimes.
+*mixed* when both occur, *not shown* when every interval includes 0; *(small)* when its
+importance stays below 0.01 in every regime (a clear sign, a small weight). Importance: the
+drop in R² when the factor is shuffled (traits: traits-only model; early success: full model),
+its range over regimes. The sign is judged on the direct effect; a trait can matter through
+early success too (its importance in the traits-only model includes that path).
 
 {claims_table(verdicts, n_reg)}
 
