@@ -60,7 +60,7 @@ def pallais_figure(
     later: Sequence[CI],
     ratio: float,
     at_step: int,
-    later_year: int,
+    later_year: int | str,
     n_worlds: int,
 ) -> Figure:
     """Treated vs control: share hired after the intervention (%) and later earnings (USD).
@@ -70,7 +70,7 @@ def pallais_figure(
         later: (treated, control) mean net earnings in the final year.
         ratio: the mean over worlds of treated / control later earnings.
         at_step: week of the intervention.
-        later_year: the year the later earnings are from.
+        later_year: the year the later earnings are from (or the window, in words).
         n_worlds: replicates.
     """
     fig, (a1, a2) = _axes(2, 4.6)
@@ -83,7 +83,8 @@ def pallais_figure(
         "share of the group (%)",
     )
     a1.set_title(f"Hired after week {at_step}")
-    ylabel = f"mean net earnings in year {later_year} (USD)"
+    window = later_year if isinstance(later_year, str) else f"year {later_year}"
+    ylabel = f"mean net earnings in {window} (USD)"
     bars(a2, ["treated", "control"], later, colors, ylabel)
     a2.set_title(
         f"Later earnings: treated / control = {ratio:.1f}x\n(Pallais: relative "
