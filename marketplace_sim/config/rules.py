@@ -125,6 +125,12 @@ class FirstJobSection(_Section):
 
     share: Prob = Field(0.5, description="share of never-hired active freelancers treated")
     at_step: int = Field(26, ge=1, description="week of the intervention (weeks start at 1)")
+    evaluation: Literal["review", "detailed", "coarse"] = Field(
+        "review",
+        description='the given job\'s public evaluation: "review" (an ordinary review), '
+        '"detailed" (the review plus the worker\'s expertise revealed on the profile, '
+        'Pallais\'s detailed arm) or "coarse" (no stars: the job only shows as done)',
+    )
 
 
 class EarlyBoostSection(_Section):
@@ -133,6 +139,11 @@ class EarlyBoostSection(_Section):
     share: Prob = Field(0.5, description="share of never-reviewed active freelancers boosted")
     at_step: int = Field(8, ge=1, description="week of the boost (weeks start at 1)")
     reviews: int = Field(1, ge=1, le=100, description="five-star public reviews given to each")
+    eligible: Literal["unreviewed", "unhired"] = Field(
+        "unreviewed",
+        description='who may be boosted: "unreviewed" (no public review yet) or "unhired" '
+        "(never hired, so every later hire is one after the boost)",
+    )
 
 
 class InterventionsSection(_Section):
