@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("init", help="copy the shipped worlds, lessons and experiments to edit")
     i.add_argument("dir", type=Path, help="a new (or empty) folder")
     _add_compare(sub)
+    _add_docking(sub)
     return p
 
 
@@ -191,6 +192,24 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
     c.add_argument("result_dir", type=Path, help="a run folder, or a sweep kept with freelancers")
     c.add_argument("observed", type=Path, help="observed profiles (.csv or .parquet)")
     c.add_argument("--out", type=Path, help="comparison folder (default RESULT_DIR/compare/)")
+
+
+def _add_docking(sub: Any) -> None:
+    """``docking SWEEP_DIR [--variant DIR] [--reference CSV] [--out DIR]`` (issue 13)."""
+    d = sub.add_parser(
+        "docking",
+        help="compare a Lukac & Grow (2020) docking sweep with their BehaviorSpace output; "
+        "writes docs/docking.md",
+    )
+    d.add_argument("sweep_dir", type=Path, help="a sweep of experiments/lukac-grow-2020-docking")
+    d.add_argument("--variant", type=Path, help="a second sweep (a variant) compared the same way")
+    d.add_argument("--reference", type=Path, help="their CSV (default: the packaged copy)")
+    d.add_argument(
+        "--out",
+        type=Path,
+        default=Path("docs"),
+        help="docs folder (default docs): OUT/docking.md and OUT/img/docking/",
+    )
 
 
 def _resolve_names(args: argparse.Namespace) -> None:
@@ -521,6 +540,21 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_docking(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``docking``: test the docking sweep(s) against their table and write the page."""
+    from marketplace_sim.reports.docking import write_docking
+
+    report = write_docking(
+        args.sweep_dir,
+        args.out,
+        variant=args.variant,
+        reference=args.reference,
+        command=[PROG, *argv],
+    )
+    print(f"wrote {report.markdown} ({len(report.figures)} figures)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -554,6 +588,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_init(args)
         if args.command == "compare":
             return cmd_compare(args, argv)
+        if args.command == "docking":
+            return cmd_docking(args, argv)
     except MarketplaceSimError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -111,6 +111,7 @@ def _simulate(spec: RunSpec) -> dict[str, Any]:
     """
     from marketplace_sim.config import validate_config
     from marketplace_sim.market import jit
+    from marketplace_sim.model.marketplace import MarketplaceModel
     from marketplace_sim.model.observation import freelancers_with_prior_and_reputation
     from marketplace_sim.model.simulate import simulate
 
@@ -126,7 +127,11 @@ def _simulate(spec: RunSpec) -> dict[str, Any]:
         fl = model.freelancers_frame()
         out["earnings"] = fl[["freelancer_id", "earnings"]].reset_index(drop=True)
     if spec.keep_freelancers:  # with the track record brought from before week 1
-        out["freelancers"] = freelancers_with_prior_and_reputation(model)
+        out["freelancers"] = (
+            freelancers_with_prior_and_reputation(model)
+            if isinstance(model, MarketplaceModel)
+            else model.freelancers_frame()  # a docking world's: prior_jobs, reputation included
+        )
     return out
 
 
