@@ -45,25 +45,17 @@ def weights_by_position(
 
 
 @kernel
-def applicant_pools(
-    weight: np.ndarray,
-    niche_focus: np.ndarray,
-    home_niche: np.ndarray,
-    home_boost: np.ndarray,
-    n_niches: int,
-    job_niche: np.ndarray,
-    slots: int,
-) -> tuple[np.ndarray, ...]:
-    """The home and cross pools of ``draw_applicants``, and the slots that can be filled.
+def niche_order(
+    weight: np.ndarray, home_niche: np.ndarray, n_niches: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows with weight sorted by home niche, and each niche's segment of that order.
 
-    Returns ``(order, niche_sorted, seg_start, seg_end, cum_home, cum_cross, home_tot,
-    cross_all, slot, k, p_home)`` as the numpy code computes them (``home_boost`` empty:
-    none; ``cross_all`` as a 1-element array).
+    A stable counting sort (as numpy's stable argsort of 16-bit keys); niche ``g``'s rows are
+    ``order[seg_start[g]:seg_end[g]]``.
     """
-    n = weight.size
     count = np.zeros(n_niches + 1, dtype=np.int64)
     n_live = 0
-    for i in range(n):
+    for i in range(weight.size):
         if weight[i] != 0:
             count[home_niche[i] + 1] += 1
             n_live += 1
@@ -74,14 +66,29 @@ def applicant_pools(
         seg_start[g] = acc
         acc += count[g + 1]
         seg_end[g] = acc
-    # stable counting sort of the live rows by home niche (= a stable argsort)
     fill = seg_start.copy()
     order = np.empty(n_live, dtype=np.int64)
-    for i in range(n):
+    for i in range(weight.size):
         if weight[i] != 0:
             g = home_niche[i]
             order[fill[g]] = i
             fill[g] += 1
+    return order, seg_start, seg_end
+
+
+@kernel
+def pool_sums(
+    order: np.ndarray,
+    weight: np.ndarray,
+    niche_focus: np.ndarray,
+    home_niche: np.ndarray,
+    home_boost: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Home niche, and cumulative home and cross weights, along ``order``.
+
+    ``np.cumsum``'s running sums: the same additions in the same order.
+    """
+    n_live = order.size
     niche_sorted = np.empty(n_live, dtype=np.int64)
     cum_home = np.empty(n_live)
     cum_cross = np.empty(n_live)
@@ -96,14 +103,14 @@ def applicant_pools(
         sc += w * (1.0 - niche_focus[r])
         cum_home[j] = sh
         cum_cross[j] = sc
-    home_tot = np.empty(n_niches)
-    cross_tot = np.empty(n_niches)
-    cross_all = sc if n_live else 0.0
-    for g in range(n_niches):
-        s, e = seg_start[g], seg_end[g]
-        home_tot[g] = (cum_home[e - 1] if e else 0.0) - (cum_home[s - 1] if s else 0.0)
-        x = cross_all - ((cum_cross[e - 1] if e else 0.0) - (cum_cross[s - 1] if s else 0.0))
-        cross_tot[g] = x if x > 0.0 else 0.0
+    return niche_sorted, cum_home, cum_cross
+
+
+@kernel
+def fillable_slots(
+    job_niche: np.ndarray, slots: int, home_tot: np.ndarray, cross_tot: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The slots of jobs whose niche anyone reaches: (slot, niche, share from the home pool)."""
     n_jobs = job_niche.size
     slot = np.empty(n_jobs * slots, dtype=np.int64)
     k = np.empty(n_jobs * slots, dtype=np.int64)
@@ -119,19 +126,42 @@ def applicant_pools(
                 k[m] = g
                 p_home[m] = p
                 m += 1
-    return (
-        order,
-        niche_sorted,
-        seg_start,
-        seg_end,
-        cum_home,
-        cum_cross,
-        home_tot,
-        np.array([cross_all]),
-        slot[:m],
-        k[:m],
-        p_home[:m],
+    return slot[:m], k[:m], p_home[:m]
+
+
+@kernel
+def applicant_pools(
+    weight: np.ndarray,
+    niche_focus: np.ndarray,
+    home_niche: np.ndarray,
+    home_boost: np.ndarray,
+    n_niches: int,
+    job_niche: np.ndarray,
+    slots: int,
+) -> tuple[np.ndarray, ...]:
+    """The home and cross pools of ``draw_applicants``, and the slots that can be filled.
+
+    Returns ``(order, niche_sorted, seg_start, seg_end, cum_home, cum_cross, home_tot,
+    cross_all, slot, k, p_home)`` as the numpy code computes them (``home_boost`` empty:
+    none; ``cross_all`` as a 1-element array).
+    """
+    order, seg_start, seg_end = niche_order(weight, home_niche, n_niches)
+    niche_sorted, cum_home, cum_cross = pool_sums(
+        order, weight, niche_focus, home_niche, home_boost
     )
+    home_tot = np.empty(n_niches)
+    cross_tot = np.empty(n_niches)
+    cross_all = cum_cross[-1] if order.size else 0.0
+    for g in range(n_niches):
+        s, e = seg_start[g], seg_end[g]
+        home_tot[g] = (cum_home[e - 1] if e else 0.0) - (cum_home[s - 1] if s else 0.0)
+        x = cross_all - ((cum_cross[e - 1] if e else 0.0) - (cum_cross[s - 1] if s else 0.0))
+        cross_tot[g] = x if x > 0.0 else 0.0
+    slot, k, p_home = fillable_slots(job_niche, slots, home_tot, cross_tot)
+    return (
+        order, niche_sorted, seg_start, seg_end, cum_home, cum_cross, home_tot,
+        np.array([cross_all]), slot, k, p_home,
+    )  # fmt: skip
 
 
 @kernel

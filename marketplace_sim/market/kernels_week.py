@@ -69,6 +69,50 @@ def take_done(pool: tuple[np.ndarray, ...], t: int) -> tuple[tuple[np.ndarray, .
 
 
 @kernel
+def _quality_and_timeliness(
+    rng: np.random.Generator,
+    f: np.ndarray,
+    fit: np.ndarray,
+    expertise: np.ndarray,
+    reliability: np.ndarray,
+    noise: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``delivery.quality`` (all its draws), then ``delivery.on_time`` (all of its own)."""
+    n = f.size
+    q = np.empty(n)
+    for i in range(n):
+        x = expertise[f[i]] * (0.5 + 0.5 * fit[i]) + rng.normal(0.0, noise)
+        q[i] = 0.0 if x < 0.0 else 1.0 if x > 1.0 else x  # np.clip(x, 0, 1)
+    timely = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        timely[i] = rng.random() < reliability[f[i]]
+    return q, timely
+
+
+@kernel
+def _satisfaction(
+    rng: np.random.Generator,
+    f: np.ndarray,
+    q: np.ndarray,
+    timely: np.ndarray,
+    communication: np.ndarray,
+    par: np.ndarray,
+) -> np.ndarray:
+    """``delivery.satisfaction``: the weighted mean plus noise (its draws, in order)."""
+    wq, wc, wt, noise = par[1], par[2], par[3], par[4]
+    total = wq + wc + wt
+    sat = np.empty(f.size)
+    for i in range(f.size):
+        if total <= 0:
+            base = 0.5
+        else:
+            on = 1.0 if timely[i] else 0.0
+            base = (wq * q[i] + wc * communication[f[i]] + wt * on) / total
+        sat[i] = base + rng.normal(0.0, noise)
+    return sat
+
+
+@kernel
 def deliver(
     rng_at: np.ndarray,
     f: np.ndarray,
@@ -85,34 +129,10 @@ def deliver(
     """
     rng = generator(rng_at)
     expertise, reliability, communication = fl
-    qn, wq, wc, wt, sn, succ, fail, prob, noise = (
-        par[0],
-        par[1],
-        par[2],
-        par[3],
-        par[4],
-        par[5],
-        par[6],
-        par[7],
-        par[8],
-    )
+    q, timely = _quality_and_timeliness(rng, f, fit, expertise, reliability, par[0])
+    sat = _satisfaction(rng, f, q, timely, communication, par)
+    succ, fail, prob, noise = par[5], par[6], par[7], par[8]
     n = f.size
-    q = np.empty(n)
-    for i in range(n):
-        x = expertise[f[i]] * (0.5 + 0.5 * fit[i]) + rng.normal(0.0, qn)
-        q[i] = 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
-    timely = np.empty(n, dtype=np.bool_)
-    for i in range(n):
-        timely[i] = rng.random() < reliability[f[i]]
-    total = wq + wc + wt
-    sat = np.empty(n)
-    for i in range(n):
-        if total <= 0:
-            base = 0.5
-        else:
-            on = 1.0 if timely[i] else 0.0
-            base = (wq * q[i] + wc * communication[f[i]] + wt * on) / total
-        sat[i] = base + rng.normal(0.0, sn)
     outcome = np.zeros(n, dtype=np.int8)
     for i in range(n):
         if sat[i] < fail:
@@ -158,7 +178,7 @@ def settle(
     completed, and ``learning_gain``. Returns the net pay per contract, the platform's fees
     and the most jobs any of these freelancers has completed now.
     """
-    f, k, value, fee, rate = c[1], c[2], c[6], c[7], c[8]
+    f, k, value, fee = c[1], c[2], c[6], c[7]
     earnings, earnings_year, stars_sum, n_reviews, jss_n, jss_succ, jss_fail = (
         fl[0],
         fl[1],
@@ -168,14 +188,11 @@ def settle(
         fl[5],
         fl[6],
     )
-    jobs, load, last_work, expertise, expertise0 = fl[7], fl[8], fl[9], fl[10], fl[11]
-    spend, open_c, last_fl, last_sat, last_rate = cl[0], cl[1], cl[2], cl[3], cl[4]
-    table, gain = learn
-    n = f.size
-    net = np.empty(n, dtype=np.int64)
+    spend = cl[0]
+    net = np.empty(f.size, dtype=np.int64)
     fees = 0
     m = 0
-    for i in range(n):
+    for i in range(f.size):
         r = f[i]
         net[i] = value[i] - fee[i]
         earnings[r] += net[i]
@@ -190,6 +207,25 @@ def settle(
         jss_n[r] += 1
         jss_succ[r] += outcome[i] == 1
         jss_fail[r] += outcome[i] == -1
+    return net, fees, _finish_work(t, c, outcome, fl, cl, learn)
+
+
+@kernel
+def _finish_work(
+    t: int,
+    c: tuple[np.ndarray, ...],
+    outcome: np.ndarray,
+    fl: tuple[np.ndarray, ...],
+    cl: tuple[np.ndarray, ...],
+    learn: tuple[np.ndarray, float],
+) -> int:
+    """``contracts._finish_work``; returns the most jobs any of these has completed now."""
+    f, k, rate = c[1], c[2], c[8]
+    jobs, load, last_work, expertise, expertise0 = fl[7], fl[8], fl[9], fl[10], fl[11]
+    open_c, last_fl, last_sat, last_rate = cl[1], cl[2], cl[3], cl[4]
+    table, gain = learn
+    for i in range(f.size):
+        r = f[i]
         jobs[r] += 1
         load[r] -= 1
         last_work[r] = t
@@ -198,12 +234,12 @@ def settle(
         last_sat[k[i]] = outcome[i] == 1
         last_rate[k[i]] = rate[i]
     most = 0
-    for i in range(n):  # from the final counts, as the numpy code (one value per freelancer)
+    for i in range(f.size):  # from the final counts, as the numpy code (one value per freelancer)
         r = f[i]
         e0 = expertise0[r]
         expertise[r] = e0 + (1.0 - e0) * gain * table[jobs[r]]
         most = max(most, jobs[r])
-    return net, fees, most
+    return most
 
 
 @kernel

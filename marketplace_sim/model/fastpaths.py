@@ -403,3 +403,46 @@ def badges_and_rates(model: MarketplaceModel, t: int, review: bool) -> None:
         fl.top_rated, fl.badge_gained, fl.declined, fl.load, fl.last_work_step, fl.rate,
     )  # fmt: skip
     t_.week.badges_and_rates(t, columns, par, t_.raise_by, review)
+
+
+# ----------------------------------------------------------------------------------------------
+# Weekly metrics
+
+
+def weekly_metrics(model: MarketplaceModel, act: np.ndarray) -> tuple[dict[str, float], int, float]:
+    """``observation._concentration`` and ``_ratings`` in two compiled calls.
+
+    Returns those metrics, and the never-hired count and mean rate of the active (for
+    ``observation._activity``). The orders kept across weeks (``model.sorted_rows``) are
+    updated as the numpy code updates them, so either code may compute the next week.
+    """
+    fl, p = model.freelancers, model.config.platform
+    km = tables(model).metrics
+    kept = [model.sorted_rows[name] for name in ("earnings", "expertise0", "early", "late")]
+    orders = tuple(a for k in kept for a in k.state())
+    (gini, top1, top10, merit, early_late), orders = km.concentration(
+        act, fl.earnings, fl.earnings_early, fl.expertise0, orders
+    )
+    for i, k in enumerate(kept):
+        k.set_state(orders[2 * i], orders[2 * i + 1], fl.n)
+    scale = 0.0 if p.rating_precision is None else 10.0**p.rating_precision
+    rating_par = np.array(
+        [p.rating_display == "bayesian", p.bayes_prior_mean, p.bayes_prior_weight, scale],
+        dtype=np.float64,
+    )
+    mean_rating, n_top, n_never, mean_rate = km.active_means(
+        act, fl.stars_sum, fl.n_reviews, fl.top_rated, fl.jobs_completed, fl.rate, rating_par
+    )
+    total_reviews = int(model.star_counts.sum())
+    values = {
+        "gini_earnings": gini,
+        "top1_share": top1,
+        "top10_share": top10,
+        "merit_spearman": merit,
+        "early_late_spearman": early_late,
+        "mean_rating": mean_rating,
+        "share_five_star": model.star_counts[5] / total_reviews if total_reviews else np.nan,
+        "n_top_rated": n_top,
+        "share_top_rated": n_top / act.size if act.size else np.nan,
+    }
+    return values, n_never, mean_rate

@@ -43,6 +43,7 @@ from marketplace_sim.model import (
     contracts,
     hiring,
     interventions,
+    invariants,
     observation,
     population,
     reputation,
@@ -226,7 +227,7 @@ class MarketplaceModel(mesa.Model):
 
     def check_invariants(self) -> None:
         """Assert the model's accounting identities; raises AssertionError naming the one broken."""
-        observation.check_invariants(self)
+        invariants.check_invariants(self)
 
 
 def fresh_seed() -> int:

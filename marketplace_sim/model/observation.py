@@ -20,7 +20,6 @@ from marketplace_sim import metrics
 from marketplace_sim.market import choice
 from marketplace_sim.model import fastpaths, population
 from marketplace_sim.model._mesa import mesa
-from marketplace_sim.model.agents import Client, Freelancer
 from marketplace_sim.model.reputation import (
     displayed_ratings,
     displayed_ratings_of,
@@ -30,7 +29,6 @@ from marketplace_sim.units import CENTS
 
 if TYPE_CHECKING:
     from marketplace_sim.model.marketplace import MarketplaceModel
-    from marketplace_sim.model.state import Table
 
 #: Metric columns of steps.parquet (the interface contract's, then extras).
 METRIC_COLUMNS: tuple[str, ...] = (
@@ -93,7 +91,8 @@ def compute_metrics(model: MarketplaceModel) -> dict[str, float]:
     """The metric columns for the current week."""
     act = np.flatnonzero(model.freelancers.active)  # rows: the table also holds everyone gone
     if model.compiled and act.size <= JIT_METRICS_MAX:
-        values = _compiled_metrics(model, act)
+        values, n_never, mean_rate = fastpaths.weekly_metrics(model, act)
+        values.update(_activity(model, act, n_never, mean_rate))
     else:
         values = {**_concentration(model, act), **_ratings(model, act), **_activity(model, act)}
     return {name: values[name] for name in METRIC_COLUMNS}
@@ -102,41 +101,6 @@ def compute_metrics(model: MarketplaceModel) -> dict[str, float]:
 #: Active freelancers up to which the compiled metrics sort afresh each week; above, the
 #: orders kept across weeks (ranks.SortedRows) re-sort only what changed, which wins.
 JIT_METRICS_MAX = 16_384
-
-
-def _compiled_metrics(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
-    """:func:`_concentration`, :func:`_ratings` and :func:`_activity` in two compiled calls."""
-    fl, p = model.freelancers, model.config.platform
-    kernels_metrics = fastpaths.tables(model).metrics
-    kept = [model.sorted_rows[name] for name in ("earnings", "expertise0", "early", "late")]
-    orders = tuple(a for k in kept for a in k.state())
-    (gini, top1, top10, merit, early_late), orders = kernels_metrics.concentration(
-        act, fl.earnings, fl.earnings_early, fl.expertise0, orders
-    )
-    for i, k in enumerate(kept):
-        k.set_state(orders[2 * i], orders[2 * i + 1], fl.n)
-    scale = 0.0 if p.rating_precision is None else 10.0**p.rating_precision
-    rating_par = np.array(
-        [p.rating_display == "bayesian", p.bayes_prior_mean, p.bayes_prior_weight, scale],
-        dtype=np.float64,
-    )
-    mean_rating, n_top, n_never, mean_rate = kernels_metrics.active_means(
-        act, fl.stars_sum, fl.n_reviews, fl.top_rated, fl.jobs_completed, fl.rate, rating_par
-    )
-    n_act = act.size
-    total_reviews = int(model.star_counts.sum())
-    return {
-        "gini_earnings": gini,
-        "top1_share": top1,
-        "top10_share": top10,
-        "merit_spearman": merit,
-        "early_late_spearman": early_late,
-        "mean_rating": mean_rating,
-        "share_five_star": model.star_counts[5] / total_reviews if total_reviews else np.nan,
-        "n_top_rated": n_top,
-        "share_top_rated": n_top / n_act if n_act else np.nan,
-        **_activity(model, act, n_never, mean_rate),
-    }
 
 
 def _concentration(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
@@ -499,71 +463,8 @@ def contracts_frame(model: MarketplaceModel) -> pd.DataFrame:
     return df
 
 
-# --------------------------------------------------------------------------------------------
-# Invariants
-
-
 def check_invariants(model: MarketplaceModel) -> None:
-    """Assert the model's accounting identities; raises AssertionError naming the one broken.
+    """The accounting identities: :func:`marketplace_sim.model.invariants.check_invariants`."""
+    from marketplace_sim.model.invariants import check_invariants as check
 
-    Money is conserved exactly (clients' spend = freelancers' earnings + fees), stars are in
-    1..5, no freelancer is over capacity, open-contract counts agree with the contract pool,
-    the listing states are consistent (only the inactive are dormant or deleted, so neither
-    holds an open contract; a one-job freelancer takes one job) and the Mesa agents agree with the
-    arrays.
-    """
-    _check_money(model)
-    _check_reviews(model)
-    _check_contracts(model.freelancers, model.clients, model.contracts)
-    _check_listing(model)
-    _check_agents(model)
-
-
-def _check_money(model: MarketplaceModel) -> None:
-    spend, earned = int(model.clients.spend.sum()), int(model.freelancers.earnings.sum())
-    assert spend == earned + model.platform_revenue, (
-        f"money not conserved: spend {spend} != earnings {earned} + fees {model.platform_revenue}"
-    )
-
-
-def _check_reviews(model: MarketplaceModel) -> None:
-    fl = model.freelancers
-    assert model.star_counts[0] == 0, "a rating outside 1..5"
-    assert int(model.star_counts.sum()) == int(fl.n_reviews.sum()), "review counts disagree"
-    assert np.all(fl.stars_sum >= fl.n_reviews) and np.all(
-        fl.stars_sum <= 5 * fl.n_reviews.astype(np.int64)
-    ), "mean rating outside 1..5"
-    assert np.all(fl.jss_succ + fl.jss_fail <= fl.jss_n), "JSS window counts"
-
-
-def _check_contracts(fl: Table, cl: Table, pool: Table) -> None:
-    assert np.all(fl.load >= 0) and np.all(fl.load <= fl.capacity), "over capacity"
-    load = np.bincount(pool.freelancer, minlength=fl.n)
-    assert np.array_equal(load, fl.load), "freelancer load != open contracts"
-    open_c = np.bincount(pool.client, minlength=cl.n)
-    assert np.array_equal(open_c, cl.open_contracts), "client open contracts disagree"
-    assert np.all(fl.load[~fl.active] == 0), "an exited freelancer has open contracts"
-
-
-def _check_listing(model: MarketplaceModel) -> None:
-    fl = model.freelancers
-    deleted = fl.deleted_step >= 0
-    assert not np.any(fl.dormant & fl.active), "a freelancer both dormant and active"
-    assert not np.any(deleted & (fl.active | fl.dormant)), "a deleted profile still listed"
-    assert np.all((fl.exit_step >= 0) == ~fl.active), "exit_step set iff inactive"
-    assert np.all(fl.dormant_step[fl.dormant] >= 0), "a dormant profile without dormant_step"
-    if not model.config.freelancers.dormancy:
-        assert not fl.dormant.any() and np.array_equal(deleted, ~fl.active), "dormant when off"
-    on_platform = fl.hires.astype(np.int64)  # contracts started here, not warm-start history
-    on_platform[: model.prior_jobs.size] -= model.prior_jobs
-    assert np.all(on_platform[fl.one_job] <= 1), "a one-job freelancer took more than one job"
-    assert np.all((fl.activity > 0) & (fl.activity <= 1)), "activity outside (0, 1]"
-
-
-def _check_agents(model: MarketplaceModel) -> None:
-    cl = model.clients
-    n_fl = len(model.agents_by_type.get(Freelancer, []))
-    n_cl = len(model.agents_by_type.get(Client, []))
-    n_listed = int(listed(model).sum())  # the active, and the dormant (agents until deleted)
-    assert n_fl == n_listed, f"{n_fl} freelancer agents, {n_listed} listed rows"
-    assert n_cl == int(cl.active.sum()), f"{n_cl} client agents, {cl.active.sum()} rows"
+    check(model)
