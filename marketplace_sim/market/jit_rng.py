@@ -47,4 +47,4 @@ def _generator_from(typingctx: Any, addresses: Any) -> Any:
 @numba.njit(cache=True, inline="always")
 def generator(addresses: Any) -> Any:
     """Inside a kernel: the generator whose :func:`generator_addresses` these are."""
-    return _generator_from(addresses)
+    return _generator_from(addresses)  # type: ignore[call-arg]  # numba adds typingctx

@@ -102,7 +102,7 @@ def tables(model: MarketplaceModel) -> FastTables:
     t: FastTables | None = getattr(model, "_fast_tables", None)
     if t is None or t.rng is not model.rng:
         t = FastTables(model)
-        model._fast_tables = t  # type: ignore[attr-defined]
+        model._fast_tables = t
     return t
 
 

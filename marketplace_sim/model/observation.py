@@ -157,7 +157,7 @@ def _activity(
     n_act = act.size
     posted = w.get("jobs_posted", 0)
     if n_never is None:
-        n_never = np.count_nonzero(fl.jobs_completed[act] == 0)
+        n_never = int(np.count_nonzero(fl.jobs_completed[act] == 0))
     if mean_rate is None:
         mean_rate = _mean(fl.rate[act]) if n_act else np.nan
     return {
