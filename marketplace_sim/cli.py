@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("init", help="copy the shipped worlds, lessons and experiments to edit")
     i.add_argument("dir", type=Path, help="a new (or empty) folder")
     _add_compare(sub)
+    _add_fit(sub)
     return p
 
 
@@ -506,6 +507,66 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+def _add_fit(sub: Any) -> None:
+    """``fit OBSERVED [--params FIT.toml] [--config WORLD] [--budget N] ...`` (issue 12)."""
+    f = sub.add_parser(
+        "fit", help="estimate world keys from observed profiles (ABC-SMC); writes a fit folder"
+    )
+    f.add_argument("observed", type=Path, help="observed profiles (.csv or .parquet)")
+    f.add_argument(
+        "--params",
+        type=Path,
+        default=Path("fit-profiles"),
+        help="the fit file: keys, priors, sizes (default: the shipped fit-profiles)",
+    )
+    f.add_argument("--config", type=Path, help="the base world (default: baseline)")
+    f.add_argument("--budget", type=int, help="simulations at most (default: the fit file's)")
+    f.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
+    f.add_argument("--executor", choices=("local", "dask"), default="local")
+    f.add_argument("--address", help="Dask scheduler address, e.g. tcp://host:8786")
+    f.add_argument("--out", type=Path, help="fit folder (default results/fit-<observed>/<UTC>/)")
+    f.add_argument("--resume", action="store_true", help="finish an interrupted fit")
+    f.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    f.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def cmd_fit(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``fit``: ABC-SMC of the fit file's keys against observed profiles, into a fit folder."""
+    from marketplace_sim.data import resolve_experiment
+    from marketplace_sim.experiments.fitting import FitInterrupted, latest_fit
+    from marketplace_sim.reports.fit import FitOptions, write_fit
+
+    params = resolve_experiment(args.params)
+    if not args.observed.exists():  # before anything else: the usual first mistake
+        raise DataError(args.observed, None, "no such file")
+    folder = RESULTS_ROOT / f"fit-{args.observed.stem}"
+    out = args.out
+    if out is None and args.resume:
+        out = latest_fit(folder)
+        if out is None:
+            raise OutputFolderError(folder, None, "nothing to resume here (give --out)")
+    out = out or _default_out(f"fit-{args.observed.stem}")
+    opts = FitOptions(
+        world=args.config,
+        budget=args.budget,
+        workers=args.workers,
+        executor=args.executor,
+        address=args.address,
+        resume=args.resume,
+        force=args.force,
+        progress=not args.quiet,
+        command=[PROG, *argv],
+    )
+    try:
+        report = write_fit(args.observed, params, out, opts)
+    except FitInterrupted as exc:
+        print(f"{exc}; finish with: {PROG} {' '.join(argv)} --out {out} --resume", file=sys.stderr)
+        raise
+    print(report.text())
+    print(f"wrote {out}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -538,6 +599,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_init(args)
         if args.command == "compare":
             return cmd_compare(args, argv)
+        if args.command == "fit":
+            return cmd_fit(args, argv)
     except MarketplaceSimError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code
