@@ -140,12 +140,14 @@ def _run(inputs: FitInputs, folder: FitFolder, opts: FitOptions) -> tuple[FitRes
 
 def _fitted_toml(result: FitResult) -> str:
     """``fitted.toml``: what it is, in comments, then every key of the fitted world."""
-    inputs, scale = result.inputs, result.search.scale
+    inputs, scale = result.inputs, result.fitted_scale
     lines = [
         "# Fitted world, written by `marketplace-sim fit` (see manifest.json beside this file).",
         f"# Observed: {inputs.observed.path} ({scale.observed} listed profiles).",
         f"# Base world: {inputs.world_source}, size keys (market.freelancers, market.clients,",
-        f"#   market.entry_rate, market.client_entry_rate) scaled by {scale.factor:g}.",
+        f"#   market.entry_rate, market.client_entry_rate) scaled by {scale.factor:g}, so that",
+        "#   at the fitted values its listed profiles match the observed count (the search ran",
+        f"#   at {result.search.scale.factor:g}: the count at the centre of the priors).",
         "# Fitted values (weighted posterior medians) and 90 % intervals:",
     ]
     for r in result.intervals.itertuples(index=False):
@@ -205,6 +207,8 @@ def _write_manifest(
         first_started_utc=folder.state.get("created_utc"),
         scale_factor=search.scale.factor,
         pilot_rounds=[list(r) for r in search.scale.rounds],
+        fitted_scale_factor=result.fitted_scale.factor,
+        fitted_pilot_rounds=[list(r) for r in result.fitted_scale.rounds],
         generations=len(search.generations),
         stopped_early=search.stopped_early,
         simulations=len(result.simulations),
@@ -234,7 +238,8 @@ def fit_text(result: FitResult) -> str:
     head = f"{'parameter':<{width}}  {'fitted':>9}  {'mean':>9}  {'5%':>9}  {'95%':>9}  truth"
     lines = [
         f"observed: {result.inputs.observed.path} ({s.scale.observed} profiles); world "
-        f"{result.inputs.world_source} scaled by {s.scale.factor:g}",
+        f"{result.inputs.world_source} scaled by {s.scale.factor:g} (fitted world: "
+        f"{result.fitted_scale.factor:g})",
         f"{len(result.simulations)} simulations in {len(s.generations)} generations"
         + (" (stopped early: acceptance below fit.min_acceptance)" if s.stopped_early else ""),
         "epsilon: " + ", ".join(f"{e:.3g}" for e in s.summary["epsilon"]),
@@ -248,9 +253,12 @@ def fit_text(result: FitResult) -> str:
         )
     c = result.comparison.dropna(subset=["distance"]).sort_values("distance", ascending=False)
     worst = ", ".join(f"{r.statistic} {r.distance:.2g}" for r in c.head(3).itertuples())
+    n = len(result.check_frames)
+    listed = sum(len(f) for f in result.check_frames) / max(1, n)
     lines += [
         "",
-        f"fitted world on {len(result.check_frames)} fresh seeds: largest distances {worst}",
+        f"fitted world on {n} fresh seeds: {listed:.0f} listed profiles on average; "
+        f"largest distances {worst}",
     ]
     if result.failed:
         lines.append(f"{len(result.failed)} simulations failed (first: {result.failed[0]})")

@@ -18,6 +18,7 @@ generated and ranked by index, so the result is the same whatever the runner's o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -70,7 +71,7 @@ class FitInputs:
     def total(self) -> int:
         """Simulations at most: pilot, search and check."""
         s = self.spec.settings
-        pilot = PILOT_ROUNDS * s.pilot_runs if s.scale_world else 0
+        pilot = 2 * PILOT_ROUNDS * s.pilot_runs if s.scale_world else 0  # search and fitted
         return pilot + s.first + self.generations * s.batch + s.check_replicates
 
     def fingerprint(self) -> str:
@@ -248,33 +249,35 @@ class Scale:
     rounds: tuple[tuple[float, float], ...]  # (factor used, mean listed profiles)
 
 
-def world_scale(inputs: FitInputs, sim: Simulator) -> Scale:
+def world_scale(
+    inputs: FitInputs,
+    sim: Simulator,
+    values: Sequence[float],
+    group: str = "pilot",
+    factor: float = 1.0,
+) -> Scale:
     """Scale the world so that its listed profiles match the observed count (docs/fitting.md).
 
-    Each round runs the world at the prior's centre on ``pilot_runs`` seeds and multiplies
-    the factor by observed / simulated listed profiles.
+    Each of :data:`PILOT_ROUNDS` rounds runs the world at ``values`` (the prior's centre for
+    the search, the fitted values for ``fitted.toml``) on ``pilot_runs`` seeds and multiplies
+    the factor by observed / simulated listed profiles (four significant digits).
+
+    Raises:
+        DataError: the world lists no profile at its last week.
+        ConfigError: the scaled world is above a limit or would not fit in memory.
     """
     s, n_obs = inputs.spec.settings, len(inputs.observed.frame)
     if not s.scale_world:
         return Scale(1.0, n_obs, ())
-    centre = [p.from_internal(sum(p.box) / 2) for p in inputs.spec.params]
-    factor, rounds = 1.0, []
+    rounds = []
     for r in range(PILOT_ROUNDS):
         base = scaled_world(inputs.world, factor)
-        specs = [
-            _spec(
-                "pilot",
-                f"r{r}-k{k}",
-                candidate_config(
-                    base,
-                    inputs.spec.params,
-                    centre,
-                    factor,
-                    derive_seed(s.root_seed, PILOT_KEY, r, k),
-                ),
-            )
-            for k in range(s.pilot_runs)
-        ]
+        _check_size(inputs, base)
+        specs = []
+        for k in range(s.pilot_runs):
+            seed = derive_seed(s.root_seed, PILOT_KEY, r, k)
+            cfg = candidate_config(base, inputs.spec.params, values, factor, seed)
+            specs.append(_spec(group, f"r{r}-k{k}", cfg))
         recs = sim.run(specs)
         listed = [float(recs[x["id"]]["listed"]) for x in specs if recs[x["id"]]["status"] == "ok"]
         mean = float(np.mean(listed)) if listed else 0.0
@@ -282,12 +285,28 @@ def world_scale(inputs: FitInputs, sim: Simulator) -> Scale:
             raise DataError(
                 inputs.world_source,
                 None,
-                "the world lists no profile at its last week; "
-                "it cannot be scaled to the observed data (see the pilot runs in sims/pilot/)",
+                "the world lists no profile at its last week; it cannot be scaled to the "
+                f"observed data (see the runs in sims/{group}/)",
             )
         rounds.append((factor, mean))
         factor = round_significant(factor * n_obs / mean)
     return Scale(factor, n_obs, tuple(rounds))
+
+
+def _check_size(inputs: FitInputs, world: dict[str, Any]) -> None:
+    """Refuse a scaled world above the program's limits or the memory available."""
+    from marketplace_sim.config import validate_config
+    from marketplace_sim.limits import check_bounds, check_fits
+
+    cfg = validate_config(world, inputs.world_source)
+    what = "the world scaled to the observed data"
+    check_bounds(cfg, f"{inputs.world_source} ({what})")
+    check_fits(cfg, inputs.world_source, what=what)
+
+
+def prior_centre(params: Sequence[Parameter]) -> list[float]:
+    """The centre of each prior's box (the geometric mean of a log-uniform range)."""
+    return [p.from_internal(sum(p.box) / 2) for p in params]
 
 
 @dataclass(frozen=True)
@@ -344,27 +363,23 @@ class Search:
 
 
 def run_search(inputs: FitInputs, sim: Simulator) -> Search:
-    """Scale the world and run generation 0 and the ABC-SMC generations."""
+    """Scale the world, run generation 0 and the ABC-SMC generations (module docstring)."""
     s, params = inputs.spec.settings, inputs.spec.params
     box = [p.box for p in params]
-    scale = world_scale(inputs, sim)
+    scale = world_scale(inputs, sim, prior_centre(params))
     base = scaled_world(inputs.world, scale.factor)
     ids, seeds, u, recs = _generation(
-        inputs, sim, 0, base, scale.factor, lambda r: smc.prior_draw(box, r)
+        inputs, sim, 0, base, scale.factor, functools.partial(smc.prior_draw, box)
     )
     prior_stats = [_stats(recs[i]) for i in ids]
-    table = scales(
-        prior_stats,
-        profile_statistics(inputs.observed.frame),
-        list(STATISTICS),
-        inputs.spec.weights,
-    )
+    observed = profile_statistics(inputs.observed.frame)
+    table = scales(prior_stats, observed, list(STATISTICS), inputs.spec.weights)
     if not table["used"].any():
         raise DataError(
             inputs.observed.path,
             None,
-            "no compare statistic is usable for the "
-            "distance (see statistics.parquet reasons); nothing to fit against",
+            "no compare statistic is usable for the distance (each is undefined on the data "
+            "or over the prior predictive); nothing to fit against",
         )
     dist = from_table(table)
     d = np.array([dist(x) for x in prior_stats])
@@ -373,31 +388,45 @@ def run_search(inputs: FitInputs, sim: Simulator) -> Search:
     rows = [_summary_row(gens[0], pop, float("nan"), None, params)]
     stopped = False
     for t in range(1, inputs.generations + 1):
-        sd = smc.kernel_sd(pop, box)
-        ids, seeds, u, recs = _generation(
-            inputs,
-            sim,
-            t,
-            base,
-            scale.factor,
-            lambda r, pop=pop, sd=sd: smc.propose(pop, sd, box, r),
-        )
-        w = smc.importance_weights(u, pop, sd, box)
-        d = np.array([dist(_stats(recs[i])) for i in ids])
-        acc = smc.acceptance(d, pop.epsilon)
-        gens.append(Generation(t, tuple(ids), tuple(seeds), u, w, recs, d))
-        pop = smc.select(
-            [*pop.ids, *ids],
-            np.vstack([pop.u, u]),
-            np.r_[pop.weights, w],
-            np.r_[pop.distances, d],
-            s.particles,
-        )
-        rows.append(_summary_row(gens[-1], pop, acc, sd, params))
-        if acc < s.min_acceptance:
+        g, pop, row = _next_generation(inputs, sim, t, base, scale.factor, pop, dist)
+        gens.append(g)
+        rows.append(row)
+        if row["acceptance"] < s.min_acceptance:
             stopped = t < inputs.generations
             break
     return Search(scale, table, dist, tuple(gens), pd.DataFrame(rows), pop, stopped)
+
+
+def _next_generation(
+    inputs: FitInputs,
+    sim: Simulator,
+    t: int,
+    base: dict[str, Any],
+    factor: float,
+    pop: smc.Population,
+    dist: Distance,
+) -> tuple[Generation, smc.Population, dict[str, Any]]:
+    """Generation ``t``: propose from ``pop``, simulate, weigh, pool and keep the closest."""
+    params = inputs.spec.params
+    box = [p.box for p in params]
+    sd = smc.kernel_sd(pop, box)
+
+    def draw(rng: np.random.Generator) -> np.ndarray:
+        return smc.propose(pop, sd, box, rng)
+
+    ids, seeds, u, recs = _generation(inputs, sim, t, base, factor, draw)
+    w = smc.importance_weights(u, pop, sd, box)
+    d = np.array([dist(_stats(recs[i])) for i in ids])
+    acc = smc.acceptance(d, pop.epsilon)
+    g = Generation(t, tuple(ids), tuple(seeds), u, w, recs, d)
+    kept = smc.select(
+        [*pop.ids, *ids],
+        np.vstack([pop.u, u]),
+        np.r_[pop.weights, w],
+        np.r_[pop.distances, d],
+        inputs.spec.settings.particles,
+    )
+    return g, kept, _summary_row(g, kept, acc, sd, params)
 
 
 def _summary_row(

@@ -36,6 +36,7 @@ from marketplace_sim.analysis.fit.driver import (
     FitInputs,
     Progress,
     Runner,
+    Scale,
     Search,
     Simulator,
     _spec,
@@ -44,6 +45,7 @@ from marketplace_sim.analysis.fit.driver import (
     round_significant,
     run_search,
     scaled_world,
+    world_scale,
 )
 from marketplace_sim.analysis.fit.spec import Parameter
 from marketplace_sim.config import Config, validate_config
@@ -63,6 +65,7 @@ class FitResult:
     intervals: pd.DataFrame
     simulations: pd.DataFrame
     fitted: Config
+    fitted_scale: Scale  # the world-size scaling redone at the fitted values
     check_frames: tuple[pd.DataFrame, ...]
     comparison: pd.DataFrame
     ran: int  # simulations run in this session (the rest were read back)
@@ -93,14 +96,26 @@ def run_fit(
     params = inputs.spec.params
     post = posterior_frame(search, params)
     iv = intervals(post, params)
-    fitted = fitted_world(inputs, search, iv, params)
+    values = iv["fitted"].to_list()
+    rescaled = world_scale(inputs, sim, values, "refit", search.scale.factor)
+    fitted = fitted_world(inputs, rescaled.factor, values, params)
     frames = check_fitted(inputs, sim, fitted)
     comparison = compare_profiles(list(frames), inputs.observed.frame)
     comparison.insert(0, "condition", "fitted")
     comparison.insert(0, "condition_id", "fitted")
     sims = simulations_frame(search, params)
     return FitResult(
-        inputs, search, post, iv, sims, fitted, frames, comparison, sim.ran, tuple(sim.failed)
+        inputs,
+        search,
+        post,
+        iv,
+        sims,
+        fitted,
+        rescaled,
+        frames,
+        comparison,
+        sim.ran,
+        tuple(sim.failed),
     )
 
 
@@ -154,12 +169,11 @@ def intervals(post: pd.DataFrame, params: Sequence[Parameter]) -> pd.DataFrame:
 
 
 def fitted_world(
-    inputs: FitInputs, search: Search, iv: pd.DataFrame, params: Sequence[Parameter]
+    inputs: FitInputs, factor: float, values: Sequence[float], params: Sequence[Parameter]
 ) -> Config:
-    """The scaled world with the fitted values, on the base world's own seeds."""
-    base = scaled_world(inputs.world, search.scale.factor)
-    values = iv["fitted"].to_list()
-    d = candidate_config(base, params, values, search.scale.factor, inputs.world.run.seed)
+    """The world scaled by ``factor`` with the fitted values, on the base world's own seeds."""
+    base = scaled_world(inputs.world, factor)
+    d = candidate_config(base, params, values, factor, inputs.world.run.seed)
     d["run"].update(
         population_seed=inputs.world.population_seed,
         record_contracts=inputs.world.run.record_contracts,
