@@ -126,13 +126,19 @@ def _run(inputs: FitInputs, folder: FitFolder, opts: FitOptions) -> tuple[FitRes
         mininterval=0.5 if sys.stderr.isatty() else 30.0,
     )
 
+    done = [0]  # simulations finished or read back (the bar does not count when disabled)
+
     def runner(specs: list[dict[str, Any]]) -> Any:
         return ex.imap_unordered(simulate_candidate, specs, lost_candidate)
 
+    def progress(n: int) -> None:
+        done[0] += n
+        bar.update(n)
+
     try:
-        return run_fit(inputs, folder, runner, bar.update), ex.description
+        return run_fit(inputs, folder, runner, progress), ex.description
     except KeyboardInterrupt:
-        raise FitInterrupted(bar.n, inputs.total) from None
+        raise FitInterrupted(done[0], inputs.total) from None
     finally:
         bar.close()
         ex.close()

@@ -128,7 +128,8 @@ def prepare_fit(
     source = str(world) if world is not None else "baseline"
     cfg = load_config(source)
     b = spec.settings.budget if budget is None else budget
-    check_budget("--budget" if budget is not None else spec.path, "budget", b, spec.settings)
+    if budget is not None:
+        check_budget("--budget", None, b, spec.settings)
     for p in spec.params:  # both ends of every range, in this world
         for end in (p.lo, p.hi):
             cfg.with_overrides({p.key: p.world_value(end)}, str(spec.path))

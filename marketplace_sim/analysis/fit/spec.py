@@ -215,7 +215,7 @@ def _check_settings(p: Path, s: Settings) -> None:
     check_budget(p, "fit.budget", s.budget, s)
 
 
-def check_budget(source: str | Path, key: str, budget: int, s: Settings) -> None:
+def check_budget(source: str | Path, key: str | None, budget: int, s: Settings) -> None:
     """Refuse a budget that does not pay for generation 0 (``particles + batch``)."""
     if budget < s.first:
         raise ConfigError(
