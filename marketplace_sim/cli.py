@@ -560,7 +560,10 @@ def cmd_fit(args: argparse.Namespace, argv: Sequence[str]) -> int:
     try:
         report = write_fit(args.observed, params, out, opts)
     except FitInterrupted as exc:
-        print(f"{exc}; finish with: {PROG} {' '.join(argv)} --out {out} --resume", file=sys.stderr)
+        again = [f"{PROG} fit {args.observed} --params {args.params}"]
+        again += [f"--config {args.config}"] if args.config else []
+        again += [f"--budget {args.budget}"] if args.budget is not None else []
+        print(f"{exc}; finish with: {' '.join(again)} --out {out} --resume", file=sys.stderr)
         raise
     print(report.text())
     print(f"wrote {out}")

@@ -26,6 +26,7 @@ from marketplace_sim.reports.fit import FitOptions, write_fit
 OBSERVED = data_root() / "observed"
 TRUTH_WORLD = OBSERVED / "synthetic-fit-truth.toml"
 TRUTH_CSV = OBSERVED / "synthetic-fit-truth.csv"
+TRUTH_PARAMS = OBSERVED / "synthetic-fit-truth-params.toml"
 #: The test's budget: 180 draws from the prior, then 5 generations of 120 (and 12 more runs).
 SMALL = {"particles": 60, "batch": 120, "budget": 780, "check_replicates": 4, "pilot_runs": 2}
 NARROW = 0.7  # an informative interval is at most this share of the prior's 90 % range
@@ -68,6 +69,19 @@ def small_fit_file(tmp_path: Path) -> Path:
     p = tmp_path / "fit-small.toml"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return p
+
+
+def test_the_truth_parameter_file_is_the_shipped_set_with_the_true_values():
+    """synthetic-fit-truth-params.toml = fit-profiles.toml + truths (so they cannot drift)."""
+    from marketplace_sim.analysis.fit import load_fit_spec
+
+    shipped = load_fit_spec(experiments_dir() / "fit-profiles.toml")
+    marked = load_fit_spec(TRUTH_PARAMS)
+    assert marked.settings == shipped.settings and marked.weights == shipped.weights
+    assert [(p.key, p.lo, p.hi, p.prior) for p in marked.params] == [
+        (p.key, p.lo, p.hi, p.prior) for p in shipped.params
+    ]
+    assert {p.key: p.truth for p in marked.params} == truths()
 
 
 def relative_width(row: pd.Series) -> float:

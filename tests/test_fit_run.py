@@ -232,3 +232,13 @@ def test_bad_inputs_exit_2_in_one_line_and_write_nothing(inputs, tmp_path, capsy
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
     if case == "foreign-folder":
         assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.slow
+def test_same_seed_same_posterior_on_a_dask_cluster(inputs, serial, tmp_path):
+    pytest.importorskip("dask.distributed")
+    out = tmp_path / "dask"
+    assert main(fit_args(inputs, out, "--executor", "dask", "--workers", "2")) == 0
+    assert outputs(out) == outputs(serial)
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["executor_description"].startswith("Dask local cluster")
