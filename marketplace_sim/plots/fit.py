@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from marketplace_sim.files import save_figure
 from marketplace_sim.plots.style import (
@@ -72,6 +73,7 @@ def plot_marginals(posterior: pd.DataFrame, intervals: pd.DataFrame) -> Figure:
             ax.axvline(row.truth, color=COLORS[1], linestyle=":", linewidth=2.2, label="truth")
         if log:
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())  # 2x10^-4, 3x10^-4 ... would collide
         ax.set_xlim(row.lo, row.hi)
         ax.set_xlabel(row.parameter)
         ax.set_ylabel("weight per bin")
@@ -90,7 +92,7 @@ def plot_epsilon(generations: pd.DataFrame) -> Figure:
     fig, (a, b) = new_figure(1, 2, figsize=(9.0, 3.6))
     g = generations["generation"].to_numpy()
     a.plot(g, generations["epsilon"], marker="o", color=TOP_COLOR)
-    a.set_yscale("log")
+    a.set_ylim(bottom=0)
     a.set_xlabel("generation")
     a.set_ylabel("epsilon (largest kept distance)")
     a.set_title("Threshold")
