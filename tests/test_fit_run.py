@@ -242,3 +242,39 @@ def test_same_seed_same_posterior_on_a_dask_cluster(inputs, serial, tmp_path):
     assert outputs(out) == outputs(serial)
     man = json.loads((out / "manifest.json").read_text())
     assert man["executor_description"].startswith("Dask local cluster")
+
+
+def test_a_simulation_lost_with_its_worker_is_run_again(inputs, serial, tmp_path, monkeypatch):
+    """A lost simulation never enters the results: retried at once; if it stays lost, the fit
+    stops (exit 1) with the others saved, and a resume gives the same results."""
+    import marketplace_sim.reports.fit as report_fit
+    from marketplace_sim.analysis.fit.worker import lost_candidate, simulate_candidate
+    from marketplace_sim.errors import FaultError
+
+    world, observed, fit = inputs
+    calls: dict[str, int] = {}
+
+    def flaky(times):
+        def run(spec):
+            calls[spec["id"]] = calls.get(spec["id"], 0) + 1
+            if spec["id"] == "g01-c00003" and calls[spec["id"]] <= times:
+                return lost_candidate(spec, "worker process died")
+            return simulate_candidate(spec)
+
+        return run
+
+    monkeypatch.setattr(report_fit, "simulate_candidate", flaky(2))
+    out = tmp_path / "lost-twice"
+    report = write_fit(observed, fit, out, FitOptions(world=world, workers=1))
+    assert calls["g01-c00003"] == 3 and report.result.failed == ()
+    assert outputs(out) == outputs(serial)
+
+    calls.clear()
+    monkeypatch.setattr(report_fit, "simulate_candidate", flaky(99))
+    out = tmp_path / "lost-always"
+    with pytest.raises(FaultError, match="1 simulations were lost") as info:
+        write_fit(observed, fit, out, FitOptions(world=world, workers=1))
+    assert info.value.exit_code == 1 and not (out / "sims/g01/c00003.json").exists()
+    monkeypatch.undo()
+    write_fit(observed, fit, out, FitOptions(world=world, workers=1, resume=True))
+    assert outputs(out) == outputs(serial)

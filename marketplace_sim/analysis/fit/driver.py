@@ -36,7 +36,7 @@ from marketplace_sim.analysis.fit.distance import Distance, from_table, scales
 from marketplace_sim.analysis.fit.spec import SIZE_KEYS, FitSpec, Parameter, check_budget
 from marketplace_sim.analysis.observed import ObservedProfiles, read_observed
 from marketplace_sim.config import Config, get_dotted, load_config
-from marketplace_sim.errors import DataError
+from marketplace_sim.errors import DataError, FaultError
 from marketplace_sim.experiments.fitting import FitFolder
 from marketplace_sim.experiments.seeds import derive_seed
 from marketplace_sim.version import __version__
@@ -44,6 +44,7 @@ from marketplace_sim.version import __version__
 # spawn keys of the seed streams (ASCII tags): proposals, worlds, pilot, check
 PROPOSE_KEY, WORLD_KEY, PILOT_KEY, CHECK_KEY = 0x70726F70, 0x776F726C, 0x70696C6F, 0x63686563
 PILOT_ROUNDS = 2  # the second round corrects the first's non-proportionality
+LOST_RETRIES = 2  # a simulation lost with its worker is run again this many times
 SIGNIFICANT = 4  # digits of the scale factor and of the fitted values in fitted.toml
 
 #: ``runner(specs)`` -> ``(spec, result)`` pairs, in any order (an executor's imap_unordered).
@@ -204,7 +205,15 @@ class Simulator:
     failed: list[str] = field(default_factory=list)
 
     def run(self, specs: list[dict[str, Any]], frames: bool = False) -> dict[str, dict[str, Any]]:
-        """Every spec's record by id: saved ones read back, the others simulated and saved."""
+        """Every spec's record by id: saved ones read back, the others simulated and saved.
+
+        A simulation lost with its worker (killed, out of memory, a lost Dask task) is not
+        saved and is run again, up to :data:`LOST_RETRIES` times: the result must not depend
+        on such accidents.
+
+        Raises:
+            FaultError: simulations still lost after the retries (resume the fit later).
+        """
         out: dict[str, dict[str, Any]] = {}
         todo = []
         for s in specs:
@@ -214,15 +223,37 @@ class Simulator:
                 self._tick()
             else:
                 todo.append(s)
-        for spec, rec in self.runner(todo) if todo else ():
-            self.folder.save(spec["group"], spec["name"], rec)
-            out[spec["id"]] = rec
-            self.ran += 1
-            self._tick()
+        for _ in range(LOST_RETRIES + 1):
+            todo = self._simulate(todo, out)
+            if not todo:
+                break
+        if todo:
+            raise FaultError(
+                self.folder.out,
+                None,
+                f"{len(todo)} simulations were lost with their workers {LOST_RETRIES + 1} times "
+                f"(first: {todo[0]['id']}); the others are saved: resume the fit",
+            )
         for s in specs:
             if out[s["id"]].get("status") != "ok":
                 self.failed.append(f"{s['id']}: {out[s['id']].get('error')}")
         return out
+
+    def _simulate(
+        self, todo: list[dict[str, Any]], out: dict[str, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Run ``todo``, saving each finished result; returns the specs that were lost."""
+        lost = []
+        for spec, rec in self.runner(todo) if todo else ():
+            if rec.get("status") == "lost":
+                lost.append(spec)
+                continue
+            self.folder.save(spec["group"], spec["name"], rec)
+            out[spec["id"]] = rec
+            self.ran += 1
+            self._tick()
+        order = {s["id"]: i for i, s in enumerate(todo)}
+        return sorted(lost, key=lambda s: order[s["id"]])
 
     def _tick(self) -> None:
         if self.progress is not None:
