@@ -1,16 +1,17 @@
-"""The fit itself: world size, generations of simulations, the posterior, the fitted world.
+"""The search of a fit: checked inputs, world size, the generations of simulations.
 
-:func:`run_fit` takes checked inputs (:func:`prepare_fit`), an open fit folder
-(``experiments/fitting.py``) and a *runner* (a function that runs a list of worker specs on an
-executor and yields ``(spec, result)`` pairs in any order), and:
+:func:`run_search` takes checked inputs (:func:`prepare_fit`) and a :class:`Simulator` (an open
+fit folder, ``experiments/fitting.py``, and a *runner*: a function that runs a list of worker
+specs on an executor and yields ``(spec, result)`` pairs in any order), and:
 
 1. scales the world to the observed data (:func:`world_scale`): two rounds of pilot runs at
    the centre of the prior, each multiplying the size keys by observed / simulated listed
    profiles;
 2. runs generation 0 (draws from the prior), fixes the distance's scales from it
-   (``distance.py``), and runs the ABC-SMC generations (``smc.py``) until the budget is spent;
-3. takes the fitted values (the posterior's weighted medians) and runs the fitted world on
-   fresh seeds for the comparison with the data.
+   (``distance.py``), and runs the ABC-SMC generations (``smc.py``) until the budget is spent.
+
+What follows (the posterior, the fitted world and its check) is ``posterior.py``'s
+:func:`~marketplace_sim.analysis.fit.posterior.run_fit`.
 
 Every simulation is saved as soon as it finishes and read back on ``--resume``; candidates are
 generated and ranked by index, so the result is the same whatever the runner's order.
@@ -180,7 +181,8 @@ def candidate_config(
     return d
 
 
-def _spec(group: str, name: str, config: dict[str, Any], keep: bool = False) -> dict[str, Any]:
+def make_spec(group: str, name: str, config: dict[str, Any], keep: bool = False) -> dict[str, Any]:
+    """A worker spec: the simulation's id (``g03-c00017``), where it is saved, its world."""
     return {
         "id": f"{group}-{name}",
         "group": group,
@@ -260,7 +262,7 @@ class Simulator:
             self.progress(1)
 
 
-def _stats(rec: Mapping[str, Any]) -> dict[str, float] | None:
+def record_stats(rec: Mapping[str, Any]) -> dict[str, float] | None:
     """A record's statistics with null read back as NaN (None for a failed simulation)."""
     raw = rec.get("stats")
     if rec.get("status") != "ok" or raw is None:
@@ -309,7 +311,7 @@ def world_scale(
         for k in range(s.pilot_runs):
             seed = derive_seed(s.root_seed, PILOT_KEY, r, k)
             cfg = candidate_config(base, inputs.spec.params, values, factor, seed)
-            specs.append(_spec(group, f"r{r}-k{k}", cfg))
+            specs.append(make_spec(group, f"r{r}-k{k}", cfg))
         recs = sim.run(specs)
         listed = [float(recs[x["id"]]["listed"]) for x in specs if recs[x["id"]]["status"] == "ok"]
         mean = float(np.mean(listed)) if listed else 0.0
@@ -373,7 +375,9 @@ def _generation(
         u = draw(rng)
         seed = derive_seed(s.root_seed, WORLD_KEY, t, i)
         values = [p.from_internal(x) for p, x in zip(params, u, strict=True)]
-        spec = _spec(f"g{t:02d}", f"c{i:05d}", candidate_config(base, params, values, factor, seed))
+        spec = make_spec(
+            f"g{t:02d}", f"c{i:05d}", candidate_config(base, params, values, factor, seed)
+        )
         ids.append(spec["id"])
         seeds.append(seed)
         us.append(u)
@@ -403,7 +407,7 @@ def run_search(inputs: FitInputs, sim: Simulator) -> Search:
     ids, seeds, u, recs = _generation(
         inputs, sim, 0, base, scale.factor, functools.partial(smc.prior_draw, box)
     )
-    prior_stats = [_stats(recs[i]) for i in ids]
+    prior_stats = [record_stats(recs[i]) for i in ids]
     observed = profile_statistics(inputs.observed.frame)
     table = scales(prior_stats, observed, list(STATISTICS), inputs.spec.weights)
     if not table["used"].any():
@@ -448,7 +452,7 @@ def _next_generation(
 
     ids, seeds, u, recs = _generation(inputs, sim, t, base, factor, draw)
     w = smc.importance_weights(u, pop, sd, box)
-    d = np.array([dist(_stats(recs[i])) for i in ids])
+    d = np.array([dist(record_stats(recs[i])) for i in ids])
     acc = smc.acceptance(d, pop.epsilon)
     g = Generation(t, tuple(ids), tuple(seeds), u, w, recs, d)
     kept = smc.select(

@@ -39,9 +39,9 @@ from marketplace_sim.analysis.fit.driver import (
     Scale,
     Search,
     Simulator,
-    _spec,
-    _stats,
     candidate_config,
+    make_spec,
+    record_stats,
     round_significant,
     run_search,
     scaled_world,
@@ -189,7 +189,7 @@ def check_fitted(inputs: FitInputs, sim: Simulator, fitted: Config) -> tuple[pd.
         d = fitted.to_dict()
         seed = derive_seed(s.root_seed, CHECK_KEY, r)
         d["run"].update(seed=seed, population_seed=seed, record_contracts=False)
-        specs.append(_spec("check", f"r{r:02d}", d, keep=True))
+        specs.append(make_spec("check", f"r{r:02d}", d, keep=True))
     recs = sim.run(specs, frames=True)
     return tuple(recs[x["id"]]["profiles"] for x in specs if recs[x["id"]]["status"] == "ok")
 
@@ -208,7 +208,7 @@ def simulations_frame(search: Search, params: Sequence[Parameter]) -> pd.DataFra
             row["status"] = rec.get("status")
             row["error"] = rec.get("error") or ""
             row["listed"] = int(rec.get("listed") or 0)
-            stats = _stats(rec) or {}
+            stats = record_stats(rec) or {}
             for name in STATISTICS:
                 row[name] = stats.get(name, float("nan"))
             rows.append(row)
