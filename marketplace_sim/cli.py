@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("init", help="copy the shipped worlds, lessons and experiments to edit")
     i.add_argument("dir", type=Path, help="a new (or empty) folder")
     _add_compare(sub)
+    _add_docking(sub)
     _add_fit(sub)
     return p
 
@@ -194,6 +195,44 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--out", type=Path, help="comparison folder (default RESULT_DIR/compare/)")
 
 
+def _add_docking(sub: Any) -> None:
+    """``docking SWEEP_DIR [--variant DIR] [--reference CSV] [--out DIR]`` (issue 13)."""
+    d = sub.add_parser(
+        "docking",
+        help="compare a Lukac & Grow (2020) docking sweep with their BehaviorSpace output; "
+        "writes docs/docking.md",
+    )
+    d.add_argument("sweep_dir", type=Path, help="a sweep of experiments/lukac-grow-2020-docking")
+    d.add_argument("--variant", type=Path, help="a second sweep (a variant) compared the same way")
+    d.add_argument("--reference", type=Path, help="their CSV (default: the packaged copy)")
+    d.add_argument(
+        "--out",
+        type=Path,
+        default=Path("docs"),
+        help="docs folder (default docs): OUT/docking.md and OUT/img/docking/",
+    )
+
+
+def _resolve_names(args: argparse.Namespace) -> None:
+    """Shipped worlds and experiments by name: ``run baseline``, ``sweep reputation-weight``.
+
+    A path (or an existing file of that name) is kept as given; ``validate NAME`` looks for a
+    world first, then an experiment.
+    """
+    from marketplace_sim import data
+
+    if args.command in ("run", "app") and args.config is not None:
+        args.config = data.resolve_world(args.config)
+    elif args.command == "sweep":
+        args.experiment = data.resolve_experiment(args.experiment)
+    elif args.command == "validate":
+        name = str(args.file)
+        if name in data.experiment_names() and name not in data.world_names():
+            args.file = data.resolve_experiment(args.file)
+        else:
+            args.file = data.resolve_world(args.file)
+
+
 def _is_experiment(path: Path) -> bool:
     data = read_toml(path)
     return any(k in data for k in EXPERIMENT_SECTIONS)
@@ -222,7 +261,7 @@ def _run_config(args: argparse.Namespace) -> Config:
     ``--steps 100 --set interventions.first_job.at_step=80`` is valid over a 52-week file.
     Its limits and memory are checked too, naming the flag that gave a bad value.
     """
-    from marketplace_sim.limits import check_bounds, check_fits
+    from marketplace_sim.limits import check_fits
 
     overrides = parse_overrides(args.set)
     given = dict.fromkeys(overrides, "--set")  # key -> the flag that set it
@@ -236,7 +275,6 @@ def _run_config(args: argparse.Namespace) -> Config:
     cfg = load_config(args.config)
     try:
         cfg = cfg.with_overrides(overrides, "--set")
-        check_bounds(cfg, args.config)
         check_fits(cfg, args.config, prefer=given)
     except ConfigError as exc:
         if exc.key in given:  # name the flag that gave the bad value
@@ -264,14 +302,13 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         figures=not args.no_figures,
         inputs=input_files(args.config),
     )
-    if not args.quiet:
-        print(f"wrote {out}")
+    print(f"wrote {out}")  # --quiet silences progress only
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``validate``: check a file (limits and memory included) and print its resolved values."""
-    from marketplace_sim.limits import check_bounds, check_fits
+    from marketplace_sim.limits import check_fits
 
     if _is_experiment(args.file):
         from marketplace_sim.experiments.design import check_sweep_fits, load_experiment
@@ -282,7 +319,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 0
     _notice_if_empty(args.file)
     cfg = load_config(args.file)
-    check_bounds(cfg, args.file)
     check_fits(cfg, args.file)
     print(f"# {args.file}: valid; every key, resolved")
     print(cfg.to_toml(), end="")
@@ -304,8 +340,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
         paths = draw_run_figures(d)
     else:
         raise DataError(d, None, "not a run or sweep folder (no steps.parquet or runs.parquet)")
-    for p in paths:
-        print(p)
+    print(f"wrote {d / 'figures'} ({len(paths)} figures)")  # as analyze prints its folder
     return 0
 
 
@@ -368,8 +403,7 @@ def cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
                 file=sys.stderr,
             )
         return 1
-    if not args.quiet:
-        print(f"wrote {out}")
+    print(f"wrote {out}")  # --quiet silences progress only
     return 0
 
 
@@ -507,6 +541,21 @@ def cmd_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_docking(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``docking``: test the docking sweep(s) against their table and write the page."""
+    from marketplace_sim.reports.docking import write_docking
+
+    report = write_docking(
+        args.sweep_dir,
+        args.out,
+        variant=args.variant,
+        reference=args.reference,
+        command=[PROG, *argv],
+    )
+    print(f"wrote {report.markdown} ({len(report.figures)} figures)")
+    return 0
+
+
 def _add_fit(sub: Any) -> None:
     """``fit OBSERVED [--params FIT.toml] [--config WORLD] [--budget N] ...`` (issue 12)."""
     f = sub.add_parser(
@@ -582,6 +631,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         args = build_parser().parse_args(argv)
+        _resolve_names(args)
         if args.command == "run":
             return cmd_run(args, argv)
         if args.command == "validate":
@@ -602,6 +652,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_init(args)
         if args.command == "compare":
             return cmd_compare(args, argv)
+        if args.command == "docking":
+            return cmd_docking(args, argv)
         if args.command == "fit":
             return cmd_fit(args, argv)
     except MarketplaceSimError as exc:

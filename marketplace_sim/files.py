@@ -78,9 +78,45 @@ def write_json(obj: Any, path: Path) -> Path:
     return write_text(path, json.dumps(obj, indent=2, default=str) + "\n")
 
 
+def tidy_dtypes(df: Any) -> Any:
+    """One dtype per kind in every table this program writes.
+
+    Integers of any width become ``int64``; nullable integers (where null means something:
+    ``exit_step`` while active, ``stars`` without a review, a failed run's counts) become
+    ``Int64``; floats of any width, nullable or not, become ``float64`` with NaN for missing.
+    Booleans and strings are kept. Values never change, only their width.
+    """
+    import pandas as pd
+
+    casts: dict[str, Any] = {}
+    for col, dt in df.dtypes.items():
+        if pd.api.types.is_bool_dtype(dt) or not pd.api.types.is_numeric_dtype(dt):
+            continue
+        nullable = isinstance(dt, pd.api.extensions.ExtensionDtype)
+        if pd.api.types.is_integer_dtype(dt):
+            target = "Int64" if nullable else "int64"
+        elif pd.api.types.is_float_dtype(dt):
+            target = "float64"
+        else:
+            continue
+        if str(dt) != target:
+            casts[col] = target
+    if not casts:
+        return df
+    out = df.copy()
+    for col, target in casts.items():
+        out[col] = (
+            out[col].astype("Float64").to_numpy(dtype="float64", na_value=float("nan"))
+            if target == "float64" and isinstance(out[col].dtype, pd.api.extensions.ExtensionDtype)
+            else out[col].astype(target)
+        )
+    return out
+
+
 def write_parquet(df: Any, path: Path) -> Path:
-    """Write a DataFrame as Parquet (no index) atomically."""
-    return atomic_write(path, lambda t: df.to_parquet(t, index=False))
+    """Write a DataFrame as Parquet (no index) atomically, with :func:`tidy_dtypes`."""
+    tidy = tidy_dtypes(df)
+    return atomic_write(path, lambda t: tidy.to_parquet(t, index=False))
 
 
 def save_figure(fig: Any, path: Path, **kwargs: Any) -> Path:

@@ -4,8 +4,9 @@ Three kinds of limit, all checked before a model is built or a folder created:
 
 - :data:`BOUNDS`: upper bounds on the config keys that drive counts and rates (agents, weeks,
   jobs). Without them ``--set jobs.post_rate=1e308`` ends in an ``OverflowError`` traceback deep
-  in numpy; with them it is one line naming the key. The schema's lower bounds stay in
-  ``config.py``; these could become ``le=`` constraints there (same message).
+  in numpy; with them it is one line naming the key. The schema (``config.py``) applies them
+  as ``le=`` constraints, so every way of building a world (files, ``--set``, the Python API,
+  the dashboard, calibration) is held to them.
 - :func:`estimate_memory`: the bytes a world will hold at its largest, from its config alone
   (agents ever present, open contracts, the contract log, prior history, the weekly applicant
   pool), compared by :func:`check_fits` with the memory the machine has available
@@ -102,28 +103,6 @@ class MemoryEstimate:
     def largest(self) -> MemoryPart:
         """The component that needs the most memory."""
         return max(self.parts, key=lambda p: p.bytes)
-
-
-def check_bounds(cfg: Any, source: str | Path) -> None:
-    """Refuse a config with a count or rate above :data:`BOUNDS`.
-
-    Args:
-        cfg: a validated ``Config``.
-        source: the file (or flag) named in the error.
-
-    Raises:
-        ConfigError: ``source: key: out of range: ...`` for the first key above its bound.
-    """
-    for key, high in BOUNDS.items():
-        section, name = key.split(".")
-        value = getattr(getattr(cfg, section), name)
-        if value > high:
-            raise ConfigError(
-                source,
-                key,
-                f"out of range: input should be less than or equal to {high:g} (a limit of "
-                f"this program), got {value!r} ({type(value).__name__})",
-            )
 
 
 def estimate_memory(cfg: Any) -> MemoryEstimate:

@@ -1,10 +1,11 @@
 """Check that a refactor changed no result: compare two output trees exactly.
 
 Usage:
-    python scripts/same_results.py OLD_DIR NEW_DIR
+    python scripts/same_results.py OLD_DIR NEW_DIR [--values-only]
 
 Every ``*.parquet`` file under OLD_DIR must exist under NEW_DIR with an identical frame
-(``pandas.testing.assert_frame_equal(check_exact=True)``); every ``.md`` file must be equal
+(``pandas.testing.assert_frame_equal(check_exact=True)``; ``--values-only`` ignores the
+dtypes, for a change that only widens them); every ``.md`` file must be equal
 once lines that state wall times are dropped. Prints one line per file and exits 1 on any
 difference.
 """
@@ -24,7 +25,7 @@ def _text(path: Path) -> list[str]:
     return [ln for ln in path.read_text().splitlines() if not TIMING.search(ln)]
 
 
-def main(old: str, new: str) -> int:
+def main(old: str, new: str, values_only: bool = False) -> int:
     """Compare the trees; return 0 when every file matches."""
     a, b = Path(old), Path(new)
     bad = 0
@@ -39,7 +40,10 @@ def main(old: str, new: str) -> int:
         try:
             if p.suffix == ".parquet":
                 pd.testing.assert_frame_equal(
-                    pd.read_parquet(p), pd.read_parquet(q), check_exact=True
+                    pd.read_parquet(p),
+                    pd.read_parquet(q),
+                    check_exact=True,
+                    check_dtype=not values_only,
                 )
             elif _text(p) != _text(q):
                 raise AssertionError("text differs")
@@ -53,4 +57,4 @@ def main(old: str, new: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))
+    sys.exit(main(sys.argv[1], sys.argv[2], "--values-only" in sys.argv[3:]))

@@ -1,5 +1,6 @@
 """Config loading: schema defaults, base inheritance, overrides and one-line errors."""
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from marketplace_sim.config import (
     load_config,
     parse_overrides,
     parse_value,
+    validate_config,
 )
 from marketplace_sim.errors import ConfigError
 
@@ -179,3 +181,20 @@ def test_non_finite_numbers_are_refused(tmp_path, value):
         load_config(p)
     with pytest.raises(ConfigError, match="clients.outside_option"):
         load_config(None, [f"clients.outside_option={value}"])
+
+
+def test_mechanism_keys_are_checked():
+    """Activity shares may not exceed 1 together; the rating precision is 0-6 decimals or
+    unset (the exact mean), and round-trips through the resolved TOML."""
+    with pytest.raises(ConfigError, match="occasional_share \\+ part_time_share"):
+        load_config(None, ["freelancers.occasional_share=0.6", "freelancers.part_time_share=0.5"])
+    with pytest.raises(ConfigError, match="platform.rating_precision: out of range"):
+        load_config(None, ["platform.rating_precision=7"])
+    with pytest.raises(ConfigError, match="platform.rating_precision: wrong type"):
+        load_config(None, ["platform.rating_precision=0.1"])
+    assert load_config().platform.rating_precision is None
+    cfg = load_config(None, ["platform.rating_precision=1", "freelancers.dormancy=true"])
+    again = validate_config(tomllib.loads(cfg.to_toml()), "<toml>")
+    assert again == cfg.with_overrides({"run.population_seed": cfg.population_seed})
+    assert again.platform.rating_precision == 1
+    assert "rating_precision" not in load_config().to_toml()

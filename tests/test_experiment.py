@@ -344,7 +344,7 @@ def test_figures_and_the_plot_command(tmp_path, capsys):
     ]
     capsys.readouterr()
     assert main(["plot", str(out)]) == 0
-    assert len(capsys.readouterr().out.splitlines()) == 4
+    assert capsys.readouterr().out.strip() == f"wrote {out / 'figures'} (4 figures)"
     assert sorted(p.name for p in (out / "figures").iterdir()) == names
 
 

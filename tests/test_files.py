@@ -86,3 +86,51 @@ def test_atomic_dir_does_not_replace_a_folder_that_appeared_unless_told(tmp_path
         (tmp / "new").write_text("new")
     assert [p.name for p in out.iterdir()] == ["new"]
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # the old one is gone, no trash
+
+
+def test_tidy_dtypes_widens_without_changing_a_value():
+    import numpy as np
+
+    df = pd.DataFrame(
+        {
+            "count": np.array([1, 2, 3], dtype=np.int16),
+            "exit": pd.array([None, 4, 5], dtype="Int32"),
+            "share": np.array([0.5, 0.25, 1.0], dtype=np.float32),
+            "first_year": pd.array([None, 1.5, 2.0], dtype="Float64"),
+            "flag": [True, False, True],
+            "name": ["a", "b", "c"],
+        }
+    )
+    tidy = files.tidy_dtypes(df)
+    assert {c: str(t) for c, t in tidy.dtypes.items()} == {
+        "count": "int64",
+        "exit": "Int64",
+        "share": "float64",
+        "first_year": "float64",
+        "flag": "bool",
+        "name": str(df["name"].dtype),
+    }
+    assert tidy["exit"].isna().tolist() == [True, False, False]
+    assert np.isnan(tidy["first_year"].iloc[0]) and tidy["first_year"].iloc[1] == 1.5
+    same = ["count", "exit", "share", "flag", "name"]  # NA in a float column becomes NaN
+    pd.testing.assert_frame_equal(tidy[same], df[same], check_dtype=False)
+    assert str(df["count"].dtype) == "int16"  # the input is not modified
+
+
+def test_every_table_of_a_run_and_a_sweep_has_one_dtype_per_kind(tmp_path):
+    from marketplace_sim.cli import main
+
+    run = tmp_path / "run"
+    assert main(["run", "smoke", "--steps", "8", "--out", str(run), "--quiet", "--no-figures"]) == 0
+    sweep = tmp_path / "sweep"
+    assert main(["sweep", "smoke", "--workers", "1", "--quiet", "--out", str(sweep)]) == 0
+    allowed = {"int64", "Int64", "float64", "bool", "str", "object"}
+    nullable = {}
+    for path in [*run.glob("*.parquet"), *sweep.glob("*.parquet")]:
+        dtypes = {c: str(t) for c, t in pd.read_parquet(path).dtypes.items()}
+        assert set(dtypes.values()) <= allowed, (path.name, dtypes)
+        nullable[path.name] = sorted(c for c, t in dtypes.items() if t == "Int64")
+    # null means something only here: while active, without a review, a failed run's counts
+    assert nullable["freelancers.parquet"] == ["exit_step"]
+    assert nullable["contracts.parquet"] == ["stars"]
+    assert "freelancers_active" in nullable["runs.parquet"]

@@ -280,3 +280,71 @@ def test_rates_rise_with_demand_and_fall_when_idle():
         5.0,
     )
     assert r.tolist() == pytest.approx([21.0, 19.0, 20.0, 5.0])
+
+
+# --------------------------------------------------------------------------------------------
+# The optional mechanisms (issue 12): pure functions
+
+
+def test_round_half_up_prints_as_a_platform_does():
+    """Halves go up even where binary floats sit a hair below them (97 / 20 = 4.85 is stored
+    as 4.8499999...); numpy's round would give 4.8 and 4.9 for 4.85 and 4.95."""
+    x = np.array([97 / 20, 99 / 20, 4.94, 4.849, 5.0, 1.0, 4.05, np.nan])
+    got = reviews.round_half_up(x, 1)
+    assert np.array_equal(got[:-1], [4.9, 5.0, 4.9, 4.8, 5.0, 1.0, 4.1])
+    assert np.isnan(got[-1])
+    assert reviews.round_half_up(np.array([4.845, 4.8449]), 2).tolist() == [4.85, 4.84]
+    assert reviews.round_half_up(np.array([4.5, 3.49]), 0).tolist() == [5.0, 3.0]
+
+
+def test_displayed_rating_at_a_precision_is_the_rounded_exact_rating():
+    """With a precision the rule's value is rounded half up; without, it is exact."""
+    s = np.array([0, 97, 99, 14, 23])
+    n = np.array([0, 20, 20, 3, 5])
+    exact = reviews.displayed_rating(s, n, "mean", 0.0, 0.0)
+    shown = reviews.displayed_rating(s, n, "mean", 0.0, 0.0, 1)
+    assert np.isnan(shown[0])
+    assert np.array_equal(shown[1:], [4.9, 5.0, 4.7, 4.6])
+    assert np.array_equal(shown[1:], reviews.round_half_up(exact, 1)[1:])
+    bayes = reviews.displayed_rating(s, n, "bayesian", 4.0, 5.0, 1)
+    assert np.array_equal(bayes[1:], reviews.round_half_up((20 + s[1:]) / (5.0 + n[1:]), 1))
+
+
+def test_home_rate_charges_the_premium_at_home_only():
+    """rate x (1 + premium x focus) in the home niche, the rate elsewhere; premium 0 returns
+    the very array (no arithmetic, so results are unchanged bit for bit)."""
+    rate = np.array([20.0, 20.0, 30.0])
+    home = np.array([True, False, True])
+    focus = np.array([1.0, 1.0, 0.5])
+    assert np.allclose(pricing.home_rate(rate, home, focus, 0.3), [26.0, 20.0, 34.5])
+    assert pricing.home_rate(rate, home, focus, 0.0) is rate
+
+
+def test_niche_relevance_boosts_specialists_at_home_in_the_applicant_draw():
+    """With home boost exp(rho * focus), slot shares follow the boosted reach exactly: a
+    home member's weight is w * boost, a cross one's w * (1 - focus) (40k draws, 4 sd)."""
+    rng = np.random.default_rng(5)
+    n = 9
+    weight = rng.uniform(0.2, 2.0, n)
+    focus = rng.uniform(0.0, 1.0, n)
+    home = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2])
+    boost = discovery.niche_relevance(focus, 2.0)
+    assert discovery.niche_relevance(focus, 0.0) is None
+    assert np.allclose(boost, np.exp(2.0 * focus))
+    job, cand = discovery.draw_applicants(
+        np.random.default_rng(11), weight, focus, home, 3, np.full(40_000, 1), 1, boost
+    )
+    reach = np.where(home == 1, weight * boost, weight * (1.0 - focus))
+    observed = np.bincount(cand, minlength=n) / cand.size
+    assert np.max(np.abs(observed - reach / reach.sum())) < 0.01
+
+
+def test_expertise_evidence_shrinks_with_jobs_done():
+    """evidence = expertise + noise * error / sqrt(1 + jobs): exact at noise 0, the error
+    halves by 3 jobs and is a tenth by 99."""
+    e = np.array([0.5, 0.5, 0.5])
+    z = np.array([1.0, 1.0, -2.0])
+    jobs = np.array([0, 3, 99])
+    ev = choice.expertise_evidence(e, z, jobs, 0.4)
+    assert np.allclose(ev - e, [0.4, 0.2, -0.08])
+    assert np.array_equal(choice.expertise_evidence(e, z, jobs, 0.0), e)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from marketplace_sim import MarketplaceModel, load_config
+from marketplace_sim.errors import ConfigError
 from marketplace_sim.model.agents import Freelancer
 from marketplace_sim.model.marketplace import fresh_seed
 from marketplace_sim.model.observation import AGENT_REPORTERS
@@ -144,3 +145,15 @@ def test_agent_snapshots_leave_the_run_unchanged(every):
     on = MarketplaceModel(rng=4, **{**TINY, "run__agent_every": every})
     assert_same_run(run(on), off)
     assert len(on.datacollector.get_agent_vars_dataframe()) > 0
+
+
+def test_keyword_errors_name_the_keyword_not_a_flag():
+    with pytest.raises(ConfigError) as bad:
+        MarketplaceModel(market__freelancer=3)
+    assert str(bad.value) == (
+        "MarketplaceModel: market__freelancer: unknown key (did you mean 'market__freelancers'?)"
+    )
+    with pytest.raises(ConfigError, match=r"^MarketplaceModel: market__freelancers: out of range"):
+        MarketplaceModel(market__freelancers=10**9)
+    with pytest.raises(ConfigError, match=r"^MarketplaceModel: rng: out of range"):
+        MarketplaceModel(rng=-1)

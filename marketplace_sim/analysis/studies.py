@@ -241,7 +241,29 @@ def by_year(
 
 
 # --------------------------------------------------------------------------------------------
-# Salganik et al. (2006): an interval for U
+# Salganik et al. (2006): market shares within the starting cohort, and an interval for U
+
+
+def cohort_earnings(freelancers: pd.DataFrame) -> pd.DataFrame:
+    """The starting cohort's earnings in one world: MusicLab's items, the same in every world.
+
+    MusicLab's shares are of one fixed set of songs; here the items are the freelancers
+    present at the start (the smallest ``entry_step``), and a freelancer's market share is
+    its share of the cohort's earnings over the run (the study window), so newcomers, who
+    differ in number and timing of chances, are left out.
+
+    Returns:
+        ``freelancer_id``, ``earnings`` and ``hires`` of the cohort, in id order.
+    """
+    entry = freelancers["entry_step"].to_numpy()
+    cohort = freelancers.loc[entry == entry.min(), ["freelancer_id", "earnings", "hires"]]
+    return cohort.sort_values("freelancer_id").reset_index(drop=True)
+
+
+def share_gini(earnings: pd.DataFrame) -> float:
+    """Gini of the market shares of one world's items (zeros included, as unsold songs)."""
+    e = earnings["earnings"].to_numpy(dtype=float)
+    return metrics.gini(e) if e.size and e.sum() > 0 else float("nan")
 
 
 def unpredictability_jackknife(earnings: Sequence[pd.DataFrame]) -> tuple[float, float, float]:
@@ -277,3 +299,36 @@ def _mean(a: np.ndarray) -> float:
 
 def _ratio(a: float, b: float) -> float:
     return a / b if b > 0 and np.isfinite(a) else float("nan")
+
+
+# --------------------------------------------------------------------------------------------
+# The study effects of one run, for a sensitivity screen of the effects themselves
+
+#: The effects :func:`run_effects` measures (NaN where the run has no such intervention).
+EFFECTS = ("pallais_log_ratio", "pallais_gap", "boost_gap", "niche_coef", "cohort_gini")
+
+
+def run_effects(freelancers: pd.DataFrame, weeks: int) -> dict[str, float]:
+    """The studies' effects measured in one run (a design point of a screen).
+
+    ``pallais_log_ratio``: log of treated / control final-year earnings, ``pallais_gap``:
+    treated minus control share hired after the first job (with a first-job intervention);
+    ``boost_gap``: boosted minus control share hired (with an early boost); ``niche_coef``:
+    the niche-focus coefficient of the full attribution model (its sign is the niche claim);
+    ``cohort_gini``: Gini of the starting cohort's market shares.
+    """
+    from marketplace_sim.analysis.attribution import attribute
+
+    nan = float("nan")
+    out = dict.fromkeys(EFFECTS, nan)
+    if freelancers["treated"].any():
+        e = first_job_effect(freelancers, weeks)
+        ratio = e["later_ratio"]
+        out["pallais_log_ratio"] = float(np.log(ratio)) if ratio > 0 else nan
+        out["pallais_gap"] = e["hired_again_treated"] - e["hired_control"]
+    if freelancers["boosted"].any():
+        b = early_boost_effect(freelancers, weeks)
+        out["boost_gap"] = b["hired_boosted"] - b["hired_control"]
+    out["niche_coef"] = float(attribute(freelancers)["coef"]["niche_focus"])
+    out["cohort_gini"] = share_gini(cohort_earnings(freelancers))
+    return out

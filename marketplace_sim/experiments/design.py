@@ -58,7 +58,7 @@ from marketplace_sim.experiments.seeds import (
     sample_seed,
 )
 from marketplace_sim.experiments.worker import RunSpec
-from marketplace_sim.limits import check_bounds, check_design_size, check_fits
+from marketplace_sim.limits import check_design_size, check_fits
 
 __all__ = [
     "CONTRACT_METRICS",
@@ -415,13 +415,6 @@ def _base_world(
     except ConfigError as exc:
         section = source.get(exc.key or "", "set")
         raise ConfigError(p, f"{section}.{exc.key}" if exc.key else section, exc.message) from None
-    try:
-        check_bounds(base, str(p))
-    except ConfigError as exc:
-        key = exc.key
-        if key is not None and key in source:
-            key = f"{source[key]}.{key}"
-        raise ConfigError(p, key, exc.message) from None
     return base
 
 

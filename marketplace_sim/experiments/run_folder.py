@@ -27,7 +27,7 @@ from marketplace_sim.experiments.outdir import (
     refuse_inputs,
     remove_dead_temporaries,
 )
-from marketplace_sim.limits import check_bounds, check_fits
+from marketplace_sim.limits import check_fits
 from marketplace_sim.model.simulate import RunTables, run_tables, simulate
 from marketplace_sim.provenance import manifest
 
@@ -67,7 +67,6 @@ def write_run(
     """
     out = Path(out)
     inputs = list(inputs)
-    check_bounds(cfg, source or "<config>")
     check_fits(cfg, source or "<config>")
     refuse_enclosing(out)
     refuse_inputs(out, inputs)

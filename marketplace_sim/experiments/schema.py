@@ -112,11 +112,13 @@ def validate_metrics(path: Any, metrics: list[str] | None) -> None:
     """Refuse an unknown metric name in ``experiment.metrics``."""
     if not metrics:
         return
+    from marketplace_sim.model.docking import LG_COLUMNS
     from marketplace_sim.model.marketplace import METRIC_COLUMNS
 
+    known = (*METRIC_COLUMNS, *LG_COLUMNS)  # LG_COLUMNS: a docking world's own (lg_*)
     for m in metrics:
-        if m not in METRIC_COLUMNS:
-            hint = difflib.get_close_matches(m, METRIC_COLUMNS, n=1)
+        if m not in known:
+            hint = difflib.get_close_matches(m, known, n=1)
             raise ConfigError(
                 path,
                 "experiment.metrics",

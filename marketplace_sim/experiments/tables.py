@@ -19,6 +19,7 @@ from marketplace_sim import files
 from marketplace_sim import metrics as msm
 from marketplace_sim.experiments.labels import cell
 from marketplace_sim.experiments.parts import EARNINGS_PART, PARTS, STEPS_PART, read_part
+from marketplace_sim.model.docking import LG_COLUMNS
 from marketplace_sim.model.marketplace import METRIC_COLUMNS
 
 if TYPE_CHECKING:
@@ -29,12 +30,20 @@ if TYPE_CHECKING:
 CONF_LEVEL = 0.95  # confidence level of every interval written (conditions, sensitivity)
 
 
+def metric_columns(exp: Experiment) -> tuple[str, ...]:
+    """The metric columns of the experiment's runs: ours, then a docking world's ``lg_*``."""
+    if any(cond.config.docking is not None for cond in exp.conditions):
+        return (*METRIC_COLUMNS, *LG_COLUMNS)
+    return METRIC_COLUMNS
+
+
 @dataclass
 class _Rows:
     """What one pass over the parts collects besides the streamed steps table."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     int_metrics: set[str] = field(default_factory=set)
+    metrics: tuple[str, ...] = METRIC_COLUMNS
 
 
 def assemble_tables(out: Path, exp: Experiment) -> tuple[str, ...]:
@@ -45,7 +54,7 @@ def assemble_tables(out: Path, exp: Experiment) -> tuple[str, ...]:
     """
     parts = out / PARTS
     runs = sorted(exp.runs(), key=lambda r: r.run_id)
-    collected = _Rows()
+    collected = _Rows(metrics=metric_columns(exp))
     files.atomic_write(
         out / "steps.parquet", lambda tmp: _stream_steps(parts, runs, tmp, collected)
     )
@@ -77,13 +86,13 @@ def _stream_steps(parts: Path, runs: Sequence[Run], path: Path, collected: _Rows
             if status == "ok":
                 table = pq.read_table(parts / run.run_id / STEPS_PART)
                 table = table.replace_schema_metadata(None)
-                _add_final_values(row, table, collected.int_metrics)
+                _add_final_values(row, table, collected.int_metrics, collected.metrics)
                 full = _with_ids(run, table)
                 if writer is None:
                     writer = pq.ParquetWriter(path, full.schema)
                 writer.write_table(full.cast(writer.schema))
             else:
-                row.update({m: None for m in METRIC_COLUMNS})
+                row.update({m: None for m in collected.metrics})
             row["status"] = status
             row["error"] = record.get("error") if record else "no part written"
             collected.rows.append(row)
@@ -91,7 +100,7 @@ def _stream_steps(parts: Path, runs: Sequence[Run], path: Path, collected: _Rows
         if writer is not None:
             writer.close()
     if writer is None:
-        _empty_steps().to_parquet(path, index=False)
+        files.write_parquet(_empty_steps(collected.metrics), path)
 
 
 def _run_row(run: Run) -> dict[str, Any]:
@@ -105,13 +114,15 @@ def _run_row(run: Run) -> dict[str, Any]:
     }
 
 
-def _add_final_values(row: dict[str, Any], table: pa.Table, int_metrics: set[str]) -> None:
+def _add_final_values(
+    row: dict[str, Any], table: pa.Table, int_metrics: set[str], metrics: Sequence[str]
+) -> None:
     """The run's final value of every metric (the last row), noting integer metrics."""
     import pyarrow as pa
 
     last = table.slice(table.num_rows - 1, 1).to_pylist()[0] if table.num_rows else {}
-    row.update({m: last.get(m) for m in METRIC_COLUMNS})
-    for m in METRIC_COLUMNS:
+    row.update({m: last.get(m) for m in metrics})
+    for m in metrics:
         if m in table.column_names and pa.types.is_integer(table.schema.field(m).type):
             int_metrics.add(m)
 
@@ -124,7 +135,7 @@ def _with_ids(run: Run, table: pa.Table) -> pa.Table:
         {
             "run_id": pa.array([run.run_id] * n, pa.string()),
             "condition_id": pa.array([run.condition_id] * n, pa.string()),
-            "replicate": pa.array([run.replicate] * n, pa.int32()),
+            "replicate": pa.array([run.replicate] * n, pa.int64()),
         }
     )
     return pa.Table.from_arrays(
@@ -132,20 +143,21 @@ def _with_ids(run: Run, table: pa.Table) -> pa.Table:
     )
 
 
-def _empty_steps() -> pd.DataFrame:
+def _empty_steps(metrics: Sequence[str] = METRIC_COLUMNS) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "run_id": pd.Series(dtype=str),
             "condition_id": pd.Series(dtype=str),
-            "replicate": pd.Series(dtype="int32"),
-            "step": pd.Series(dtype="int32"),
-            **{m: pd.Series(dtype=float) for m in METRIC_COLUMNS},
+            "replicate": pd.Series(dtype="int64"),
+            "step": pd.Series(dtype="int64"),
+            **{m: pd.Series(dtype=float) for m in metrics},
         }
     )
 
 
 def runs_frame(exp: Experiment, rows: list[dict[str, Any]], int_metrics: set[str]) -> pd.DataFrame:
     """``runs.parquet``: one row per run, ids, seeds, axis values, final metrics, status."""
+    metrics = metric_columns(exp)
     columns = [
         "run_id",
         "condition_id",
@@ -153,14 +165,14 @@ def runs_frame(exp: Experiment, rows: list[dict[str, Any]], int_metrics: set[str
         "seed",
         "population_seed",
         *exp.axes,
-        *METRIC_COLUMNS,
+        *metrics,
         "status",
         "error",
     ]
     runs_df = pd.DataFrame(rows, columns=columns)
-    for m in METRIC_COLUMNS:
+    for m in metrics:
         runs_df[m] = runs_df[m].astype("Int64" if m in int_metrics else "float64")
-    runs_df["replicate"] = runs_df["replicate"].astype("int32")
+    runs_df["replicate"] = runs_df["replicate"].astype("int64")
     runs_df["seed"] = runs_df["seed"].astype("int64")
     runs_df["population_seed"] = runs_df["population_seed"].astype("int64")
     runs_df["error"] = runs_df["error"].astype("str")  # NaN when the run succeeded
@@ -187,7 +199,7 @@ def conditions_table(exp: Experiment, runs_df: pd.DataFrame, parts: Path) -> pd.
             "n_runs": len(sub),
             "n_failed": n_all - len(sub),
         }
-        for m in METRIC_COLUMNS:
+        for m in metric_columns(exp):
             values = pd.to_numeric(sub[m], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             mean, lo, hi = msm.mean_ci(values, CONF_LEVEL)
             row[f"{m}_mean"], row[f"{m}_lo"], row[f"{m}_hi"] = mean, lo, hi
@@ -195,8 +207,8 @@ def conditions_table(exp: Experiment, runs_df: pd.DataFrame, parts: Path) -> pd.
             row["unpredictability"] = unpredictability(parts, sub["run_id"].tolist())
         rows.append(row)
     df = pd.DataFrame(rows)
-    df["n_runs"] = df["n_runs"].astype("int32")
-    df["n_failed"] = df["n_failed"].astype("int32")
+    df["n_runs"] = df["n_runs"].astype("int64")
+    df["n_failed"] = df["n_failed"].astype("int64")
     return df
 
 

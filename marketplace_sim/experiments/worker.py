@@ -106,6 +106,7 @@ def run_spec(spec: RunSpec) -> RunSummary:
 def _simulate(spec: RunSpec) -> dict[str, Any]:
     """Run the spec's world; the tables the spec asks for, by :class:`RunSummary` field."""
     from marketplace_sim.config import validate_config
+    from marketplace_sim.model.marketplace import MarketplaceModel
     from marketplace_sim.model.observation import freelancers_with_prior_and_reputation
     from marketplace_sim.model.simulate import simulate
 
@@ -120,7 +121,11 @@ def _simulate(spec: RunSpec) -> dict[str, Any]:
         fl = model.freelancers_frame()
         out["earnings"] = fl[["freelancer_id", "earnings"]].reset_index(drop=True)
     if spec.keep_freelancers:  # with the track record brought from before week 1
-        out["freelancers"] = freelancers_with_prior_and_reputation(model)
+        out["freelancers"] = (
+            freelancers_with_prior_and_reputation(model)
+            if isinstance(model, MarketplaceModel)
+            else model.freelancers_frame()  # a docking world's: prior_jobs, reputation included
+        )
     return out
 
 

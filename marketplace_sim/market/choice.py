@@ -2,15 +2,20 @@
 
 Utility of applicant i for job j (client c):
 
-    U_ij = rw_c * R_i - pw_c * (rate_i / rate_ref - 1) + pr_c * profile_i
-           + cw_c * (communication_i + e_ij) + fw_c * fit_ij + s * G_ij
+    U_ij = rw_c * R_i - pw_c * (rate_ij / rate_ref - 1) + pr_c * profile_i
+           + cw_c * (communication_i + e_ij) + fw_c * fit_ij
+           + ws * focus_i * [home_i = niche_j] + we * evidence_i + s * G_ij
 
 with G_ij standard Gumbel (so the argmax is a multinomial-logit draw, the Gumbel-max trick) and
 the outside option "hire no one" worth ``outside + s * G_j0``. The price term is the bid
 relative to the budget (bid / budget = rate / reference rate, as a job's budget is its hours at
-the reference rate), minus 1. Several clients may pick the same
-freelancer in one week: offers beyond the freelancer's spare capacity are declined in random
-order, and the declined clients turn to their next-best applicant, for a few rounds.
+the reference rate), minus 1; ``rate_ij`` includes the specialist premium in the home niche
+(``pricing.home_rate``). ``ws`` (``clients.specialist_weight``) is what clients value in a
+specialist beyond fit, ``we`` (``clients.expertise_signal_weight``) the weight of the profile
+evidence of expertise (:func:`expertise_evidence`); both 0 by default. Several clients may
+pick the same freelancer in one week: offers beyond the freelancer's spare capacity are
+declined in random order, and the declined clients turn to their next-best applicant, for a
+few rounds.
 """
 
 from __future__ import annotations
@@ -18,6 +23,18 @@ from __future__ import annotations
 import numpy as np
 
 MAX_ROUNDS = 4  # rounds of declined offers re-offered to the next-best applicant
+
+
+def expertise_evidence(
+    expertise: np.ndarray, error: np.ndarray, jobs_completed: np.ndarray, noise: float
+) -> np.ndarray:
+    """What a profile shows of a freelancer's expertise (portfolio, tests, work history).
+
+    ``expertise + noise * error / sqrt(1 + jobs_completed)``: ``error`` is the profile's own
+    standard-normal error (the same for every client), and each completed job adds evidence,
+    so the error shrinks like a mean over ``1 + jobs`` observations.
+    """
+    return expertise + noise * error / np.sqrt(1.0 + jobs_completed)
 
 
 def accept_within_capacity(

@@ -113,6 +113,7 @@ def draw_applicants(
     n_niches: int,
     job_niche: np.ndarray,
     slots: int,
+    home_boost: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw up to ``slots`` distinct applicants per job, with replacement then de-duplicated.
 
@@ -124,6 +125,8 @@ def draw_applicants(
         n_niches: number of niches.
         job_niche: niche of each job.
         slots: applicant draws per job.
+        home_boost: multiplier of each candidate's weight in its home niche (search
+            relevance of a specialist, :func:`niche_relevance`); None: 1 for all.
 
     Returns:
         ``(job, cand)``: parallel arrays of job index and candidate index, one row per distinct
@@ -136,8 +139,8 @@ def draw_applicants(
     # of the cumulative weights (adding 0.0 is exact), so every draw lands where it would on
     # the full arrays, and the searches below run over the available freelancers only.
     live = np.flatnonzero(weight != 0)
-    w_home = weight[live]
-    w_cross = w_home * (1.0 - niche_focus[live])
+    w_cross = weight[live] * (1.0 - niche_focus[live])
+    w_home = weight[live] if home_boost is None else weight[live] * home_boost[live]
 
     # Sort candidates by home niche so that each niche's home pool is one contiguous segment
     # (a stable sort is unique; on 16-bit keys numpy uses a linear-time radix sort).
@@ -273,8 +276,29 @@ def draw_uniform_applicants(
     n_niches: int,
     job_niche: np.ndarray,
     slots: int,
+    home_boost: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Exploration slots: applicants drawn ignoring reputation and profile (niche reach only)."""
+    """Exploration slots: applicants drawn ignoring reputation and profile (niche reach only).
+
+    ``available`` is a mask, or weights (how often each applies, e.g. its activity).
+    """
     return draw_applicants(
-        rng, available.astype(np.float64), niche_focus, home_niche, n_niches, job_niche, slots
+        rng,
+        np.asarray(available, dtype=np.float64),
+        niche_focus,
+        home_niche,
+        n_niches,
+        job_niche,
+        slots,
+        home_boost,
     )
+
+
+def niche_relevance(niche_focus: np.ndarray, relevance: float) -> np.ndarray | None:
+    """Search relevance of each freelancer in its home niche: ``exp(relevance * focus)``.
+
+    A query in a niche ranks the profiles focused on it first: a pure specialist is
+    ``exp(relevance)`` times as visible at home as a generalist of equal standing. None when
+    ``relevance`` is 0 (no boost, and no arithmetic).
+    """
+    return None if relevance == 0 else np.exp(relevance * niche_focus)

@@ -1,4 +1,4 @@
-"""Pricing: freelancers raise their rate when in demand and cut it when idle."""
+"""Pricing: freelancers' rate adjustment, and specialists' premium in their home niche."""
 
 from __future__ import annotations
 
@@ -23,3 +23,17 @@ def adjust_rates(
     up = in_demand.astype(np.float64) + new_badge.astype(np.float64)
     factor = (1.0 + step) ** up * np.where(idle, 1.0 - step, 1.0)
     return np.maximum(rate * factor, floor)
+
+
+def home_rate(
+    rate: np.ndarray, at_home: np.ndarray, niche_focus: np.ndarray, premium: float
+) -> np.ndarray:
+    """The rate a freelancer asks for a job, with the specialist premium in its home niche.
+
+    ``rate * (1 + premium * niche_focus)`` in the home niche, ``rate`` elsewhere
+    (``freelancers.specialist_premium``). With ``premium == 0`` the rates themselves are
+    returned (no arithmetic, the same values).
+    """
+    if premium == 0:
+        return rate
+    return rate * (1.0 + premium * niche_focus * at_home)

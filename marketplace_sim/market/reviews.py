@@ -54,15 +54,37 @@ def displayed_rating(
     rule: str,
     prior_mean: float,
     prior_weight: float,
+    precision: int | None = None,
 ) -> np.ndarray:
-    """The public rating shown: raw mean, or Bayesian average; NaN without reviews."""
+    """The public rating shown: raw mean, or Bayesian average; NaN without reviews.
+
+    With ``precision`` (decimals), the rating as the platform prints it, rounded half up
+    (:func:`round_half_up`); None keeps the exact value.
+    """
     n = n_reviews.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         if rule == "bayesian":
             r = (prior_mean * prior_weight + stars_sum) / (prior_weight + n)
         else:
             r = stars_sum / n
-    return np.where(n > 0, r, np.nan)
+    r = np.where(n > 0, r, np.nan)
+    return r if precision is None else round_half_up(r, precision)
+
+
+# Slack of the half-up rounding (in units of the last decimal shown): a mean such as 4.95
+# (99 / 20) is stored as a double a hair below or above the half, and must round as the printed
+# number it stands for does. Exact multiples of the last decimal are unaffected.
+_HALF_SLACK = 1e-9
+
+
+def round_half_up(x: np.ndarray, decimals: int) -> np.ndarray:
+    """``x`` rounded to ``decimals`` places, halves up (4.85 -> 4.9, 4.95 -> 5.0); NaN stays.
+
+    Platforms print ratings this way; numpy's ``round`` rounds halves to even and trips over
+    binary representation (``np.round(4.85, 1)`` is 4.8).
+    """
+    scale = 10.0**decimals
+    return np.floor(x * scale + (0.5 + _HALF_SLACK)) / scale
 
 
 def rating_signal(rating: np.ndarray) -> np.ndarray:

@@ -53,6 +53,13 @@ class Freelancer(_RowAgent):
     jobs_completed = _column_property("freelancers", "jobs_completed", "jobs completed", int)
     n_reviews = _column_property("freelancers", "n_reviews", "public reviews received", int)
     top_rated = _column_property("freelancers", "top_rated", "holds the Top Rated badge", bool)
+    active = _column_property("freelancers", "active", "seeking work on the platform", bool)
+    dormant = _column_property(
+        "freelancers", "dormant", "listed but not seeking work (freelancers.dormancy)", bool
+    )
+    activity = _column_property(
+        "freelancers", "activity", "how often it applies, 1 = full-time (occasional < 1)"
+    )
 
     @property
     def earnings(self) -> float:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from marketplace_sim.market import delivery, reviews
+from marketplace_sim.market import delivery, pricing, reviews
 from marketplace_sim.model.state import bump
 from marketplace_sim.units import CENTS
 
@@ -31,15 +31,18 @@ def start_contracts(
     duration: np.ndarray,
     rehire: bool,
 ) -> None:
-    """Open contracts: value = budget x rate / reference rate (the job's hours at the rate)."""
+    """Open contracts: value = budget x rate / reference rate (the job's hours at the rate).
+
+    The rate is the one asked for the job, with the specialist premium in the home niche.
+    """
     if f.size == 0:
         return
-    fl, cl = model.freelancers, model.clients
-    value = np.maximum(np.rint(budget * fl.rate[f] / model.rate_ref * CENTS), 1).astype(np.int64)
+    fl, cl, fe = model.freelancers, model.clients, model.config.freelancers
+    at_home = fl.home_niche[f] == niche
+    rate = pricing.home_rate(fl.rate[f], at_home, fl.niche_focus[f], fe.specialist_premium)
+    value = np.maximum(np.rint(budget * rate / model.rate_ref * CENTS), 1).astype(np.int64)
     fee = np.rint(value * model.config.platform.fee).astype(np.int64)
-    fit = delivery.niche_fit(
-        fl.home_niche[f] == niche, fl.niche_focus[f], model.config.freelancers.generalist_fit
-    )
+    fit = delivery.niche_fit(at_home, fl.niche_focus[f], fe.generalist_fit)
     ids = np.arange(model.next_contract_id, model.next_contract_id + f.size)
     model.next_contract_id += f.size
     model.contracts.append(
@@ -52,7 +55,7 @@ def start_contracts(
         end_step=t + duration,
         value=value,
         fee=fee,
-        rate=fl.rate[f],
+        rate=rate,
         fit=fit,
         rehire=rehire,
     )

@@ -4,7 +4,9 @@ Every active client posts a Poisson number of jobs. A job of a client satisfied 
 freelancer may go straight back to that freelancer (a direct rehire); the other jobs draw
 applicants through search (visibility from the ranking, reach into the job's niche) and the
 client chooses among them, or no one, by a multinomial logit. All jobs of the week are
-searched, chosen and matched together, against one reputation index.
+searched, chosen and matched together, against one reputation index. With
+``freelancers.dormancy`` dormant profiles are in search too but rarely apply; one who is hired
+is active again.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from marketplace_sim.market import choice, delivery, discovery
+from marketplace_sim.market import choice, delivery, discovery, pricing
 from marketplace_sim.model.contracts import start_contracts
+from marketplace_sim.model.population import ACTIVITY_STREAM, reactivate
 from marketplace_sim.model.state import bump
 
 if TYPE_CHECKING:
@@ -43,7 +46,7 @@ def draw_jobs(model: MarketplaceModel, n: int) -> tuple[np.ndarray, np.ndarray, 
 
 def post_and_hire(model: MarketplaceModel, t: int) -> None:
     """Post this week's jobs and fill what can be filled: direct rehires first, then search."""
-    fl, cl = model.freelancers, model.clients
+    cl = model.clients
     active_c = np.flatnonzero(cl.active)
     n_posts = model.rng.poisson(cl.post_rate[active_c])
     job_client = np.repeat(active_c, n_posts)
@@ -54,17 +57,32 @@ def post_and_hire(model: MarketplaceModel, t: int) -> None:
         return
     bump(np.add, cl.jobs_posted, job_client)
     jobs = Jobs(job_client, *draw_jobs(model, n_jobs))
-    spare = np.where(fl.active, fl.capacity.astype(np.int64) - fl.load, 0)
+    spare = spare_capacity(model)
     filled = np.zeros(n_jobs, dtype=bool)
     _rehire(model, t, jobs, spare, filled)
     open_jobs = np.flatnonzero(~filled)
     if open_jobs.size:
         hj, hf = search_and_choose(model, open_jobs, job_client, jobs.niche, spare)
         filled[hj] = True
+        reactivate(model, hf)
         start_contracts(
             model, t, hf, job_client[hj], jobs.niche[hj], jobs.budget[hj], jobs.duration[hj], False
         )
     model.week["jobs_filled"] = int(filled.sum())
+
+
+def spare_capacity(model: MarketplaceModel) -> np.ndarray:
+    """Contracts each freelancer row could still take this week (0 for those not available).
+
+    Active freelancers, and with ``freelancers.dormancy`` the dormant too (they are listed and
+    may apply, :func:`application_rate`); a one-job freelancer once hired takes no other job.
+    """
+    fl, fe = model.freelancers, model.config.freelancers
+    listed = (fl.active | fl.dormant) if fe.dormancy else fl.active
+    spare = np.where(listed, fl.capacity.astype(np.int64) - fl.load, 0)
+    if fe.one_job_share > 0:
+        spare[fl.one_job & (fl.hires > 0)] = 0
+    return spare
 
 
 def _rehire(
@@ -81,7 +99,13 @@ def _rehire(
         return
     # A rate risen since the last contract deters a direct rehire, as price does in choice.
     k, rf = jobs.client[rj], last[rj]
-    rise = np.maximum(0.0, fl.rate[rf] / cl.last_rate[k] - 1.0)
+    rate = pricing.home_rate(
+        fl.rate[rf],
+        fl.home_niche[rf] == jobs.niche[rj],
+        fl.niche_focus[rf],
+        cfg.freelancers.specialist_premium,
+    )
+    rise = np.maximum(0.0, rate / cl.last_rate[k] - 1.0)
     p_rehire = cfg.clients.rehire_prob * np.exp(-cfg.clients.price_weight * cl.m_price[k] * rise)
     want = (rng.random(rj.size) < p_rehire) & fl.active[rf]
     rj, rf = rj[want], rf[want]
@@ -134,6 +158,21 @@ def _available_reputation(model: MarketplaceModel, available: np.ndarray) -> np.
     return rep
 
 
+def application_rate(model: MarketplaceModel) -> np.ndarray | None:
+    """How often each freelancer applies, relative to its search visibility; None: all 1.
+
+    Its activity (occasional, part-time: ``freelancers.occasional_share``, ...), times
+    ``freelancers.dormant_response`` for a dormant profile (seen in search, it rarely
+    answers). Applicant slots go to those who apply, so a dormant profile takes few.
+    """
+    fl, fe = model.freelancers, model.config.freelancers
+    rate = fl.activity if ACTIVITY_STREAM in model.trait_streams else None
+    if fe.dormancy:
+        scale = np.where(fl.dormant, fe.dormant_response, 1.0)
+        rate = scale if rate is None else rate * scale
+    return rate
+
+
 def _applicants(
     model: MarketplaceModel, available: np.ndarray, rep: np.ndarray, jn: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -151,15 +190,21 @@ def _applicants(
         p.search_weight,
         p.newcomer_boost,
     )
+    explore: np.ndarray = available
+    applies = application_rate(model)
+    if applies is not None:  # the less active, and the dormant, apply less often
+        vis = vis * applies
+        explore = available * applies
     slots = cfg.jobs.applicants
     n_explore = int(round(slots * p.exploration))
     n_niches = cfg.market.niches
+    boost = discovery.niche_relevance(fl.niche_focus, p.niche_relevance)
     job, cand = discovery.draw_applicants(
-        rng, vis, fl.niche_focus, fl.home_niche, n_niches, jn, slots - n_explore
+        rng, vis, fl.niche_focus, fl.home_niche, n_niches, jn, slots - n_explore, boost
     )
     if n_explore:
         ej, ec = discovery.draw_uniform_applicants(
-            rng, available, fl.niche_focus, fl.home_niche, n_niches, jn, n_explore
+            rng, explore, fl.niche_focus, fl.home_niche, n_niches, jn, n_explore, boost
         )
         n = fl.n
         key = np.unique(np.concatenate([job * n + cand, ej * n + ec]))
@@ -176,16 +221,24 @@ def _utility(
 ) -> np.ndarray:
     """Client ``k``'s random utility of each applicant (multinomial logit, Gumbel-max)."""
     cfg, rng, fl, cl = model.config, model.rng, model.freelancers, model.clients
-    c = cfg.clients
-    fit = delivery.niche_fit(
-        fl.home_niche[cand] == job_niche, fl.niche_focus[cand], cfg.freelancers.generalist_fit
-    )
+    c, fe = cfg.clients, cfg.freelancers
+    at_home = fl.home_niche[cand] == job_niche
+    focus = fl.niche_focus[cand]
+    fit = delivery.niche_fit(at_home, focus, fe.generalist_fit)
+    rate = pricing.home_rate(fl.rate[cand], at_home, focus, fe.specialist_premium)
     proposal = fl.communication[cand] + PROPOSAL_NOISE * rng.standard_normal(cand.size)
-    return (
+    u = (
         c.reputation_weight * cl.m_reputation[k] * rep[cand]
-        - c.price_weight * cl.m_price[k] * (fl.rate[cand] / model.rate_ref - 1.0)
+        - c.price_weight * cl.m_price[k] * (rate / model.rate_ref - 1.0)
         + c.profile_weight * cl.m_profile[k] * fl.profile[cand]
         + c.communication_weight * cl.m_communication[k] * proposal
         + c.fit_weight * cl.m_fit[k] * fit
         + c.choice_noise * rng.gumbel(size=cand.size)
     )
+    if c.specialist_weight > 0:  # what clients value in a specialist beyond fit
+        u += c.specialist_weight * focus * at_home
+    if c.expertise_signal_weight > 0:  # the profile's evidence of expertise
+        u += c.expertise_signal_weight * choice.expertise_evidence(
+            fl.expertise[cand], fl.evidence_z[cand], fl.jobs_completed[cand], fe.evidence_noise
+        )
+    return u

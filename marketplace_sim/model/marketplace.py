@@ -7,8 +7,10 @@ One step is one week:
 3. intervention: the first-job intervention and the early boost, in their weeks;
 4. posting, rehiring, discovery and choice: clients post jobs, satisfied clients may rehire
    directly, the other jobs draw applicants through search and clients choose (or hire no one);
-5. exit: idle freelancers (no open contract) may leave, more likely the longer they idle;
-   clients leave at a constant hazard (their open contracts are still delivered and paid);
+5. exit: idle freelancers (no open contract) may stop seeking work, more likely the longer
+   they idle: they leave, or with ``freelancers.dormancy`` go dormant (still listed, rarely
+   answering) and dormant profiles are deleted at a small hazard; clients leave at a constant
+   hazard (their open contracts are still delivered and paid);
 6. reputation: JSS, Top Rated badge, monthly rate reviews;
 7. observation: metrics to Mesa's DataCollector.
 
@@ -27,6 +29,7 @@ that differ only in market luck.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from typing import Any
 
@@ -35,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from marketplace_sim.config import Config, load_config
+from marketplace_sim.errors import ConfigError
 from marketplace_sim.model import (
     contracts,
     hiring,
@@ -91,6 +95,7 @@ class MarketplaceModel(mesa.Model):
         super().__init__(rng=cfg.run.seed)
         self.config = cfg
         self.pop_rng = population.population_rng(cfg)
+        self.trait_streams = population.trait_streams(cfg)  # optional traits, when on
         self._init_state(cfg)
         population.populate(self)
         #: jobs each initial freelancer brought from before week 1, by row (warm start)
@@ -243,6 +248,17 @@ def _resolve_config(config: Config | None, rng: int | None, overrides: dict[str,
         changes["run.seed"] = int(rng)
     elif config is None and "run.seed" not in changes:
         changes["run.seed"] = fresh_seed()
-    if changes:
-        cfg = cfg.with_overrides(changes)
-    return cfg
+    if not changes:
+        return cfg
+    try:
+        return cfg.with_overrides(changes, "MarketplaceModel")
+    except ConfigError as exc:  # name the keyword the caller wrote, not a dotted key
+        keyword = exc.key
+        if exc.key == "run.seed" and rng is not None:
+            keyword = "rng"
+        elif exc.key is not None:
+            keyword = exc.key.replace(".", "__")
+        message = re.sub(
+            r"'([a-z_]+(?:\.[a-z_]+)+)'", lambda m: repr(m[1].replace(".", "__")), exc.message
+        )  # "did you mean 'market__freelancers'?"
+        raise ConfigError("MarketplaceModel", keyword, message) from None

@@ -18,9 +18,14 @@ import numpy as np
 import pandas as pd
 
 from marketplace_sim import metrics
-from marketplace_sim.market import reviews
+from marketplace_sim.market import choice
+from marketplace_sim.model import population
 from marketplace_sim.model.agents import Client, Freelancer
-from marketplace_sim.model.reputation import displayed_ratings, job_success_scores
+from marketplace_sim.model.reputation import (
+    displayed_ratings,
+    displayed_ratings_of,
+    job_success_scores,
+)
 from marketplace_sim.units import CENTS
 
 if TYPE_CHECKING:
@@ -119,7 +124,7 @@ def _concentration(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]
 def _ratings(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
     """Displayed ratings of the active, five-star share of all reviews, the Top Rated."""
     n_act = act.size
-    ratings = _displayed_ratings_of(model, act)  # = displayed_ratings(model)[act]
+    ratings = displayed_ratings_of(model, act)  # = displayed_ratings(model)[act]
     rated = ~np.isnan(ratings)
     total_reviews = int(model.star_counts.sum())
     n_top = int(np.count_nonzero(model.freelancers.top_rated[act]))
@@ -129,18 +134,6 @@ def _ratings(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
         "n_top_rated": n_top,
         "share_top_rated": n_top / n_act if n_act else np.nan,
     }
-
-
-def _displayed_ratings_of(model: MarketplaceModel, rows: np.ndarray) -> np.ndarray:
-    """The displayed rating of ``rows`` only, from their columns (NaN without reviews)."""
-    fl, p = model.freelancers, model.config.platform
-    return reviews.displayed_rating(
-        fl.stars_sum[rows],
-        fl.n_reviews[rows],
-        p.rating_display,
-        p.bayes_prior_mean,
-        p.bayes_prior_weight,
-    )
 
 
 def _activity(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
@@ -313,8 +306,56 @@ def steps_frame(model: MarketplaceModel) -> pd.DataFrame:
     return df
 
 
+def listed(model: MarketplaceModel) -> np.ndarray:
+    """Which freelancer rows the platform's listing shows now: entered and not deleted.
+
+    Without ``freelancers.dormancy`` a freelancer who stops seeking work is deleted at once,
+    so the listed are the active; with it, the dormant are listed too, until deleted. The
+    weekly metrics stay over the active (``active``); a listing snapshot reads this mask.
+    """
+    return model.freelancers.deleted_step < 0
+
+
 def freelancers_frame(model: MarketplaceModel) -> pd.DataFrame:
-    """One row per freelancer ever present (the contract's columns, then extras)."""
+    """One row per freelancer ever present (the contract's columns, then extras).
+
+    The optional mechanisms add their columns when on (:func:`_mechanism_columns`).
+    """
+    frame = _base_frame(model)
+    for name, values in _mechanism_columns(model).items():
+        frame[name] = values
+    return frame
+
+
+def _mechanism_columns(model: MarketplaceModel) -> dict[str, Any]:
+    """Columns of the mechanisms that are on, none by default (so default runs keep the file).
+
+    Dormancy: ``dormant`` (listed, not seeking work, at the end), ``dormant_step`` (week it
+    last went dormant), ``deleted_step`` (week its profile left the listing; null while
+    listed). Activity: ``activity``; one-job freelancers: ``one_job``; profile evidence:
+    ``evidence`` (what clients see of expertise now).
+    """
+    fl, cfg = model.freelancers, model.config
+    fe, streams = cfg.freelancers, model.trait_streams
+    out: dict[str, Any] = {}
+    if fe.dormancy:
+        out["dormant"] = fl.dormant.copy()
+        for name in ("dormant_step", "deleted_step"):
+            col = fl.col(name)
+            out[name] = _with_missing(np.where(col >= 0, col, 0), col < 0, "Int32")
+    if population.ACTIVITY_STREAM in streams:
+        out["activity"] = fl.activity.copy()
+    if population.ONE_JOB_STREAM in streams:
+        out["one_job"] = fl.one_job.copy()
+    if population.EVIDENCE_STREAM in streams:
+        out["evidence"] = choice.expertise_evidence(
+            fl.expertise, fl.evidence_z, fl.jobs_completed, fe.evidence_noise
+        )
+    return out
+
+
+def _base_frame(model: MarketplaceModel) -> pd.DataFrame:
+    """The columns every run writes (the interface contract's, then extras)."""
     fl = model.freelancers
     return pd.DataFrame(
         {
@@ -394,11 +435,14 @@ def check_invariants(model: MarketplaceModel) -> None:
 
     Money is conserved exactly (clients' spend = freelancers' earnings + fees), stars are in
     1..5, no freelancer is over capacity, open-contract counts agree with the contract pool,
-    and the Mesa agents agree with the arrays.
+    the listing states are consistent (only the inactive are dormant or deleted, so neither
+    holds an open contract; a one-job freelancer takes one job) and the Mesa agents agree with the
+    arrays.
     """
     _check_money(model)
     _check_reviews(model)
     _check_contracts(model.freelancers, model.clients, model.contracts)
+    _check_listing(model)
     _check_agents(model)
 
 
@@ -428,9 +472,25 @@ def _check_contracts(fl: Table, cl: Table, pool: Table) -> None:
     assert np.all(fl.load[~fl.active] == 0), "an exited freelancer has open contracts"
 
 
+def _check_listing(model: MarketplaceModel) -> None:
+    fl = model.freelancers
+    deleted = fl.deleted_step >= 0
+    assert not np.any(fl.dormant & fl.active), "a freelancer both dormant and active"
+    assert not np.any(deleted & (fl.active | fl.dormant)), "a deleted profile still listed"
+    assert np.all((fl.exit_step >= 0) == ~fl.active), "exit_step set iff inactive"
+    assert np.all(fl.dormant_step[fl.dormant] >= 0), "a dormant profile without dormant_step"
+    if not model.config.freelancers.dormancy:
+        assert not fl.dormant.any() and np.array_equal(deleted, ~fl.active), "dormant when off"
+    on_platform = fl.hires.astype(np.int64)  # contracts started here, not warm-start history
+    on_platform[: model.prior_jobs.size] -= model.prior_jobs
+    assert np.all(on_platform[fl.one_job] <= 1), "a one-job freelancer took more than one job"
+    assert np.all((fl.activity > 0) & (fl.activity <= 1)), "activity outside (0, 1]"
+
+
 def _check_agents(model: MarketplaceModel) -> None:
-    fl, cl = model.freelancers, model.clients
+    cl = model.clients
     n_fl = len(model.agents_by_type.get(Freelancer, []))
     n_cl = len(model.agents_by_type.get(Client, []))
-    assert n_fl == int(fl.active.sum()), f"{n_fl} freelancer agents, {fl.active.sum()} rows"
+    n_listed = int(listed(model).sum())  # the active, and the dormant (agents until deleted)
+    assert n_fl == n_listed, f"{n_fl} freelancer agents, {n_listed} listed rows"
     assert n_cl == int(cl.active.sum()), f"{n_cl} client agents, {cl.active.sum()} rows"

@@ -3,8 +3,10 @@
 Freelancers and clients enter with traits drawn from the population stream (``model.pop_rng``,
 seeded by ``run.population_seed``), so that one population can be replayed in several worlds that
 differ only in market luck. The initial freelancers may bring a track record from before week 1
-(a warm start, drawn on a stream of its own). Exits are decided by the market stream
-(``model.rng``): who gives up depends on what happened to them.
+(a warm start, drawn on a stream of its own), and the traits of the optional mechanisms
+(activity, one job, profile evidence) come from streams of their own too. Exits, dormancy and
+profile deletion are decided by the market stream (``model.rng``): who gives up depends on
+what happened to them.
 
 The order of the random draws here is part of the results: changing it changes every fixed-seed
 run.
@@ -28,6 +30,12 @@ if TYPE_CHECKING:
 
 POPULATION_STREAM = 0x706F70  # spawn key that separates the population stream from the market's
 PRIOR_HISTORY_STREAM = 1  # second spawn key of the warm-start history's stream
+# Second spawn keys of the optional traits' streams: each trait has a stream of its own, drawn
+# from only when its mechanism is on, so switching one on leaves every other draw unchanged
+# (the same people, with one more trait).
+ACTIVITY_STREAM = 2
+ONE_JOB_STREAM = 3
+EVIDENCE_STREAM = 4
 
 
 def population_rng(cfg: Config, *spawn_key: int) -> np.random.Generator:
@@ -72,6 +80,7 @@ def add_freelancers(model: MarketplaceModel, n: int, step: int) -> None:
     home = g.choice(model.config.market.niches, n, p=model.niche_popularity)
     capacity = g.integers(1, f.capacity_max + 1, n)
     rate = f.rate_median * np.exp(f.rate_sigma * g.standard_normal(n))
+    columns = {"capacity": capacity, **optional_traits(model, n, capacity)}
     rows = model.freelancers.append(
         n,
         active=True,
@@ -84,11 +93,45 @@ def add_freelancers(model: MarketplaceModel, n: int, step: int) -> None:
         profile=traits["profile"],
         niche_focus=traits["niche_focus"],
         home_niche=home,
-        capacity=capacity,
         rate=np.maximum(rate, f.rate_floor),
+        **columns,
     )
     ids = make_agents(Freelancer, model, rows, model.freelancer_agents)
     model.freelancers.col("agent_id")[rows] = ids
+
+
+def optional_traits(model: MarketplaceModel, n: int, capacity: np.ndarray) -> dict[str, Any]:
+    """The traits of the mechanisms that are on (none by default), each from its own stream.
+
+    Activity (occasional, part-time or full-time) scales capacity, ``ceil(capacity *
+    activity)``; a one-job freelancer has capacity 1.
+    """
+    f, streams = model.config.freelancers, model.trait_streams
+    out: dict[str, Any] = {}
+    if ACTIVITY_STREAM in streams:
+        levels = np.array([f.occasional_activity, f.part_time_activity, 1.0])
+        shares = [f.occasional_share, f.part_time_share]
+        kind = streams[ACTIVITY_STREAM].choice(3, n, p=[*shares, max(0.0, 1.0 - sum(shares))])
+        out["activity"] = levels[kind]
+        capacity = np.ceil(capacity * out["activity"]).astype(capacity.dtype)
+        out["capacity"] = capacity
+    if ONE_JOB_STREAM in streams:
+        out["one_job"] = streams[ONE_JOB_STREAM].random(n) < f.one_job_share
+        out["capacity"] = np.where(out["one_job"], 1, capacity)
+    if EVIDENCE_STREAM in streams:
+        out["evidence_z"] = streams[EVIDENCE_STREAM].standard_normal(n)
+    return out
+
+
+def trait_streams(cfg: Config) -> dict[int, np.random.Generator]:
+    """The streams of the optional traits whose mechanism is on, by spawn key."""
+    f = cfg.freelancers
+    on = {
+        ACTIVITY_STREAM: f.occasional_share + f.part_time_share > 0,
+        ONE_JOB_STREAM: f.one_job_share > 0,
+        EVIDENCE_STREAM: cfg.clients.expertise_signal_weight > 0,
+    }
+    return {key: population_rng(cfg, key) for key, wanted in on.items() if wanted}
 
 
 def add_clients(model: MarketplaceModel, n: int, step: int) -> None:
@@ -143,26 +186,60 @@ def prior_history(model: MarketplaceModel, rows: np.ndarray, mean_jobs: float) -
 
 
 def exits(model: MarketplaceModel, t: int) -> None:
-    """Idle freelancers may leave (more likely the longer idle), then clients at a constant hazard.
+    """Idle freelancers may stop seeking work (more likely the longer idle), then clients leave.
 
-    A client who leaves posts no more jobs but still pays for its open contracts; a freelancer
-    leaves only without open contracts. Both keep their rows; their Mesa agents are removed.
+    A freelancer stops only without open contracts: it leaves, its profile deleted, or with
+    ``freelancers.dormancy`` goes dormant (still listed), and dormant profiles are deleted at
+    a hazard of their own. One-job freelancers stop once their job is done. A client who
+    leaves (constant hazard) posts no more jobs but still pays for its open contracts. Rows
+    stay; Mesa agents are removed when a profile is deleted.
     """
     fl, cl, rng = model.freelancers, model.clients, model.rng
     fe = model.config.freelancers
     idle_rows = np.flatnonzero(fl.active & (fl.load == 0))
     weeks_idle = t - fl.last_work_step[idle_rows]
     p = np.minimum(fe.exit_max, fe.exit_base + fe.exit_idle_slope * weeks_idle)
-    leave = idle_rows[rng.random(idle_rows.size) < p]
+    stop = rng.random(idle_rows.size) < p
+    if fe.one_job_share > 0:  # their one job done
+        stop |= fl.one_job[idle_rows] & (fl.hires[idle_rows] > 0)
+    leave = idle_rows[stop]
     fl.active[leave] = False
     fl.exit_step[leave] = t
-    _remove_agents(model.freelancer_agents, leave)
+    if fe.dormancy:
+        _delete_dormant(model, t)  # those dormant before this week
+        fl.dormant[leave] = True
+        fl.dormant_step[leave] = t
+    else:
+        fl.deleted_step[leave] = t
+        _remove_agents(model.freelancer_agents, leave)
 
     act_rows = np.flatnonzero(cl.active)
     gone = act_rows[rng.random(act_rows.size) < model.config.clients.exit_hazard]
     cl.active[gone] = False
     cl.exit_step[gone] = t
     _remove_agents(model.client_agents, gone)
+
+
+def _delete_dormant(model: MarketplaceModel, t: int) -> None:
+    """Each dormant profile is deleted with probability ``freelancers.delete_rate``."""
+    fl, rate = model.freelancers, model.config.freelancers.delete_rate
+    rows = np.flatnonzero(fl.dormant)
+    if rows.size == 0 or rate == 0:
+        return
+    gone = rows[model.rng.random(rows.size) < rate]
+    fl.dormant[gone] = False
+    fl.deleted_step[gone] = t
+    _remove_agents(model.freelancer_agents, gone)
+
+
+def reactivate(model: MarketplaceModel, rows: np.ndarray) -> None:
+    """Dormant freelancers among ``rows`` who took a job are active again (seeking work)."""
+    fl = model.freelancers
+    back = rows[fl.dormant[rows]]
+    if back.size:
+        fl.dormant[back] = False
+        fl.active[back] = True
+        fl.exit_step[back] = -1
 
 
 def _remove_agents(agents: list[Any], rows: np.ndarray) -> None:

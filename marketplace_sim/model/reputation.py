@@ -31,15 +31,33 @@ RATING_NORM_START = 3.0  # stars: no social pressure before any rating history
 def displayed_ratings(model: MarketplaceModel) -> np.ndarray:
     """Public rating as displayed, per freelancer row (NaN without reviews)."""
     if "rating" not in model.cache:
-        p, fl = model.config.platform, model.freelancers
-        model.cache["rating"] = reviews.displayed_rating(
-            fl.stars_sum,
-            fl.n_reviews,
-            p.rating_display,
-            p.bayes_prior_mean,
-            p.bayes_prior_weight,
-        )
+        model.cache["rating"] = displayed_ratings_of(model, None)
     return model.cache["rating"]
+
+
+def displayed_ratings_of(model: MarketplaceModel, rows: np.ndarray | None) -> np.ndarray:
+    """The displayed rating of ``rows`` (all rows if None), from their columns alone.
+
+    The platform's rule (``platform.rating_display``) at its precision
+    (``platform.rating_precision``): what clients and search read.
+    """
+    p, fl = model.config.platform, model.freelancers
+    stars_sum, n = (
+        (fl.stars_sum, fl.n_reviews)
+        if rows is None
+        else (
+            fl.stars_sum[rows],
+            fl.n_reviews[rows],
+        )
+    )
+    return reviews.displayed_rating(
+        stars_sum,
+        n,
+        p.rating_display,
+        p.bayes_prior_mean,
+        p.bayes_prior_weight,
+        p.rating_precision,
+    )
 
 
 def raw_ratings(model: MarketplaceModel) -> np.ndarray:
@@ -66,13 +84,7 @@ def reputation_index(model: MarketplaceModel, rows: np.ndarray | None = None) ->
     """
     fl, p = model.freelancers, model.config.platform
     if rows is not None:
-        rating = reviews.displayed_rating(
-            fl.stars_sum[rows],
-            fl.n_reviews[rows],
-            p.rating_display,
-            p.bayes_prior_mean,
-            p.bayes_prior_weight,
-        )
+        rating = displayed_ratings_of(model, rows)
         jss = reviews.job_success_score(
             fl.jss_n[rows], fl.jss_succ[rows], fl.jss_fail[rows], p.jss_min_contracts
         )
@@ -103,17 +115,22 @@ def market_mean_rating(model: MarketplaceModel) -> float:
 
 
 def expire_windows(model: MarketplaceModel, t: int) -> None:
-    """Drop payments and outcomes that left the rolling windows (exited rows stay frozen)."""
+    """Drop payments and outcomes that left the rolling windows (exited rows stay frozen).
+
+    Dormant profiles are still listed: their windows keep expiring (a dormant freelancer's
+    JSS fades), so one who comes back has exactly the recent history it would show.
+    """
     fl = model.freelancers
+    live_of = fl.active | fl.dormant if model.config.freelancers.dormancy else fl.active
     earn = model.earnings_window
     while earn and earn[0][0] <= t - WEEKS_PER_YEAR:
         _, rows, net = earn.popleft()
-        live = fl.active[rows]
+        live = live_of[rows]
         np.subtract.at(fl.earnings_year, rows[live], net[live])
     window, jss = model.config.platform.jss_window, model.jss_window
     while jss and jss[0][0] <= t - window:
         _, rows, outcome = jss.popleft()
-        live = fl.active[rows]
+        live = live_of[rows]
         rows, outcome = rows[live], outcome[live]
         bump(np.subtract, fl.jss_n, rows)
         np.subtract.at(fl.jss_succ, rows, (outcome == 1).astype(np.int32))

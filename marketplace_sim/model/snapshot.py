@@ -54,9 +54,10 @@ FREELANCER_INPUTS = (
 def listed_mask(freelancers: pd.DataFrame) -> np.ndarray:
     """Which freelancers' profiles are listed (visible to a visitor) at the snapshot week.
 
-    The one place that decides it. Today a freelancer is listed from entry until exit, and an
-    exited freelancer's profile is gone (``exit_step`` set). A later model adds dormant
-    profiles that stay listed after their owners stop working; only this function changes.
+    The one place that decides it. A freelancer is listed from entry until its profile is
+    deleted. Without ``freelancers.dormancy`` that is its exit (``exit_step`` set); with it,
+    a freelancer who stops working stays listed, dormant, until ``deleted_step`` (the table
+    then has that column; the model's own mask is ``observation.listed``).
 
     Args:
         freelancers: a freelancers table (``freelancers.parquet`` columns).
@@ -64,6 +65,8 @@ def listed_mask(freelancers: pd.DataFrame) -> np.ndarray:
     Returns:
         A boolean array, one entry per row.
     """
+    if "deleted_step" in freelancers.columns:
+        return np.asarray(freelancers["deleted_step"].isna(), dtype=bool)
     return np.asarray(freelancers["exit_step"].isna(), dtype=bool)
 
 

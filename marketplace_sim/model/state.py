@@ -2,8 +2,9 @@
 
 Each table is a set of equally long numpy columns that grow by doubling when agents enter, so the
 weekly market can be cleared with array operations. Rows are never reused: a freelancer who
-leaves keeps its row (``active`` false, ``exit_step`` set), so ``freelancers.parquet`` can list
-everyone who was ever present. Mesa agents (``agents.py``) are thin handles onto these rows.
+leaves keeps its row (``active`` false, ``exit_step`` set; with ``freelancers.dormancy`` it stays
+listed, ``dormant``, until its profile is deleted), so ``freelancers.parquet`` can list everyone
+who was ever present. Mesa agents (``agents.py``) are thin handles onto these rows.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ FREELANCER_COLUMNS: ColumnSpec = {
     "active": (np.bool_, False),
     "entry_step": (np.int32, 0),
     "exit_step": (np.int32, -1),  # -1 while active
+    # listing (freelancers.dormancy): a freelancer who stops seeking work stays listed
+    "dormant": (np.bool_, False),  # listed, not seeking work (not active)
+    "dormant_step": (np.int32, -1),  # week it last went dormant, -1 if never
+    "deleted_step": (np.int32, -1),  # week its profile left the listing, -1 while listed
     # the six factors (traits, drawn at entry from the population stream)
     "expertise0": (np.float64, 0.0),  # innate skill: the "true quality" of merit metrics
     "expertise": (np.float64, 0.0),  # current skill, grows with jobs done
@@ -29,6 +34,10 @@ FREELANCER_COLUMNS: ColumnSpec = {
     "profile": (np.float64, 0.0),
     "niche_focus": (np.float64, 0.0),
     "home_niche": (np.int32, 0),
+    # traits of the optional mechanisms (each from a stream of its own, drawn only when on)
+    "activity": (np.float64, 1.0),  # how often it applies, and capacity share (1: full-time)
+    "one_job": (np.bool_, False),  # stops seeking work after its first job
+    "evidence_z": (np.float64, 0.0),  # standard-normal error of its profile evidence
     # work
     "capacity": (np.int16, 1),  # concurrent contracts at most
     "load": (np.int16, 0),  # open contracts now

@@ -60,7 +60,7 @@ def pallais_figure(
     later: Sequence[CI],
     ratio: float,
     at_step: int,
-    later_year: int,
+    later_year: int | str,
     n_worlds: int,
 ) -> Figure:
     """Treated vs control: share hired after the intervention (%) and later earnings (USD).
@@ -70,7 +70,7 @@ def pallais_figure(
         later: (treated, control) mean net earnings in the final year.
         ratio: the mean over worlds of treated / control later earnings.
         at_step: week of the intervention.
-        later_year: the year the later earnings are from.
+        later_year: the year the later earnings are from (or the window, in words).
         n_worlds: replicates.
     """
     fig, (a1, a2) = _axes(2, 4.6)
@@ -83,7 +83,8 @@ def pallais_figure(
         "share of the group (%)",
     )
     a1.set_title(f"Hired after week {at_step}")
-    ylabel = f"mean net earnings in year {later_year} (USD)"
+    window = later_year if isinstance(later_year, str) else f"year {later_year}"
+    ylabel = f"mean net earnings in {window} (USD)"
     bars(a2, ["treated", "control"], later, colors, ylabel)
     a2.set_title(
         f"Later earnings: treated / control = {ratio:.1f}x\n(Pallais: relative "
@@ -356,4 +357,35 @@ def merit_figure(regimes: Sequence[str], overlap: Sequence[CI]) -> Figure:
     ax.set_xlabel("top 10 % by earnings who are in the top 10 % by innate expertise (%)")
     ax.set_title("Merit vs luck at the top, by platform rules (95 % CI)")
     fig.legend(loc="outside lower center", ncols=2, frameon=False)  # never over a bar
+    return fig
+
+
+@styled
+def morris_figure(
+    panels: Sequence[tuple[str, Sequence[str], np.ndarray, np.ndarray]],
+) -> Figure:
+    """A Morris screen of several effects: per effect, mu* (bars) and sigma (dots).
+
+    Args:
+        panels: per effect, its name, the parameters (ranked by mu*), mu* and sigma, each in
+            the effect's own units.
+    """
+    n = max(len(panels), 1)
+    ncols = min(n, 3)
+    nrows = -(-n // ncols)
+    fig, axes = new_figure(nrows, ncols, figsize=(4.6 * ncols, 3.6 * nrows))
+    flat = list(np.atleast_1d(axes).ravel())
+    for ax, (name, params, mu_star, sigma) in zip(flat, panels, strict=False):
+        finish_axes(ax)
+        yy = np.arange(len(params))
+        ax.barh(yy, mu_star, color=BLUE, label="mu* (mean |elementary effect|)")
+        ax.plot(sigma, yy, "o", color=ORANGE, label="sigma (interaction / non-linearity)")
+        ax.set_yticks(yy, [p.rsplit(".", 1)[-1] for p in params])
+        ax.invert_yaxis()
+        ax.set_title("\n".join(textwrap.wrap(name, 34)))
+    for ax in flat[len(panels) :]:
+        ax.set_visible(False)
+    if panels:
+        handles, labels = flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
     return fig

@@ -32,6 +32,17 @@ METRIC_LABELS: dict[str, str] = {
     "share_top_rated": "share of active freelancers Top Rated",
     "early_late_spearman": "Spearman ρ (early vs. late earnings)",
     "platform_revenue": "cumulative platform revenue (USD)",
+    # docking worlds (Lukac & Grow 2020): their reporters, by starting-reputation band
+    "lg_no_work": "employees with no new job (count)",
+    "lg_jobs_low": "new jobs, low starting reputation < 33 (mean)",
+    "lg_jobs_mid": "new jobs, starting reputation 33-66 (mean)",
+    "lg_jobs_high": "new jobs, high starting reputation > 66 (mean)",
+    "lg_earn_low": "earnings, low starting reputation < 33 (mean, USD)",
+    "lg_earn_mid": "earnings, starting reputation 33-66 (mean, USD)",
+    "lg_earn_high": "earnings, high starting reputation > 66 (mean, USD)",
+    "lg_meanrep_no_work": "mean reputation of those with no new job (0-100)",
+    "lg_step": "jobs posted (count)",
+    "lg_pairs": "distinct employer-employee pairs (count)",
 }
 
 #: Axis labels (with units) for the config keys experiments sweep, by dotted key.
@@ -41,6 +52,12 @@ KEY_LABELS: dict[str, str] = {
     "clients.profile_weight": "clients' weight on profile (choice weight)",
     "clients.communication_weight": "clients' weight on communication (choice weight)",
     "clients.fit_weight": "clients' weight on niche fit (choice weight)",
+    "clients.expertise_signal_weight": "clients' weight on profile evidence of expertise",
+    "clients.specialist_weight": "clients' weight on specialisation (choice weight)",
+    "freelancers.evidence_noise": "noise of the profile evidence of expertise (sd)",
+    "delivery.weight_quality": "weight of quality in satisfaction",
+    "delivery.weight_communication": "weight of communication in satisfaction",
+    "interventions.first_job.evaluation": "first job's public evaluation (arm)",
     "platform.ranking": "search ranking (rule)",
     "platform.search_weight": "position bias of search results (exponent)",
     "platform.top_rated_jss": "JSS needed for Top Rated (share, 0–1)",
@@ -70,6 +87,8 @@ KEY_LABELS: dict[str, str] = {
     "freelancers.niche_focus.b": "niche focus, Beta shape b",
     "run.steps": "length of the run (weeks)",
     "run.seed": "market seed",
+    # docking worlds (Lukac & Grow 2020)
+    "clients.strategy_coefficient": "coef-strategy, Lukac & Grow's tau (steepness)",
 }
 
 

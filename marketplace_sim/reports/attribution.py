@@ -70,8 +70,8 @@ def write_analysis(att: Attribution, dpi: int = 150) -> tuple[Path, ...]:
     """
     final = att.runs.path / ANALYSIS_DIR
     with files.atomic_dir(final, replace=True) as tmp:
-        att.summary.to_parquet(tmp / "attribution.parquet", index=False)
-        att.per_run.to_parquet(tmp / "attribution_runs.parquet", index=False)
+        files.write_parquet(att.summary, tmp / "attribution.parquet")
+        files.write_parquet(att.per_run, tmp / "attribution_runs.parquet")
         fig = plot_attribution(att.summary, list(att.runs.regime))
         files.save_figure(fig, tmp / "attribution.png", dpi=dpi)
         fig.clear()

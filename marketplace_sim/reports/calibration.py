@@ -161,7 +161,7 @@ def write_search_folder(
     try:
         with files.atomic_dir(out, replace=replace) as tmp:
             for i, table in enumerate((result.stage1, result.stage2, result.stage3), 1):
-                table.to_parquet(tmp / f"stage{i}.parquet")
+                files.write_parquet(table, tmp / f"stage{i}.parquet")
             text = json.dumps(result.to_json(), indent=1, default=float) + "\n"
             (tmp / "calibration.json").write_text(text, encoding="utf-8")
             total = float(result.seconds.get("total", 0.0))

@@ -46,16 +46,27 @@ class StudyInput:
 
 @dataclass(frozen=True)
 class SummaryRow:
-    """One row of the page's summary table."""
+    """One row of the page's summary table.
+
+    Attributes:
+        study: the result (study and what it is about).
+        theirs: the paper's number (or range), in words.
+        ours: the model's mean and 95 % interval across replicates.
+        direction: the verdict (:func:`~marketplace_sim.reports.findings.format.judge`).
+        measure: what is compared (the same measure on both sides).
+        key: a stable name for the row in ``findings-numbers.json`` (``study.measure``).
+    """
 
     study: str
     theirs: str
     ours: str
     direction: str
+    measure: str = ""
+    key: str = ""
 
     def cells(self) -> list[str]:
         """The row's cells, in table order."""
-        return [self.study, self.theirs, self.ours, self.direction]
+        return [self.study, self.measure, self.theirs, self.ours, self.direction]
 
 
 @dataclass(frozen=True)

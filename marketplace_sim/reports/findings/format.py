@@ -65,8 +65,53 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def verdict(ok: bool) -> str:
-    """The summary table's "direction reproduced" cell."""
+    """A yes/no cell (kept for callers outside the summary table)."""
     return "yes" if ok else "**no**"
+
+
+YES, DIRECTION, NO = "yes", "direction only", "**no**"
+Paper = float | tuple[float, float] | None
+
+
+def judge(paper: Paper, ours: CI, sign: int, null: float = 0.0) -> str:
+    """The one verdict rule of every study row: is the paper's number in our interval.
+
+    Args:
+        paper: the paper's number, or its range ``(lo, hi)`` (a range agrees when it meets
+            our interval: some value the paper allows lies inside it); None when the paper
+            gives only a direction (then "yes" cannot be given).
+        ours: our ``(mean, lo, hi)`` across replicates.
+        sign: the expected sign of the effect against ``null`` (+1: above it, -1: below
+            it; 0: no sign expected, so "direction only" cannot be given).
+        null: the value of no effect (0 for a difference, 1 for a ratio).
+
+    Returns:
+        ``"yes"`` when the paper's number (or range) lies inside our 95 % interval,
+        ``"direction only"`` when it does not but our whole interval lies on the expected
+        side of ``null``, ``"**no**"`` otherwise (wrong sign, an interval
+        straddling 0, or no estimate).
+    """
+    m, lo, hi = (float(x) for x in ours)
+    if not np.isfinite(m):
+        return NO
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        lo = hi = m
+    if paper is not None:
+        p_lo, p_hi = (paper, paper) if isinstance(paper, int | float) else paper
+        if p_lo <= hi and lo <= p_hi:
+            return YES
+    if (sign > 0 and lo > null) or (sign < 0 and hi < null):
+        return DIRECTION
+    return NO
+
+
+def paper_text(paper: Paper, spec: str = ".2f", unit: str = "") -> str:
+    """The paper's number or range as written in the summary table."""
+    if paper is None:
+        return "direction only"
+    if isinstance(paper, int | float):
+        return f"{paper:{spec}}{unit}"
+    return f"{paper[0]:{spec}}-{paper[1]:{spec}}{unit}"
 
 
 def share(x: float) -> str:

@@ -18,12 +18,12 @@ from marketplace_sim.reports.findings.format import (
     CI,
     ci,
     fmt,
+    judge,
     pct,
     setup_line,
     study_line,
     table,
     times,
-    verdict,
 )
 
 FIGURE = "lukac-grow.png"
@@ -105,18 +105,34 @@ def figure(r: LukacGrowResult) -> Figure:
     return lukacgrow_figure(ws, no_job, ratio, studies.LUKAC_GROW, r.replications)
 
 
+def no_job_rise(r: LukacGrowResult) -> CI:
+    """Share with no job, highest weight minus lowest, with an interval (independent runs).
+
+    The half-widths of the two intervals add in quadrature (the runs of two weights are
+    independent).
+    """
+    a, b = r.stats[r.weights[-1]]["no_job"], r.stats[r.weights[0]]["no_job"]
+    half = float(np.hypot(a[2] - a[0], b[2] - b[0]))
+    d = a[0] - b[0]
+    return (d, d - half, d + half)
+
+
 def summary(r: LukacGrowResult) -> SummaryRow:
-    """The summary table's row."""
+    """The summary table's row: how much the share with no job rises with reputation."""
     lo, hi = r.weights[0], r.weights[-1]
     s = r.stats
+    rep, price = studies.LUKAC_GROW["reputation"]["no_job"], studies.LUKAC_GROW["price"]["no_job"]
+    paper = (rep[0] - price[1], rep[1] - price[0])
+    rise = no_job_rise(r)
     return SummaryRow(
         "Lukac & Grow 2020: reputation vs price",
-        "no job 37-41 %, top/bottom tercile 8-12x (reputation); 21-30 %, 2.6-5.7x (price)",
-        f"rw {lo:g} -> {hi:g}: no job {100 * s[lo]['no_job'][0]:.0f} -> "
-        f"{100 * s[hi]['no_job'][0]:.0f} %, ratio "
-        f"{s[lo]['earnings_ratio'][0]:.1f}x -> "
-        f"{s[hi]['earnings_ratio'][0]:.1f}x",
-        verdict(r.ok),
+        f"+{100 * paper[0]:.0f} to +{100 * paper[1]:.0f} points (37-41 % vs 21-30 %)",
+        f"{100 * rise[0]:+.0f} points [{100 * rise[1]:+.0f}, {100 * rise[2]:+.0f}] "
+        f"({100 * s[lo]['no_job'][0]:.0f} -> {100 * s[hi]['no_job'][0]:.0f} %; ratio "
+        f"{s[lo]['earnings_ratio'][0]:.1f}x -> {s[hi]['earnings_ratio'][0]:.1f}x)",
+        judge(paper, rise, +1),
+        f"share with no job, reputation-led (rw {hi:g}) minus price-led (rw {lo:g})",
+        "lukacgrow.no_job_rise",
     )
 
 

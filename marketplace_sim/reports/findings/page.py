@@ -2,8 +2,8 @@
 
 :func:`generate` (``marketplace-sim findings``) reruns the experiments of :data:`PLANS` into a
 results folder, hands each study module an immutable :class:`StudyInput`, and writes
-``findings.md`` and ``img/findings/*.png`` (the figures folder replaced as a whole, the page
-atomically).
+``findings.md``, ``img/findings/*.png`` (the figures folder replaced as a whole, the page
+atomically) and ``findings-numbers.json`` (the headline numbers other documents quote).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from marketplace_sim.errors import ConfigError, OutputFolderError
 from marketplace_sim.reports.findings import (
     filippas,
     lukacgrow,
+    numbers,
     pallais,
     salganik,
     sixfactors,
@@ -34,13 +35,14 @@ from marketplace_sim.reports.findings.plans import PLANS, Plan, derived_experime
 EXPERIMENTS = data.experiments_dir()
 DPI = 120
 #: The sections of the page, in order, by study key.
-SECTIONS: tuple[tuple[str, Callable[[StudyInput], Section]], ...] = (
-    ("pallais", pallais.section),
-    ("vanderijt", vanderijt.section),
-    ("salganik", salganik.section),
-    ("filippas", filippas.section),
-    ("lukacgrow", lukacgrow.section),
-    ("sixfactors", sixfactors.section),
+#: A section may read several experiments (its keys, in order).
+SECTIONS: tuple[tuple[tuple[str, ...], Callable[..., Section]], ...] = (
+    (("pallais",), pallais.section),
+    (("vanderijt", "vanderijt_late"), vanderijt.section),
+    (("salganik",), salganik.section),
+    (("filippas",), filippas.section),
+    (("lukacgrow",), lukacgrow.section),
+    (("sixfactors", "sixfactors_profiles"), sixfactors.section),
 )
 
 
@@ -160,11 +162,12 @@ def generate(
     seconds = {inp.key: inp.seconds for inp in inputs}
     by_key = {inp.key: inp for inp in inputs}
     t0 = time.time()
-    sections = [write(by_key[key]) for key, write in SECTIONS]
+    sections = [write(*(by_key[k] for k in keys if k in by_key)) for keys, write in SECTIONS]
     seconds["analysis"] = time.time() - t0
     wall = time.time() - started
     text = page_text(sections, seconds, wall, settings)
     written = write_page(out, text, [f for s in sections for f in s.figures])
+    numbers.write_numbers(out, numbers.numbers(sections, quick))
     if progress:
         print(f"findings: {wall:.0f} s", file=sys.stderr)
     return FindingsReport(out / "findings.md", written, res, wall, seconds)
@@ -202,7 +205,7 @@ def page_text(
         else ""
     )
     summary = table(
-        ["result", "study", "model (mean [95 % CI] over replicates)", "direction reproduced"],
+        ["result", "measure", "paper", "model (mean [95 % CI] over replicates)", "verdict"],
         [row.cells() for s in sections for row in s.summary],
     )
     return f"""# Findings: published results reproduced, and the six factors measured
@@ -222,6 +225,11 @@ that runs it alone. The studies' figures are theirs (`../shared/design/stylized-
 model is stylised, not fitted to any platform, so directions and rough sizes are what can
 agree, not levels. The worlds are those of `configs/` at the commit above: if the baseline is
 recalibrated, rerun this command.
+
+**Verdicts** follow one rule for every row (`reports.findings.format.judge`): **yes** when the
+paper's number (or any value of its range) lies inside our 95 % interval; **direction only**
+when it does not but our whole interval lies on the paper's side of no effect; **no**
+otherwise. Rows without a published number have no verdict.
 {quick}
 {summary}
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -15,6 +17,7 @@ from marketplace_sim.reports.findings.base import IMG, Section, StudyInput, Summ
 from marketplace_sim.reports.findings.format import (
     CI,
     ci,
+    judge,
     pct,
     scaled,
     setup_line,
@@ -23,11 +26,13 @@ from marketplace_sim.reports.findings.format import (
     table,
     times,
     usd,
-    verdict,
 )
 from marketplace_sim.units import WEEKS_PER_YEAR
 
 FIGURE = "pallais.png"
+EVALUATION = "interventions.first_job.evaluation"
+#: Pallais's headline: treated novices' relative income nearly tripled.
+PAPER_RATIO = 3.0
 
 
 @dataclass(frozen=True)
@@ -48,11 +53,19 @@ class PallaisResult:
     weeks: int
     at_step: int
     share: float
+    arms: Mapping[str, Mapping[str, CI]] = dataclasses.field(default_factory=dict)
+    detail_gain: CI = (np.nan, np.nan, np.nan)
+    employment_gap: CI = (np.nan, np.nan, np.nan)
 
     @property
     def later_year(self) -> int:
         """The final year, whose earnings are the outcome."""
         return (self.weeks - 1) // WEEKS_PER_YEAR + 1
+
+    @property
+    def window(self) -> str:
+        """The outcome window, the run's final 52 weeks, in words."""
+        return f"weeks {self.weeks - WEEKS_PER_YEAR + 1}-{self.weeks}"
 
     @property
     def ratio(self) -> float:
@@ -67,14 +80,26 @@ class PallaisResult:
 
 
 def compute(inp: StudyInput) -> PallaisResult:
-    """Measure treated vs control in every world of the sweep."""
+    """Measure treated vs control in every world, per evaluation arm and pooled."""
     base = inp.experiment.base
     weeks = base.run.steps
     fj = base.interventions.first_job
-    df = pd.DataFrame(
-        [studies.first_job_effect(fr, weeks) for _, fr in result_runs(inp.folder).frames()]
-    )
-    return PallaisResult({c: ci(df[c]) for c in df.columns}, len(df), weeks, fj.at_step, fj.share)
+    rows = []
+    for labels, fr in result_runs(inp.folder).frames():
+        arm = str(labels.get(EVALUATION, fj.evaluation))
+        rows.append({**studies.first_job_effect(fr, weeks), "arm": arm})
+    df = pd.DataFrame(rows)
+    measures = [c for c in df.columns if c != "arm"]
+    arms = {a: {c: ci(g[c]) for c in measures} for a, g in df.groupby("arm", sort=True)}
+    gap = ci(df["hired_again_treated"] - df["hired_control"])
+    gain: CI = (np.nan, np.nan, np.nan)
+    if {"detailed", "coarse"} <= set(arms):
+        d = df.loc[df["arm"] == "detailed", "later_treated"].to_numpy()
+        c = df.loc[df["arm"] == "coarse", "later_treated"].to_numpy()
+        n = min(d.size, c.size)
+        gain = ci(d[:n] / c[:n])  # replicate pairs of independent worlds
+    stats = {c: ci(df[c]) for c in measures}
+    return PallaisResult(stats, len(df), weeks, fj.at_step, fj.share, arms, gain, gap)
 
 
 def figure(r: PallaisResult) -> Figure:
@@ -82,54 +107,76 @@ def figure(r: PallaisResult) -> Figure:
     s = r.stats
     hired = [scaled(s["hired_again_treated"], 100.0), scaled(s["hired_control"], 100.0)]
     later = [s["later_treated"], s["later_control"]]
-    return pallais_figure(hired, later, r.ratio, r.at_step, r.later_year, r.worlds)
+    return pallais_figure(hired, later, r.ratio, r.at_step, r.window, r.worlds)
 
 
-def summary(r: PallaisResult) -> SummaryRow:
-    """The summary table's row."""
-    return SummaryRow(
-        "Pallais 2014: a first job",
-        "treated novices' relative income nearly tripled (about 3x)",
-        f"final-year earnings, treated / control: {times(r.stats['later_ratio'])}",
-        verdict(r.ok),
-    )
+def summary(r: PallaisResult) -> tuple[SummaryRow, ...]:
+    """The summary table's rows: earnings ratio, employment, detailed vs coarse."""
+    name = "Pallais 2014: a first job"
+    rows = [
+        SummaryRow(
+            name,
+            "nearly tripled (about 3x)",
+            times(r.stats["later_ratio"]),
+            judge(PAPER_RATIO, r.stats["later_ratio"], +1, null=1.0),
+            f"earnings in {r.window}, treated / control (both arms)",
+            "pallais.ratio",
+        ),
+        SummaryRow(
+            name,
+            "higher employment",
+            f"{100 * r.employment_gap[0]:+.0f} points "
+            f"[{100 * r.employment_gap[1]:+.0f}, {100 * r.employment_gap[2]:+.0f}]",
+            judge(None, r.employment_gap, +1),
+            "hired after the intervention, treated minus control",
+            "pallais.employment",
+        ),
+    ]
+    if np.isfinite(r.detail_gain[0]):
+        rows.append(
+            SummaryRow(
+                name,
+                "detailed raised outcomes more",
+                times(r.detail_gain),
+                judge(None, r.detail_gain, +1, null=1.0),
+                "treated earnings, detailed / coarse evaluation",
+                "pallais.detailed_vs_coarse",
+            )
+        )
+    return tuple(rows)
 
 
 def _rows(r: PallaisResult) -> list[list[str]]:
-    s = r.stats
-    return [
-        [
-            "hired after the intervention (treated: a contract beyond the one given)",
-            pct(s["hired_again_treated"]),
-            pct(s["hired_control"]),
-            "",
-            "higher employment",
-        ],
-        [
-            f"mean net earnings in year {r.later_year} (USD; the given contract is not in it)",
-            usd(s["later_treated"]),
-            usd(s["later_control"]),
-            times(s["later_ratio"]),
-            "relative income nearly tripled (about 3x)",
-        ],
-        [
-            "mean lifetime net earnings (USD)",
-            usd(s["earnings_treated"]),
-            usd(s["earnings_control"]),
-            times(s["earnings_ratio"]),
-            "",
-        ],
-    ]
+    out = []
+    for arm, s in [*r.arms.items(), ("both arms", r.stats)]:
+        out += [
+            [
+                arm,
+                "hired after the intervention (treated: a contract beyond the one given)",
+                pct(s["hired_again_treated"]),
+                pct(s["hired_control"]),
+                "",
+            ],
+            [
+                arm,
+                f"mean net earnings in {r.window} (USD; the given contract is not in it)",
+                usd(s["later_treated"]),
+                usd(s["later_control"]),
+                times(s["later_ratio"]),
+            ],
+        ]
+    return out
 
 
 def text(r: PallaisResult, inp: StudyInput) -> str:
     """The section's Markdown."""
     s, ratio = r.stats, r.ratio
-    size = (
-        "about the study's near-tripling"
-        if 2.0 <= ratio <= 4.5
+    lo, hi = s["later_ratio"][1], s["later_ratio"][2]
+    size = (  # the same rule as the verdict: is 3 inside our interval?
+        "the study's near-tripling is inside its interval"
+        if lo <= PAPER_RATIO <= hi
         else "more than the study's near-tripling"
-        if ratio > 4.5
+        if lo > PAPER_RATIO
         else "less than the study's near-tripling"
     )
     because = (
@@ -138,31 +185,39 @@ def text(r: PallaisResult, inp: StudyInput) -> str:
         if r.ok
         else "; the interval does not exclude no effect"
     )
-    header = ["outcome", "treated", "control", "treated / control", "study"]
+    header = ["evaluation", "outcome", "treated", "control", "treated / control"]
     return f"""## 1. Pallais (2014): a first job for never-hired freelancers
 
 {study_line("pallais")}
 
-**Model.** In the baseline world, at week {r.at_step} a random {share(r.share)} of the
-freelancers never hired so far get one ordinary contract from a random client, in their home
-niche, reviewed like any other (*treated*); the rest of the never-hired of that week are the
-*controls*. Outcomes at week {r.weeks}; about {s["n_treated"][0]:,.0f} treated and
-{s["n_control"][0]:,.0f} controls per world. {setup_line(inp)}
+**Model.** In the profiles world (`configs/profiles.toml`: clients read a noisy profile
+evidence of expertise), at week {r.at_step} a random {share(r.share)} of the freelancers
+never hired so far get one contract from a random client, in their home niche (*treated*);
+the rest of the never-hired of that week are the *controls*. Pallais's two arms
+(`interventions.first_job.evaluation`): *detailed* (her detailed evaluations described the
+worker's skills) keeps the job's ordinary review and reveals the worker's expertise on the
+profile (the evidence's error set to 0 when the job ends); *coarse* (hers only said the job
+was done) removes the job's stars: the job counts (hires, jobs done, earnings, private
+outcome) but shows no rating. Outcomes are over weeks {r.weeks - 51}-{r.weeks}, the year
+that starts a quarter after treatment, once the given job is over (Pallais followed her
+workers' employment and earnings in the months after their evaluations were posted); about
+{s["n_treated"][0]:,.0f} treated and {s["n_control"][0]:,.0f} controls per world.
+{setup_line(inp)}
 
 {table(header, _rows(r))}
 
 ![Pallais: treated vs control]({IMG.as_posix()}/{FIGURE})
 
 **Reading.** A single random contract, with its public review, leaves the treated earning
-{ratio:.1f} times as much as their controls in year {r.later_year} ({size}){because}.
-Differences from the field experiment: Pallais hired for a real data-entry task and
-posted a detailed evaluation; here the given contract's review follows the freelancer's
-delivered quality (a poor first job can hurt), and the outcome is mean net earnings rather
-than her relative-income measure.
+{ratio:.1f} times as much as their controls in {r.window} ({size}){because}.
+Detailed over coarse, treated earnings: {times(r.detail_gain)} (replicate pairs).
+Differences from the field experiment: Pallais hired for a real data-entry task; here the
+given contract's review follows the freelancer's delivered quality (a poor first job can
+hurt), and the outcome is mean net earnings rather than her relative-income measure.
 """
 
 
 def section(inp: StudyInput) -> Section:
     """Compute, draw and write section 1."""
     r = compute(inp)
-    return Section(text(r, inp), ((FIGURE, figure(r)),), (summary(r),))
+    return Section(text(r, inp), ((FIGURE, figure(r)),), summary(r))

@@ -37,6 +37,12 @@ PLANS: tuple[Plan, ...] = (
         {**QUICK_WORLD, "run.steps": 104},
     ),
     Plan(
+        "vanderijt_late",
+        "vanderijt-late-boost.toml",
+        {"replications": 2},
+        {**QUICK_WORLD, "interventions.early_boost.at_step": 60, "run.steps": 156},
+    ),
+    Plan(
         "salganik", "salganik-worlds.toml", {"replications": 3}, {**QUICK_WORLD, "run.steps": 104}
     ),
     Plan(
@@ -49,6 +55,13 @@ PLANS: tuple[Plan, ...] = (
     Plan(
         "sixfactors",
         "six-factors.toml",
+        {"replications": 2},
+        {**QUICK_WORLD, "run.steps": 156},
+        {"platform.ranking": ["random", "reputation"], "clients.reputation_weight": [0.0, 3.0]},
+    ),
+    Plan(
+        "sixfactors_profiles",
+        "six-factors-profiles.toml",
         {"replications": 2},
         {**QUICK_WORLD, "run.steps": 156},
         {"platform.ranking": ["random", "reputation"], "clients.reputation_weight": [0.0, 3.0]},

@@ -19,6 +19,7 @@ from marketplace_sim.analysis.results import Attribution, analyze, read_table
 from marketplace_sim.plots.findings import decomposition_figure, importance_heatmap, merit_figure
 from marketplace_sim.reports.attribution import write_analysis
 from marketplace_sim.reports.findings.base import IMG, Section, StudyInput, SummaryRow
+from marketplace_sim.reports.findings.claims import claims_summary, claims_table, judge_claims
 from marketplace_sim.reports.findings.format import (
     CI,
     ci,
@@ -62,6 +63,7 @@ class SixFactorsResult:
     merit: Mapping[str, CI]
     trend: list[bool]
     replications: int
+    labelled: pd.DataFrame | None = None  # the attribution summary with a ``regime`` column
 
     def part(self, name: str) -> pd.Series:
         """A share of the variance of later log earnings per regime (mean over replicates).
@@ -134,6 +136,7 @@ def compute(inp: StudyInput) -> SixFactorsResult:
         merit=_by_regime(runs, "merit_spearman"),
         trend=_trend(runs, early),
         replications=inp.experiment.replications,
+        labelled=summ,
     )
 
 
@@ -173,12 +176,16 @@ def summary(r: SixFactorsResult) -> tuple[SummaryRow, SummaryRow]:
             f"success {early.min():.2f}-{early.max():.2f}, unexplained "
             f"{unexpl.min():.2f}-{unexpl.max():.2f} of R²",
             "",
+            "share of the variance of later log earnings (baseline regimes)",
+            "sixfactors.r2",
         ),
         SummaryRow(
             "Merit vs luck: top 10 % who are top 10 % in skill",
             "(chance 10 %, pure merit 100 %)",
             f"{100 * overlap.min():.0f}-{100 * overlap.max():.0f} % across rules",
             "",
+            "top 10 % by earnings who are top 10 % in expertise",
+            "sixfactors.merit_overlap",
         ),
     )
 
@@ -313,9 +320,59 @@ merit. Spearman: rank correlation of innate expertise with earnings (active free
 """
 
 
-def section(inp: StudyInput) -> Section:
-    """Compute (writing the sweep's ``analysis/`` folder), draw and write sections 6 and 7."""
+def worlds_text(results: dict[str, SixFactorsResult], inps: dict[str, StudyInput]) -> str:
+    """Section 6's second world (if any) and the six claims judged in every world."""
+    extra = ""
+    for name, r in list(results.items())[1:]:
+        dec, _, _ = _tables(r)
+        head = ["regime", "Gini", "R² entry week", "+ traits", "+ early success", "unexplained"]
+        trait_head = ["regime", *[FACTOR_LABELS[t] for t in TRAITS], "early success (full model)"]
+        extra += f"""
+**The {name} world.** The same attribution in `configs/profiles.toml` (the baseline with the
+mechanisms real listings show: dormant profiles, activity and one-job freelancers, ratings at
+one decimal, a specialist premium valued by clients and niche relevance in search, and profile
+evidence of expertise driving choice and stars). {setup_line(inps[name])}
+
+{table(head, dec)}
+
+{table(trait_head, _tables(r)[1])}
+"""
+    labelled = {k: r.labelled for k, r in results.items() if r.labelled is not None}
+    verdicts = judge_claims(labelled)
+    n_reg = {k: len(r.regimes) for k, r in results.items()}
+    return f"""{extra}
+**The article's six claims.** Each claim of the source article (these six matter for
+top-rated success) is judged by its factor's standardized coefficient in the full model of
+later log earnings (a direct effect, beyond early success for the traits): *supports* when its
+95 % interval lies above 0 in some regime and below it in none, *contradicts* when below 0,
+*mixed* when both occur, *not shown* when every interval includes 0; *(small)* when its
+importance stays below 0.01 in every regime (a clear sign, a small weight). Importance: the
+drop in R² when the factor is shuffled (traits: traits-only model; early success: full model),
+its range over regimes. The sign is judged on the direct effect; a trait can matter through
+early success too (its importance in the traits-only model includes that path).
+
+{claims_table(verdicts, n_reg)}
+
+{claims_summary(verdicts)}
+"""
+
+
+def section(inp: StudyInput, *more: StudyInput) -> Section:
+    """Compute (writing each sweep's ``analysis/`` folder), draw and write sections 6 and 7.
+
+    ``more``: the same experiment in other worlds (the profiles world), whose attribution
+    joins the six claims' table.
+    """
     r = compute(inp)
     write_analysis(r.attribution)
     figs = tuple(zip(FIGURES, figures(r), strict=True))
-    return Section(text(r, inp), figs, summary(r))
+    results, inps = {"baseline": r}, {"baseline": inp}
+    for extra in more:
+        name = "profiles" if "profiles" in extra.key else extra.key
+        results[name] = compute(extra)
+        inps[name] = extra
+        write_analysis(results[name].attribution)
+    body = text(r, inp)
+    split = body.index("## 7. Merit vs luck")
+    body = body[:split] + worlds_text(results, inps) + "\n" + body[split:]
+    return Section(body, figs, summary(r))

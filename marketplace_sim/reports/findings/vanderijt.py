@@ -15,6 +15,7 @@ from marketplace_sim.reports.findings.base import IMG, Section, StudyInput, Summ
 from marketplace_sim.reports.findings.format import (
     CI,
     ci,
+    judge,
     pct,
     setup_line,
     share,
@@ -22,7 +23,6 @@ from marketplace_sim.reports.findings.format import (
     table,
     times,
     usd,
-    verdict,
 )
 
 FIGURE = "vanderijt.png"
@@ -32,6 +32,11 @@ STUDY_PAIRS = (
     ("Epinions", 90, 77),
     ("Wikipedia", 40, 31),
     ("change.org", 66, 52),
+)
+#: The studies' gaps in success (boosted minus control), as a range of shares.
+PAPER_GAP = (
+    min(b - c for _, b, c in STUDY_PAIRS) / 100,
+    max(b - c for _, b, c in STUDY_PAIRS) / 100,
 )
 
 
@@ -57,6 +62,11 @@ class BoostResult:
     at_step: int
     share: float
     reviews: int
+
+    @property
+    def stage(self) -> str:
+        """Early or established market, by the week of the boost."""
+        return "young market" if self.at_step < 52 else "established market"
 
     @property
     def ok(self) -> bool:
@@ -85,44 +95,55 @@ def figure(r: BoostResult) -> Figure:
     )
 
 
-def summary(r: BoostResult) -> SummaryRow:
-    """The summary table's row."""
-    s = r.stats
-    return SummaryRow(
-        "van de Rijt et al. 2014: an early boost",
-        "success 70 % vs 39 % (Kickstarter), 90 vs 77, 40 vs 31, 66 vs 52",
-        f"ever hired: {pct(s['hired_boosted'])} vs {pct(s['hired_control'])}",
-        verdict(r.ok),
+def summary(rs: tuple[BoostResult, ...]) -> tuple[SummaryRow, ...]:
+    """The summary table's rows: the gap in being hired after the boost, per boost week."""
+    lo, hi = PAPER_GAP
+    return tuple(
+        SummaryRow(
+            "van de Rijt et al. 2014: an early boost",
+            f"+{100 * lo:.0f} to +{100 * hi:.0f} points",
+            f"{100 * r.gap[0]:+.0f} points [{100 * r.gap[1]:+.0f}, {100 * r.gap[2]:+.0f}]",
+            judge(PAPER_GAP, r.gap, +1),
+            f"hired after the boost, boosted minus control (boost at week {r.at_step}, {r.stage})",
+            "vanderijt.early" if r.at_step < 52 else "vanderijt.established",
+        )
+        for r in rs
     )
 
 
-def _rows(r: BoostResult) -> list[list[str]]:
-    s, weeks = r.stats, r.weeks
-    return [
-        [
-            "ever hired",
-            pct(s["hired_boosted"]),
-            pct(s["hired_control"]),
-            "success 70 vs 39 % (Kickstarter), 90 vs 77 % (Epinions), 40 vs 31 % (Wikipedia), "
-            "66 vs 52 % (change.org)",
-        ],
-        [
-            f"working in the final year (weeks {weeks - 51}-{weeks})",
-            pct(s["active_boosted"]),
-            pct(s["active_control"]),
-            "",
-        ],
-        [
-            "mean lifetime net earnings (USD)",
-            usd(s["earnings_boosted"]),
-            usd(s["earnings_control"]),
-            f"ratio {times(s['earnings_ratio'])}",
-        ],
-    ]
+def _rows(rs: tuple[BoostResult, ...]) -> list[list[str]]:
+    out = []
+    for r in rs:
+        s, when = r.stats, f"week {r.at_step} ({r.stage})"
+        out += [
+            [
+                when,
+                "hired after the boost",
+                pct(s["hired_boosted"]),
+                pct(s["hired_control"]),
+                f"{100 * r.gap[0]:+.0f} points [{100 * r.gap[1]:+.0f}, {100 * r.gap[2]:+.0f}]",
+            ],
+            [
+                when,
+                f"working in the final year (weeks {r.weeks - 51}-{r.weeks})",
+                pct(s["active_boosted"]),
+                pct(s["active_control"]),
+                "",
+            ],
+            [
+                when,
+                "mean lifetime net earnings (USD)",
+                usd(s["earnings_boosted"]),
+                usd(s["earnings_control"]),
+                f"ratio {times(s['earnings_ratio'])}",
+            ],
+        ]
+    return out
 
 
-def text(r: BoostResult, inp: StudyInput) -> str:
+def text(rs: tuple[BoostResult, ...], inps: tuple[StudyInput, ...]) -> str:
     """The section's Markdown."""
+    r = rs[0]
     gap = r.gap
     more = "more" if gap[0] > 0 else "less"
     because = (
@@ -132,33 +153,40 @@ def text(r: BoostResult, inp: StudyInput) -> str:
         else "The boost did not leave a clear lasting advantage here."
     )
     plural = "s" if r.reviews > 1 else ""
-    # one line of the page, as it has always been written
-    given = (
-        f"freelancers without any review get {r.reviews} free five-star review{plural} "
-        "(*boosted*: a public signal only, no work, no money, no job success score); the other"
+    later = "".join(
+        f" Boosted at week {x.at_step} ({x.stage}), the gap is {100 * x.gap[0]:+.0f} points "
+        f"(95 % CI {100 * x.gap[1]:+.0f} to {100 * x.gap[2]:+.0f})."
+        for x in rs[1:]
     )
+    setups = " ".join(setup_line(i) for i in inps)
     return f"""## 2. van de Rijt et al. (2014): a random early boost
 
 {study_line("vanderijt")}
 
-**Model.** In the baseline world, at week {r.at_step} a random {share(r.share)} of the
-{given}
-never-reviewed of that week are the controls. Success is being hired at all; outcomes at week
-{r.weeks}. {setup_line(inp)}
+**Model.** In the baseline world, a random {share(r.share)} of the freelancers never hired
+so far get {r.reviews} free five-star review{plural} (*boosted*: a public signal only, no
+work, no money, no job success score); the other never-hired of that week are the
+controls. Only the never-hired are eligible (`interventions.early_boost.eligible =
+"unhired"`), so success, being hired, counts only hires after the boost. The boost is given
+once in a young market (week {r.at_step}) and once in an established one (week
+{", ".join(str(x.at_step) for x in rs[1:]) or "n/a"}), each followed for
+{r.weeks - r.at_step} weeks. {setups}
 
-{table(["outcome", "boosted", "control", "study"], _rows(r))}
+{table(["boost", "outcome", "boosted", "control", "difference"], _rows(rs))}
 
 ![van de Rijt: boosted vs control]({IMG.as_posix()}/{FIGURE})
 
-**Reading.** The boosted were hired {abs(100 * gap[0]):.0f} percentage points {more}
-often than their controls (95 % CI {100 * gap[1]:.0f} to {100 * gap[2]:.0f}); the studies'
-gaps were 9 to 31 points. {because}
+**Reading.** Boosted at week {r.at_step}, the boosted were hired {abs(100 * gap[0]):.0f}
+percentage points {more} often than their controls (95 % CI {100 * gap[1]:.0f} to
+{100 * gap[2]:.0f}); the studies' gaps were {100 * PAPER_GAP[0]:.0f} to
+{100 * PAPER_GAP[1]:.0f} points. {because}{later}
 The studies gave real but random early success (money, ratings, awards, signatures); the model
 gives a review with no work behind it, the purest version of luck.
 """
 
 
-def section(inp: StudyInput) -> Section:
-    """Compute, draw and write section 2."""
-    r = compute(inp)
-    return Section(text(r, inp), ((FIGURE, figure(r)),), (summary(r),))
+def section(inp: StudyInput, *more: StudyInput) -> Section:
+    """Compute, draw and write section 2 (the early boost, then any later ones)."""
+    inps = (inp, *more)
+    rs = tuple(compute(i) for i in inps)
+    return Section(text(rs, inps), ((FIGURE, figure(rs[0])),), summary(rs))

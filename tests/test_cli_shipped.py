@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
+
 from marketplace_sim.cli import main
 from marketplace_sim.version import __version__
 
@@ -49,4 +53,31 @@ def test_init_refuses_a_folder_with_files_and_touches_nothing(tmp_path, capsys):
 def test_init_into_a_missing_parent_is_refused_and_creates_nothing(tmp_path, capsys):
     assert main(["init", str(tmp_path / "no" / "such" / "place")]) == 2
     assert "parent folder does not exist" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_shipped_worlds_and_experiments_by_name_from_any_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "smoke"]) == 0
+    assert "steps = 52" in capsys.readouterr().out
+    assert main(["validate", "reputation-weight"]) == 0
+    assert "= 40 runs" in capsys.readouterr().out
+    assert main(["run", "smoke", "--steps", "2", "--no-figures", "--quiet"]) == 0
+    (run_dir,) = (tmp_path / "results" / "smoke").iterdir()
+    assert capsys.readouterr().out.strip() == f"wrote {Path('results') / 'smoke' / run_dir.name}"
+    assert main(["sweep", "smoke", "--workers", "1", "--quiet", "--out", "s"]) == 0
+    assert capsys.readouterr().out.strip() == "wrote s"  # --quiet keeps the result line
+    assert len(pd.read_parquet(tmp_path / "s" / "runs.parquet")) == 4
+
+
+def test_an_unknown_name_is_one_line_with_a_suggestion(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "basline"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "marketplace-sim: error: basline: no such file, and no shipped world of that name "
+        "(did you mean 'baseline'?)"
+    ]
+    assert main(["sweep", "reputation-weigth"]) == 2
+    assert "did you mean 'reputation-weight'" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
