@@ -328,13 +328,12 @@ def world_scale(
 
 
 def _check_size(inputs: FitInputs, world: dict[str, Any]) -> None:
-    """Refuse a scaled world above the program's limits or the memory available."""
+    """Refuse a scaled world above the schema's bounds or the memory available."""
     from marketplace_sim.config import validate_config
-    from marketplace_sim.limits import check_bounds, check_fits
+    from marketplace_sim.limits import check_fits
 
-    cfg = validate_config(world, inputs.world_source)
     what = "the world scaled to the observed data"
-    check_bounds(cfg, f"{inputs.world_source} ({what})")
+    cfg = validate_config(world, f"{inputs.world_source} ({what})")
     check_fits(cfg, inputs.world_source, what=what)
 
 
