@@ -328,7 +328,7 @@ def world_scale(
 
 
 def _check_size(inputs: FitInputs, world: dict[str, Any]) -> None:
-    """Refuse a scaled world above the program's limits or the memory available."""
+    """Refuse a scaled world above the schema's bounds or the memory available."""
     from marketplace_sim.config import validate_config
     from marketplace_sim.limits import check_fits
 
