@@ -89,7 +89,11 @@ def fmt(x: float) -> str:
 
 def compare_table(root: Path, world: str, used: set[str]) -> str:
     """The compare statistics of one world against the synthetic example."""
-    cmp = pd.read_parquet(root / f"{world}-compare" / "comparison.parquet")
+    # The fitted world's table is the fit's own check (check_replicates fresh seeds).
+    path = root / f"{world}-compare" / "comparison.parquet"
+    if world == "fitted":
+        path = root / "fit" / "comparison.parquet"
+    cmp = pd.read_parquet(path)
     lines = [
         "| statistic | fitted? | observed | model mean [95 % interval] | distance | inside |",
         "|---|---|---|---|---|---|",
@@ -226,6 +230,30 @@ def calibration_table(root: Path) -> str:
     return "\n".join(lines)
 
 
+def fit_intervals(root: Path) -> str:
+    """The fitted keys: median, 90 % interval, and the baseline's value (the data's truth)."""
+    from marketplace_sim.config import get_dotted, load_config
+
+    base = load_config(Path("configs/baseline.toml")).to_dict()
+    iv = pd.read_parquet(root / "fit" / "intervals.parquet")
+    lines = [
+        "| key | baseline (truth of the synthetic data) | fitted (median) | 90 % interval "
+        "| covers | width / prior range |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in iv.itertuples():
+        truth = float(get_dotted(base, r.parameter))
+        log = r.prior == "loguniform"
+        f = np.log if log else (lambda v: v)
+        width = (f(r.q95) - f(r.q05)) / (f(r.hi) - f(r.lo))
+        covers = "yes" if r.q05 <= truth <= r.q95 else "no"
+        lines.append(
+            f"| `{r.parameter}` | {truth:g} | {r.fitted:g} | [{fmt(r.q05)}, {fmt(r.q95)}] "
+            f"| {covers} | {width:.0%} |"
+        )
+    return "\n".join(lines)
+
+
 def main(root: Path) -> None:
     """Print every table of the page."""
     used: set[str] = set()
@@ -234,8 +262,10 @@ def main(root: Path) -> None:
         used = set(stats.loc[stats["used"].astype(bool), "statistic"])
         print("## fit statistics\n")
         print(stats[["statistic", "observed", "scale", "used", "reason"]].to_string(index=False))
+        print("\n## fit intervals\n")
+        print(fit_intervals(root))
     for w in WORLDS:
-        if (root / f"{w}-compare").exists():
+        if (root / f"{w}-compare").exists() or (w == "fitted" and (root / "fit").exists()):
             print(f"\n## compare: {w}\n")
             print(compare_table(root, w, used))
     print("\n## published aggregates\n")

@@ -81,3 +81,17 @@ def test_an_unknown_name_is_one_line_with_a_suggestion(tmp_path, capsys, monkeyp
     assert main(["sweep", "reputation-weigth"]) == 2
     assert "did you mean 'reputation-weight'" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_mistyped_commands_choices_and_options_get_a_suggestion(capsys):
+    cases = {
+        ("rn", "smoke"): "(did you mean 'run'?)",
+        ("run", "smoke", "--stpes", "3"): "(did you mean '--steps'?)",
+        ("sweep", "smoke", "--executor", "dusk"): "(did you mean 'dask'?)",
+    }
+    for argv, hint in cases.items():
+        assert main(list(argv)) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and hint in err[0], err
+    assert main(["run", "smoke", "--zzzz"]) == 2
+    assert "did you mean" not in capsys.readouterr().err  # nothing close: no guess

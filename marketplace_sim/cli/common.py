@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -22,7 +24,25 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and an exception, not a multi-line exit."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+        raise UsageError(f"{message}{self._did_you_mean(message)} (see '{self.prog} --help')")
+
+    def _did_you_mean(self, message: str) -> str:
+        """``(did you mean 'run'?)`` for a mistyped command, choice or option, else ``""``."""
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if choice:
+            typed, known = choice[1], re.findall(r"'([^']*)'", choice[2])
+        else:
+            unknown = re.search(r"unrecognized arguments: (-[^\s=]+)", message)
+            if not unknown:
+                return ""
+            typed = unknown[1]
+            known = [o for a in self._actions for o in a.option_strings]
+            for a in self._actions:  # a subcommand's options, when the typo follows it
+                if isinstance(a, argparse._SubParsersAction):
+                    for sub in a.choices.values():
+                        known += [o for b in sub._actions for o in b.option_strings]
+        close = difflib.get_close_matches(typed, known, n=1)
+        return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _resolve_names(args: argparse.Namespace) -> None:
