@@ -17,7 +17,7 @@ from marketplace_sim.cli.common import (
     _is_experiment,
     _notice_if_empty,
 )
-from marketplace_sim.config import Config, load_config, parse_overrides
+from marketplace_sim.config import Config, load_config, parse_overrides, read_toml
 from marketplace_sim.errors import (
     ConfigError,
     DataError,
@@ -82,6 +82,15 @@ def cmd_validate(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     """``validate``: check a file (limits and memory included) and print its resolved values."""
     from marketplace_sim.limits import check_fits
 
+    if "fit" in read_toml(args.file):  # a fit file (marketplace-sim fit --params)
+        import json
+
+        from marketplace_sim.analysis.fit import load_fit_spec
+
+        spec = load_fit_spec(args.file)
+        print(f"# {args.file}: valid fit file; {len(spec.params)} keys estimated")
+        print(json.dumps(spec.to_json(), indent=1, default=str))
+        return 0
     if _is_experiment(args.file):
         from marketplace_sim.experiments.design import check_sweep_fits, load_experiment
 
