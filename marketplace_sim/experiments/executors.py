@@ -99,10 +99,18 @@ def watch_parent(parent_pid: int, poll: float = PARENT_POLL_SECONDS) -> threadin
 
 
 def _init_worker(parent_pid: int) -> None:
-    """Pool worker start-up: leave Ctrl-C to the driver, watch it, import the model once."""
+    """Pool worker start-up: leave Ctrl-C to the driver, watch it, import the model once.
+
+    The worker lives for the whole sweep (or fit), so it also loads the compiled kernels now
+    (``jit.warm_up``: numba and the kernels' cached code, when numba is installed), once,
+    instead of in the middle of its first run.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch_parent(parent_pid)
     import marketplace_sim.model.marketplace  # noqa: F401  (pays the Mesa import before the first run)
+    from marketplace_sim.market import jit
+
+    jit.warm_up()
 
 
 def default_workers() -> int:
@@ -145,8 +153,16 @@ class SerialExecutor:
     def imap_unordered(
         self, fn: Callable[[Any], Any], specs: Iterable[Any], lost: Lost = default_lost
     ) -> Generator[tuple[Any, Any], None, None]:
-        """Run the specs in order (``lost`` is never needed: nothing runs elsewhere)."""
-        for spec in specs:
+        """Run the specs in order (``lost`` is never needed: nothing runs elsewhere).
+
+        From the second spec on this process is a long-lived worker: the compiled kernels
+        are loaded (``jit.warm_up``) and every later world runs compiled.
+        """
+        for i, spec in enumerate(specs):
+            if i == 1:
+                from marketplace_sim.market import jit
+
+                jit.warm_up()
             yield spec, fn(spec)
 
     def close(self) -> None:

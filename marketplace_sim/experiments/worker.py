@@ -104,12 +104,18 @@ def run_spec(spec: RunSpec) -> RunSummary:
 
 
 def _simulate(spec: RunSpec) -> dict[str, Any]:
-    """Run the spec's world; the tables the spec asks for, by :class:`RunSummary` field."""
+    """Run the spec's world; the tables the spec asks for, by :class:`RunSummary` field.
+
+    A sweep's process runs many worlds: the compiled kernels are loaded with the first
+    (``jit.warm_up``, once per process) and used for every world after, whatever its size.
+    """
     from marketplace_sim.config import validate_config
+    from marketplace_sim.market import jit
     from marketplace_sim.model.marketplace import MarketplaceModel
     from marketplace_sim.model.observation import freelancers_with_prior_and_reputation
     from marketplace_sim.model.simulate import simulate
 
+    jit.warm_up()
     model = simulate(validate_config(spec.config, spec.run_id))
     steps = model.steps_frame()
     every = int(spec.record_every or 1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import mesa
+from marketplace_sim.model._mesa import mesa
 
 if TYPE_CHECKING:
     from marketplace_sim.model.marketplace import MarketplaceModel

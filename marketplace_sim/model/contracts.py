@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from marketplace_sim.market import delivery, pricing, reviews
+from marketplace_sim.model import fastpaths
 from marketplace_sim.model.state import bump
 from marketplace_sim.units import CENTS
 
@@ -36,6 +37,9 @@ def start_contracts(
     The rate is the one asked for the job, with the specialist premium in the home niche.
     """
     if f.size == 0:
+        return
+    if model.compiled:
+        fastpaths.start_contracts(model, t, f, k, niche, budget, duration, rehire)
         return
     fl, cl, fe = model.freelancers, model.clients, model.config.freelancers
     at_home = fl.home_niche[f] == niche
@@ -118,6 +122,9 @@ def record_feedback(
 
 def complete_contracts(model: MarketplaceModel, t: int) -> None:
     """Deliver, rate and pay every contract that ends in week ``t``, and free the capacity."""
+    if model.compiled:
+        fastpaths.complete_contracts(model, t)
+        return
     pool = model.contracts
     done = pool.end_step == t
     if not done.any():

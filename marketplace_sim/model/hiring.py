@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from marketplace_sim.market import choice, delivery, discovery, pricing
+from marketplace_sim.model import fastpaths
 from marketplace_sim.model.contracts import start_contracts
 from marketplace_sim.model.population import ACTIVITY_STREAM, reactivate
 from marketplace_sim.model.state import bump
@@ -92,6 +93,13 @@ def _rehire(
 
     Marks the rehired jobs in ``filled`` and takes their capacity out of ``spare``.
     """
+    if model.compiled:
+        rj, rf = fastpaths.rehire(model, jobs, spare)
+        filled[rj] = True
+        start_contracts(
+            model, t, rf, jobs.client[rj], jobs.niche[rj], jobs.budget[rj], jobs.duration[rj], True
+        )
+        return
     cfg, rng, fl, cl = model.config, model.rng, model.freelancers, model.clients
     last = cl.last_freelancer[jobs.client]
     rj = np.flatnonzero((last >= 0) & cl.last_satisfied[jobs.client])
@@ -130,6 +138,10 @@ def search_and_choose(
     spare: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw applicants for the open jobs and let clients choose; returns (jobs, rows)."""
+    if model.compiled:
+        return fastpaths.search_and_choose(
+            model, open_jobs, job_client, niche, spare, application_rate(model)
+        )
     available = spare > 0
     rep = _available_reputation(model, available)
     jn = niche[open_jobs]

@@ -33,20 +33,22 @@ import re
 from collections import deque
 from typing import Any
 
-import mesa
 import numpy as np
 import pandas as pd
 
 from marketplace_sim.config import Config, load_config
 from marketplace_sim.errors import ConfigError
+from marketplace_sim.market import jit
 from marketplace_sim.model import (
     contracts,
     hiring,
     interventions,
+    invariants,
     observation,
     population,
     reputation,
 )
+from marketplace_sim.model._mesa import mesa
 from marketplace_sim.model.agents import Client, Freelancer
 from marketplace_sim.model.observation import METRIC_COLUMNS, MarketDataCollector
 from marketplace_sim.model.ranks import SortedRows
@@ -94,6 +96,8 @@ class MarketplaceModel(mesa.Model):
         cfg = _resolve_config(config, rng, overrides)
         super().__init__(rng=cfg.run.seed)
         self.config = cfg
+        #: whether the weekly phases run their compiled kernels (same results; market/jit.py)
+        self.compiled = jit.use_for(cfg.market.freelancers * cfg.run.steps)
         self.pop_rng = population.population_rng(cfg)
         self.trait_streams = population.trait_streams(cfg)  # optional traits, when on
         self._init_state(cfg)
@@ -223,7 +227,7 @@ class MarketplaceModel(mesa.Model):
 
     def check_invariants(self) -> None:
         """Assert the model's accounting identities; raises AssertionError naming the one broken."""
-        observation.check_invariants(self)
+        invariants.check_invariants(self)
 
 
 def fresh_seed() -> int:

@@ -13,14 +13,13 @@ import itertools
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-import mesa
 import numpy as np
 import pandas as pd
 
 from marketplace_sim import metrics
 from marketplace_sim.market import choice
-from marketplace_sim.model import population
-from marketplace_sim.model.agents import Client, Freelancer
+from marketplace_sim.model import fastpaths, population
+from marketplace_sim.model._mesa import mesa
 from marketplace_sim.model.reputation import (
     displayed_ratings,
     displayed_ratings_of,
@@ -30,7 +29,6 @@ from marketplace_sim.units import CENTS
 
 if TYPE_CHECKING:
     from marketplace_sim.model.marketplace import MarketplaceModel
-    from marketplace_sim.model.state import Table
 
 #: Metric columns of steps.parquet (the interface contract's, then extras).
 METRIC_COLUMNS: tuple[str, ...] = (
@@ -92,8 +90,17 @@ CONTRACT_LOG_COLUMNS: tuple[str, ...] = (
 def compute_metrics(model: MarketplaceModel) -> dict[str, float]:
     """The metric columns for the current week."""
     act = np.flatnonzero(model.freelancers.active)  # rows: the table also holds everyone gone
-    values = {**_concentration(model, act), **_ratings(model, act), **_activity(model, act)}
+    if model.compiled and act.size <= JIT_METRICS_MAX:
+        values, n_never, mean_rate = fastpaths.weekly_metrics(model, act)
+        values.update(_activity(model, act, n_never, mean_rate))
+    else:
+        values = {**_concentration(model, act), **_ratings(model, act), **_activity(model, act)}
     return {name: values[name] for name in METRIC_COLUMNS}
+
+
+#: Active freelancers up to which the compiled metrics sort afresh each week; above, the
+#: orders kept across weeks (ranks.SortedRows) re-sort only what changed, which wins.
+JIT_METRICS_MAX = 16_384
 
 
 def _concentration(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
@@ -136,23 +143,33 @@ def _ratings(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
     }
 
 
-def _activity(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
-    """Who is active and what happened this week: posts, fills, deliveries, stars, rates."""
+def _activity(
+    model: MarketplaceModel,
+    act: np.ndarray,
+    n_never: int | None = None,
+    mean_rate: float | None = None,
+) -> dict[str, float]:
+    """Who is active and what happened this week: posts, fills, deliveries, stars, rates.
+
+    ``n_never`` (never-hired count) and ``mean_rate`` of the active: computed here if None.
+    """
     fl, w = model.freelancers, model.week
     n_act = act.size
     posted = w.get("jobs_posted", 0)
+    if n_never is None:
+        n_never = int(np.count_nonzero(fl.jobs_completed[act] == 0))
+    if mean_rate is None:
+        mean_rate = _mean(fl.rate[act]) if n_act else np.nan
     return {
         "freelancers_active": n_act,
-        "share_never_hired": (
-            np.count_nonzero(fl.jobs_completed[act] == 0) / n_act if n_act else np.nan
-        ),
+        "share_never_hired": n_never / n_act if n_act else np.nan,
         "fill_rate": w.get("jobs_filled", 0) / posted if posted else np.nan,
         "clients_active": int(model.clients.active.sum()),
         "jobs_posted": posted,
         "contracts_open": model.contracts.n,
         "mean_quality": w["quality_sum"] / w["completed"] if w.get("completed") else np.nan,
         "mean_stars_week": w["stars_sum"] / w["stars_n"] if w.get("stars_n") else np.nan,
-        "mean_rate": _mean(fl.rate[act]) if n_act else np.nan,
+        "mean_rate": mean_rate,
         "platform_revenue": model.platform_revenue / CENTS,
     }
 
@@ -216,10 +233,25 @@ class MarketDataCollector(mesa.DataCollector):
         return every > 0 and (week % every == 0 or week == self.horizon)
 
     def collect(self, model: MarketplaceModel) -> None:
-        """Record the model-level row, and the freelancer snapshot if one is due this week."""
-        super().collect(model)
-        if not self.snapshot_due(model.steps):
-            self._agent_records.pop(model.time, None)  # Mesa leaves an empty entry
+        """Record the model-level row, and the freelancer snapshot if one is due this week.
+
+        After Mesa's first collection (which validates the reporters), the row is appended
+        as Mesa's loop would append it, without its per-reporter dispatch and ``deepcopy``
+        (of a float: the float itself): ``step``, ``seed``, then the metric columns.
+        """
+        if not self._validated:
+            super().collect(model)
+            if not self.snapshot_due(model.steps):
+                self._agent_records.pop(model.time, None)  # Mesa leaves an empty entry
+            return
+        self._collection_steps.append(model.time)
+        columns, metrics = self.model_vars, model.metrics
+        columns["step"].append(model.steps)
+        columns["seed"].append(model.seed)
+        for name in METRIC_COLUMNS:
+            columns[name].append(metrics[name])
+        if self.snapshot_due(model.steps):
+            self._agent_records[model.time] = list(freelancer_records(model))
 
     def collect_agents(self, model: MarketplaceModel) -> None:
         """Record a freelancer snapshot alone (a week without a model-level row)."""
@@ -357,7 +389,7 @@ def _mechanism_columns(model: MarketplaceModel) -> dict[str, Any]:
 def _base_frame(model: MarketplaceModel) -> pd.DataFrame:
     """The columns every run writes (the interface contract's, then extras)."""
     fl = model.freelancers
-    return pd.DataFrame(
+    return pd.DataFrame(  # copy=False: every column below is a new array already
         {
             "freelancer_id": fl.agent_id.copy(),
             "expertise": fl.expertise0.copy(),
@@ -388,7 +420,8 @@ def _base_frame(model: MarketplaceModel) -> pd.DataFrame:
                 fl.earnings_early / CENTS, fl.earnings_early < 0, "Float64"
             ),
             "earnings_last_year": fl.earnings_year / CENTS,
-        }
+        },
+        copy=False,
     )
 
 
@@ -419,78 +452,19 @@ def contracts_frame(model: MarketplaceModel) -> pd.DataFrame:
     log = model.contract_log
     if not log:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in CONTRACT_LOG_COLUMNS})
-    df = pd.DataFrame({c: np.concatenate([part[c] for part in log]) for c in CONTRACT_LOG_COLUMNS})
+    # copy=False: the concatenated columns are new arrays, the frame's alone; pandas would
+    # otherwise copy them once more into consolidated blocks (0.5 GiB at a million freelancers)
+    df = pd.DataFrame(
+        {c: np.concatenate([part[c] for part in log]) for c in CONTRACT_LOG_COLUMNS}, copy=False
+    )
     stars = pd.array(df["stars"].to_numpy(), dtype="Int8")
     stars[df["stars"].to_numpy() == 0] = pd.NA
     df["stars"] = stars
     return df
 
 
-# --------------------------------------------------------------------------------------------
-# Invariants
-
-
 def check_invariants(model: MarketplaceModel) -> None:
-    """Assert the model's accounting identities; raises AssertionError naming the one broken.
+    """The accounting identities: :func:`marketplace_sim.model.invariants.check_invariants`."""
+    from marketplace_sim.model.invariants import check_invariants as check
 
-    Money is conserved exactly (clients' spend = freelancers' earnings + fees), stars are in
-    1..5, no freelancer is over capacity, open-contract counts agree with the contract pool,
-    the listing states are consistent (only the inactive are dormant or deleted, so neither
-    holds an open contract; a one-job freelancer takes one job) and the Mesa agents agree with the
-    arrays.
-    """
-    _check_money(model)
-    _check_reviews(model)
-    _check_contracts(model.freelancers, model.clients, model.contracts)
-    _check_listing(model)
-    _check_agents(model)
-
-
-def _check_money(model: MarketplaceModel) -> None:
-    spend, earned = int(model.clients.spend.sum()), int(model.freelancers.earnings.sum())
-    assert spend == earned + model.platform_revenue, (
-        f"money not conserved: spend {spend} != earnings {earned} + fees {model.platform_revenue}"
-    )
-
-
-def _check_reviews(model: MarketplaceModel) -> None:
-    fl = model.freelancers
-    assert model.star_counts[0] == 0, "a rating outside 1..5"
-    assert int(model.star_counts.sum()) == int(fl.n_reviews.sum()), "review counts disagree"
-    assert np.all(fl.stars_sum >= fl.n_reviews) and np.all(
-        fl.stars_sum <= 5 * fl.n_reviews.astype(np.int64)
-    ), "mean rating outside 1..5"
-    assert np.all(fl.jss_succ + fl.jss_fail <= fl.jss_n), "JSS window counts"
-
-
-def _check_contracts(fl: Table, cl: Table, pool: Table) -> None:
-    assert np.all(fl.load >= 0) and np.all(fl.load <= fl.capacity), "over capacity"
-    load = np.bincount(pool.freelancer, minlength=fl.n)
-    assert np.array_equal(load, fl.load), "freelancer load != open contracts"
-    open_c = np.bincount(pool.client, minlength=cl.n)
-    assert np.array_equal(open_c, cl.open_contracts), "client open contracts disagree"
-    assert np.all(fl.load[~fl.active] == 0), "an exited freelancer has open contracts"
-
-
-def _check_listing(model: MarketplaceModel) -> None:
-    fl = model.freelancers
-    deleted = fl.deleted_step >= 0
-    assert not np.any(fl.dormant & fl.active), "a freelancer both dormant and active"
-    assert not np.any(deleted & (fl.active | fl.dormant)), "a deleted profile still listed"
-    assert np.all((fl.exit_step >= 0) == ~fl.active), "exit_step set iff inactive"
-    assert np.all(fl.dormant_step[fl.dormant] >= 0), "a dormant profile without dormant_step"
-    if not model.config.freelancers.dormancy:
-        assert not fl.dormant.any() and np.array_equal(deleted, ~fl.active), "dormant when off"
-    on_platform = fl.hires.astype(np.int64)  # contracts started here, not warm-start history
-    on_platform[: model.prior_jobs.size] -= model.prior_jobs
-    assert np.all(on_platform[fl.one_job] <= 1), "a one-job freelancer took more than one job"
-    assert np.all((fl.activity > 0) & (fl.activity <= 1)), "activity outside (0, 1]"
-
-
-def _check_agents(model: MarketplaceModel) -> None:
-    cl = model.clients
-    n_fl = len(model.agents_by_type.get(Freelancer, []))
-    n_cl = len(model.agents_by_type.get(Client, []))
-    n_listed = int(listed(model).sum())  # the active, and the dormant (agents until deleted)
-    assert n_fl == n_listed, f"{n_fl} freelancer agents, {n_listed} listed rows"
-    assert n_cl == int(cl.active.sum()), f"{n_cl} client agents, {cl.active.sum()} rows"
+    check(model)

@@ -128,6 +128,17 @@ class SortedRows:
         rank_of[order] = ranks_of_sorted(sorted_values)
         return rank_of[rows], sorted_values
 
+    def state(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(order, sorted values)`` of the last update (for the compiled metrics)."""
+        if self._sorted.dtype != np.float64:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        return self._order, self._sorted
+
+    def set_state(self, order: np.ndarray, sorted_values: np.ndarray, n_rows: int) -> None:
+        """Take an update made elsewhere (the compiled metrics): the same order, kept on."""
+        self._order, self._sorted, self._n_rows = order, sorted_values, n_rows
+        self._by_value = None
+
     def nbytes(self) -> int:
         """Bytes held between calls."""
         return self._order.nbytes + self._sorted.nbytes

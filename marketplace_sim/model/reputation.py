@@ -139,8 +139,15 @@ def expire_windows(model: MarketplaceModel, t: int) -> None:
 
 def update_reputation(model: MarketplaceModel, t: int) -> None:
     """End of week ``t``: Top Rated badges, first-year earnings, and the monthly rate review."""
-    award_badges(model, t)
     fl = model.freelancers
+    if model.compiled:  # badges and rates first: neither reads first-year earnings
+        from marketplace_sim.model import fastpaths
+
+        fastpaths.badges_and_rates(model, t, review=t % RATE_REVIEW_EVERY == 0)
+        lo, hi = np.searchsorted(fl.entry_step, [t - WEEKS_PER_YEAR, t - WEEKS_PER_YEAR + 1])
+        fl.earnings_early[lo:hi] = fl.earnings[lo:hi]
+        return
+    award_badges(model, t)
     # Earnings in the first year on the platform, fixed when the year is over.
     lo, hi = np.searchsorted(fl.entry_step, [t - WEEKS_PER_YEAR, t - WEEKS_PER_YEAR + 1])
     fl.earnings_early[lo:hi] = fl.earnings[lo:hi]

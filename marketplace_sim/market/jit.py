@@ -1,0 +1,145 @@
+"""Optional compiled kernels: numba when it is installed, the numpy code otherwise.
+
+A week of a small world (1,000-5,000 freelancers) is a few hundred numpy calls on arrays of a
+few thousand elements, each costing more in call overhead than in arithmetic. The kernels of
+:mod:`marketplace_sim.market.kernels` fuse those calls into loops compiled by numba. They are
+exact replicas of the numpy code they stand in for: the same random draws, taken by numpy in
+the same order and sizes; the same floating-point operations in the same order (no fast-math,
+no fused multiply-add); no transcendental function (``exp``, ``log``, ``pow``: numba's differ
+from numpy's in the last bit), which stay in numpy or come from tables numpy computed. So a
+fixed-seed run gives the same tables with and without numba, which ``tests/test_perf_jit.py``
+checks.
+
+numba is optional. Without it (not installed, or ``MARKETPLACE_SIM_NUMBA=0`` in the
+environment), every phase runs its numpy code, only slower. Kernels are compiled on first use
+and cached on disk (numba's ``cache=True``), so only the first run on a machine pays the
+compilation.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+ENV = "MARKETPLACE_SIM_NUMBA"  # "1": always, "0": never, unset or "auto": when it pays
+AVAILABLE = importlib.util.find_spec("numba") is not None
+
+#: Freelancer-weeks (initial freelancers x weeks) from which a world is run compiled in a process
+#: that has not imported numba yet: below, numba's start-up (import and code loading, about
+#: 0.4 s) costs more than the kernels save. See docs/performance.md.
+AUTO_WORK = 1_500_000
+
+_forced: list[bool | None] = [None]  # set by using()
+_warm = [False]  # set by warm_up(): a long-lived process (sweep and fit workers)
+
+
+def _mode() -> str:
+    value = os.environ.get(ENV, "auto").strip().lower()
+    if value in ("0", "false", "no", "off"):
+        return "off"
+    if value in ("1", "true", "yes", "on"):
+        return "on"
+    return "auto"
+
+
+def enabled() -> bool:
+    """Whether the kernels may be used at all (numba installed and not switched off)."""
+    return AVAILABLE and _mode() != "off" if _forced[0] is None else _forced[0]
+
+
+def use_for(work: float) -> bool:
+    """Whether to run a world of ``work`` freelancer-weeks with the compiled kernels.
+
+    Always if :data:`ENV` is ``1`` (and numba is installed), never if ``0``; otherwise (auto)
+    when numba is already loaded in this process (or :func:`warm_up` was called), or the world
+    is large enough that the kernels repay numba's start-up (:data:`AUTO_WORK`).
+    """
+    if _forced[0] is not None:
+        return _forced[0]
+    mode = _mode()
+    if not AVAILABLE or mode == "off":
+        return False
+    return mode == "on" or _warm[0] or "numba" in sys.modules or work >= AUTO_WORK
+
+
+def warm_up() -> None:
+    """Declare this process long-lived (a pool worker): compile every world from now on.
+
+    Imports numba and the kernels now, so the first run does not pay for it mid-way.
+    """
+    if not enabled():
+        return
+    _warm[0] = True
+    from marketplace_sim.market import kernels_hire, kernels_metrics, kernels_week  # noqa: F401
+
+
+@contextmanager
+def using(on: bool) -> Iterator[None]:
+    """Run a block with the kernels on or off, whatever the policy (tests compare the two).
+
+    Raises:
+        RuntimeError: ``on`` asked for without numba installed.
+    """
+    if on and not AVAILABLE:
+        raise RuntimeError("numba is not installed")
+    was = _forced[0]
+    _forced[0] = on
+    try:
+        yield
+    finally:
+        _forced[0] = was
+
+
+def _numba() -> Any:
+    import numba
+
+    return numba
+
+
+def helper[F: Callable[..., Any]](fn: F) -> F:
+    """Decorator for a small kernel called inside other kernels' loops: inlined into them.
+
+    A call from one compiled function into another costs tens of nanoseconds when it is not
+    inlined (measured: a guide-table lookup 70 ns as a call, under 2 ns inlined). Imports
+    numba: kernel modules are imported only when a world runs compiled.
+    """
+    return _numba().njit(cache=True, inline="always", error_model="numpy")(fn)
+
+
+def kernel[F: Callable[..., Any]](fn: F) -> F:
+    """Decorator: compile ``fn`` with numba (on its first call; cached on disk).
+
+    ``error_model="numpy"``: a division by zero gives inf or nan, as in numpy, not an
+    exception. Imports numba: kernel modules are imported only when a world runs compiled.
+    """
+    return _numba().njit(cache=True, error_model="numpy")(fn)
+
+
+# ----------------------------------------------------------------------------------------------
+# The market's generator inside kernels, at the cost of an array argument
+
+
+def generator_addresses(rng: Any) -> Any:
+    """What a kernel needs to draw from ``rng`` itself: its bit generator's state and functions.
+
+    numba can take a ``numpy.random.Generator`` argument, but converting it costs about 12 us
+    a call (it looks the C functions up through ``ctypes`` every time), and a numba typed list
+    holding it costs 0.7 s to set up in every process. These addresses, looked up once, are a
+    six-element array, passed for a few nanoseconds; ``jit_rng.generator`` rebuilds numba's
+    own ``Generator`` from them, whose draws are numpy's (the same C functions, the same
+    state: a draw in a kernel advances ``rng`` exactly as numpy's would). The array is valid
+    while ``rng`` lives.
+    """
+    import ctypes
+
+    import numpy as np
+
+    c = rng.bit_generator.ctypes
+    fn = [
+        ctypes.cast(f, ctypes.c_void_p).value for f in (c.next_uint64, c.next_uint32, c.next_double)
+    ]
+    return np.array([c.state_address, c.state.value, *fn, c.bit_generator.value], dtype=np.uint64)

@@ -1,0 +1,462 @@
+"""Compiled kernels of search and choice (numba; see :mod:`marketplace_sim.market.jit`).
+
+Each kernel replicates a stretch of numpy code in :mod:`~marketplace_sim.market.discovery` and
+:mod:`~marketplace_sim.market.choice`, which remains the code that runs without numba: the same
+elementwise operations in the same order, cumulative sums in the same order, binary searches
+with the same answers. Random numbers are never drawn here: the caller draws them with numpy,
+in the original order and sizes, and passes them in. The pair of each kernel (its numpy
+original) is named in its docstring; ``tests/test_perf_jit.py`` checks that whole runs agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from marketplace_sim.market.jit import helper, kernel
+
+# ----------------------------------------------------------------------------------------------
+# Search visibility (discovery.visibility, after the ranking sort)
+
+
+@kernel
+def weights_by_position(
+    n: int, order: np.ndarray, appeal: np.ndarray, by_position: np.ndarray, applies: np.ndarray
+) -> np.ndarray:
+    """``v[order[i]] = appeal[order[i]] * by_position[i]`` (times ``applies``), 0 elsewhere.
+
+    ``appeal = exp(profile_visibility * profile)`` per row and ``by_position[i] = (1 + i) **
+    -search_weight``, both computed by numpy; ``applies`` (empty: none) is each row's
+    application rate. Pair: the last lines of ``discovery.visibility`` and ``vis * applies``.
+    """
+    v = np.zeros(n)
+    if applies.size:
+        for i in range(order.size):
+            r = order[i]
+            v[r] = appeal[r] * by_position[i] * applies[r]
+    else:
+        for i in range(order.size):
+            r = order[i]
+            v[r] = appeal[r] * by_position[i]
+    return v
+
+
+# ----------------------------------------------------------------------------------------------
+# Drawing applicants (discovery.draw_applicants)
+
+
+@kernel
+def niche_order(
+    weight: np.ndarray, home_niche: np.ndarray, n_niches: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows with weight sorted by home niche, and each niche's segment of that order.
+
+    A stable counting sort (as numpy's stable argsort of 16-bit keys); niche ``g``'s rows are
+    ``order[seg_start[g]:seg_end[g]]``.
+    """
+    count = np.zeros(n_niches + 1, dtype=np.int64)
+    n_live = 0
+    for i in range(weight.size):
+        if weight[i] != 0:
+            count[home_niche[i] + 1] += 1
+            n_live += 1
+    seg_start = np.empty(n_niches, dtype=np.int64)
+    seg_end = np.empty(n_niches, dtype=np.int64)
+    acc = 0
+    for g in range(n_niches):
+        seg_start[g] = acc
+        acc += count[g + 1]
+        seg_end[g] = acc
+    fill = seg_start.copy()
+    order = np.empty(n_live, dtype=np.int64)
+    for i in range(weight.size):
+        if weight[i] != 0:
+            g = home_niche[i]
+            order[fill[g]] = i
+            fill[g] += 1
+    return order, seg_start, seg_end
+
+
+@kernel
+def pool_sums(
+    order: np.ndarray,
+    weight: np.ndarray,
+    niche_focus: np.ndarray,
+    home_niche: np.ndarray,
+    home_boost: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Home niche, and cumulative home and cross weights, along ``order``.
+
+    ``np.cumsum``'s running sums: the same additions in the same order.
+    """
+    n_live = order.size
+    niche_sorted = np.empty(n_live, dtype=np.int64)
+    cum_home = np.empty(n_live)
+    cum_cross = np.empty(n_live)
+    sh = 0.0
+    sc = 0.0
+    boosted = home_boost.size > 0
+    for j in range(n_live):
+        r = order[j]
+        niche_sorted[j] = home_niche[r]
+        w = weight[r]
+        sh += w * home_boost[r] if boosted else w
+        sc += w * (1.0 - niche_focus[r])
+        cum_home[j] = sh
+        cum_cross[j] = sc
+    return niche_sorted, cum_home, cum_cross
+
+
+@kernel
+def fillable_slots(
+    job_niche: np.ndarray, slots: int, home_tot: np.ndarray, cross_tot: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The slots of jobs whose niche anyone reaches: (slot, niche, share from the home pool)."""
+    n_jobs = job_niche.size
+    slot = np.empty(n_jobs * slots, dtype=np.int64)
+    k = np.empty(n_jobs * slots, dtype=np.int64)
+    p_home = np.empty(n_jobs * slots)
+    m = 0
+    for j in range(n_jobs):
+        g = job_niche[j]
+        total = home_tot[g] + cross_tot[g]
+        if total > 0:
+            p = home_tot[g] / total
+            for d in range(slots):
+                slot[m] = j * slots + d
+                k[m] = g
+                p_home[m] = p
+                m += 1
+    return slot[:m], k[:m], p_home[:m]
+
+
+@kernel
+def applicant_pools(
+    weight: np.ndarray,
+    niche_focus: np.ndarray,
+    home_niche: np.ndarray,
+    home_boost: np.ndarray,
+    n_niches: int,
+    job_niche: np.ndarray,
+    slots: int,
+) -> tuple[np.ndarray, ...]:
+    """The home and cross pools of ``draw_applicants``, and the slots that can be filled.
+
+    Returns ``(order, niche_sorted, seg_start, seg_end, cum_home, cum_cross, home_tot,
+    cross_all, slot, k, p_home)`` as the numpy code computes them (``home_boost`` empty:
+    none; ``cross_all`` as a 1-element array).
+    """
+    order, seg_start, seg_end = niche_order(weight, home_niche, n_niches)
+    niche_sorted, cum_home, cum_cross = pool_sums(
+        order, weight, niche_focus, home_niche, home_boost
+    )
+    home_tot = np.empty(n_niches)
+    cross_tot = np.empty(n_niches)
+    cross_all = cum_cross[-1] if order.size else 0.0
+    for g in range(n_niches):
+        s, e = seg_start[g], seg_end[g]
+        home_tot[g] = (cum_home[e - 1] if e else 0.0) - (cum_home[s - 1] if s else 0.0)
+        x = cross_all - ((cum_cross[e - 1] if e else 0.0) - (cum_cross[s - 1] if s else 0.0))
+        cross_tot[g] = x if x > 0.0 else 0.0
+    slot, k, p_home = fillable_slots(job_niche, slots, home_tot, cross_tot)
+    return (
+        order, niche_sorted, seg_start, seg_end, cum_home, cum_cross, home_tot,
+        np.array([cross_all]), slot, k, p_home,
+    )  # fmt: skip
+
+
+@kernel
+def split_home(u: np.ndarray, p_home: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Draws from the home pool (``u < p_home``) and from the cross pool, as index arrays."""
+    n = u.size
+    home = np.empty(n, dtype=np.int64)
+    cross = np.empty(n, dtype=np.int64)
+    a = 0
+    b = 0
+    for i in range(n):
+        if u[i] < p_home[i]:
+            home[a] = i
+            a += 1
+        else:
+            cross[b] = i
+            b += 1
+    return home[:a], cross[:b]
+
+
+@helper
+def search_between(cum: np.ndarray, t: float, lo: int, hi: int) -> int:
+    """``np.searchsorted(cum, t, side="right")`` when the answer is known to be in [lo, hi]."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if cum[mid] <= t:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@kernel
+def guide_table(cum: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """A guide table over ``cum`` (non-decreasing), as ``discovery._guide_table``, exactly.
+
+    ``[0, total)`` is cut into ``n = len(cum)`` buckets with edges ``e_b = b * (total / n)``
+    (``e_n = inf``); ``guide[b]`` counts the ``cum`` values ``<= e_b``. Empty when there is
+    no positive finite total.
+    """
+    n = cum.size
+    total = cum[n - 1] if n else 0.0
+    if n < 2 or not (0.0 < total < np.inf):
+        return np.empty(0, dtype=np.int64), np.empty(0), 0.0
+    step = total / n
+    edges = np.empty(n + 1)
+    for b in range(n):
+        edges[b] = b * step
+    edges[n] = np.inf
+    guide = np.empty(n + 1, dtype=np.int64)
+    i = 0
+    for b in range(n + 1):
+        while i < n and cum[i] <= edges[b]:
+            i += 1
+        guide[b] = i
+    return guide, edges, n / total
+
+
+@helper
+def guided_search(
+    cum: np.ndarray, t: float, guide: np.ndarray, edges: np.ndarray, scale: float
+) -> int:
+    """``np.searchsorted(cum, t, side="right")`` through a :func:`guide_table` (exact).
+
+    With ``e_b <= t < e_b+1`` the answer lies between ``guide[b]`` and ``guide[b + 1]``,
+    most often equal: a random target costs a bucket lookup, not a binary search with a
+    branch mispredicted at every level.
+    """
+    if guide.size == 0:
+        return search_between(cum, t, 0, cum.size)
+    last = edges.size - 2
+    x = t * scale
+    b = int(x) if x < last else last
+    if b < 0:
+        b = 0
+    while b > 0 and t < edges[b]:  # the float estimate may be a bucket off
+        b -= 1
+    while b < last and t >= edges[b + 1]:
+        b += 1
+    if t < edges[b]:  # below the first edge (t < 0): no bound from the table
+        return search_between(cum, t, 0, cum.size)
+    return search_between(cum, t, guide[b], guide[b + 1])
+
+
+@kernel
+def home_positions(
+    u: np.ndarray,
+    h: np.ndarray,
+    k: np.ndarray,
+    cum_home: np.ndarray,
+    seg_start: np.ndarray,
+    seg_end: np.ndarray,
+    home_tot: np.ndarray,
+    pos: np.ndarray,
+) -> None:
+    """Home-pool draws: a target in niche k's segment of the cumulative weights -> ``pos``.
+
+    The search runs within the segment, with the same answer as over the whole array: every
+    earlier entry is at most the target (at least the segment's starting sum), and answers
+    past the segment are clipped to its last row.
+    """
+    for i in range(h.size):
+        g = k[h[i]]
+        s = seg_start[g]
+        target = (cum_home[s - 1] if s else 0.0) + u[i] * home_tot[g]
+        last = seg_end[g] - 1
+        p = search_between(cum_home, target, s, seg_end[g])
+        pos[h[i]] = p if p < last else last
+
+
+@kernel
+def cross_round(
+    u: np.ndarray,
+    todo: np.ndarray,
+    k: np.ndarray,
+    cum_cross: np.ndarray,
+    cross_all: float,
+    niche_sorted: np.ndarray,
+    pos: np.ndarray,
+    guide: tuple[np.ndarray, np.ndarray, float],
+) -> np.ndarray:
+    """One round of cross-pool rejection sampling; returns the draws to redraw."""
+    last = cum_cross.size - 1
+    table, edges, scale = guide
+    again = np.empty(todo.size, dtype=np.int64)
+    m = 0
+    for i in range(todo.size):
+        p = guided_search(cum_cross, u[i] * cross_all, table, edges, scale)
+        if p > last:
+            p = last
+        t = todo[i]
+        pos[t] = p
+        if niche_sorted[p] == k[t]:
+            again[m] = t
+            m += 1
+    return again[:m]
+
+
+@kernel
+def distinct_pairs(
+    slot: np.ndarray,
+    pos: np.ndarray,
+    order: np.ndarray,
+    dropped: np.ndarray,
+    n_jobs: int,
+    slots: int,
+    n_cand: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (job, candidate) pairs sorted by job then candidate: ``_distinct_pairs``.
+
+    Draw ``i`` is candidate ``order[pos[i]]`` in slot ``slot[i]``; the draws in ``dropped``
+    (rejection leftovers) are left out.
+    """
+    grid = np.full(n_jobs * slots, n_cand, dtype=np.int64)
+    keep = np.ones(slot.size, dtype=np.bool_)
+    for i in range(dropped.size):
+        keep[dropped[i]] = False
+    for i in range(slot.size):
+        if keep[i]:
+            grid[slot[i]] = order[pos[i]]
+    job = np.empty(n_jobs * slots, dtype=np.int64)
+    cand = np.empty(n_jobs * slots, dtype=np.int64)
+    m = 0
+    for j in range(n_jobs):
+        base = j * slots
+        for a in range(base + 1, base + slots):  # insertion sort of the job's few draws
+            x = grid[a]
+            b = a - 1
+            while b >= base and grid[b] > x:
+                grid[b + 1] = grid[b]
+                b -= 1
+            grid[b + 1] = x
+        prev = -1
+        for a in range(base, base + slots):
+            x = grid[a]
+            if x != n_cand and x != prev:
+                job[m] = j
+                cand[m] = x
+                m += 1
+            prev = x
+    return job[:m], cand[:m]
+
+
+# ----------------------------------------------------------------------------------------------
+# Choice (choice.match, choice.best_per_job, choice.accept_within_capacity)
+
+
+@kernel
+def _best_of_segments(job: np.ndarray, utility: np.ndarray) -> np.ndarray:
+    """The first highest-utility pair of each run of equal ``job`` (``best_per_job``)."""
+    best = np.empty(job.size, dtype=np.int64)
+    m = 0
+    i = 0
+    while i < job.size:
+        top = i
+        e = i + 1
+        while e < job.size and job[e] == job[i]:
+            if utility[e] > utility[top]:
+                top = e
+            e += 1
+        best[m] = top
+        m += 1
+        i = e
+    return best[:m]
+
+
+@kernel
+def match_start(
+    job: np.ndarray, cand: np.ndarray, utility: np.ndarray, outside: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """``match``'s first step: the pairs preferred to hiring no one, and each job's best.
+
+    The last value is False if the pairs are not grouped by job (non-decreasing ``job``):
+    then the caller runs the numpy code, which sorts.
+    """
+    keep = np.empty(job.size, dtype=np.int64)
+    m = 0
+    for i in range(job.size):
+        if utility[i] > outside[job[i]]:  # NaN is never preferred
+            keep[m] = i
+            m += 1
+    keep = keep[:m]
+    job, cand, utility = job[keep], cand[keep], utility[keep]
+    for i in range(1, m):
+        if job[i] < job[i - 1]:
+            return job, cand, utility, keep, False
+    return job, cand, utility, _best_of_segments(job, utility), True
+
+
+@kernel
+def accept(cand: np.ndarray, prio: np.ndarray, spare: np.ndarray) -> np.ndarray:
+    """Offers accepted within capacity: ``accept_within_capacity`` given its draws ``prio``.
+
+    Offers to one candidate are taken in ``np.lexsort((prio, cand))`` order (by priority,
+    ties by position), each while the candidate has spare capacity left.
+    """
+    by_prio = np.argsort(prio, kind="mergesort")  # stable: ties keep their positions
+    order = by_prio[np.argsort(cand[by_prio], kind="mergesort")]
+    ok = np.empty(cand.size, dtype=np.bool_)
+    rank = 0
+    for j in range(order.size):
+        i = order[j]
+        if j > 0 and cand[i] == cand[order[j - 1]]:
+            rank += 1
+        else:
+            rank = 0
+        ok[i] = rank < spare[cand[i]]
+    return ok
+
+
+@kernel
+def match_round(
+    job: np.ndarray,
+    cand: np.ndarray,
+    utility: np.ndarray,
+    best: np.ndarray,
+    prio: np.ndarray,
+    spare: np.ndarray,
+    n_jobs: int,
+) -> tuple[np.ndarray, ...]:
+    """One round of ``match``: offers to each job's best, accepted within capacity.
+
+    Returns ``(hired jobs, hired candidates, declined candidates, job, cand, utility, best)``,
+    the last four for the next round (pairs of unfilled jobs not yet offered, whose
+    candidate still has room). ``spare`` is decremented in place.
+    """
+    ok = accept(cand[best], prio, spare)
+    n_won = 0
+    for i in range(best.size):
+        n_won += ok[i]
+    won_job = np.empty(n_won, dtype=np.int64)
+    won_cand = np.empty(n_won, dtype=np.int64)
+    no = np.empty(best.size - n_won, dtype=np.int64)
+    filled = np.zeros(n_jobs, dtype=np.bool_)
+    tried = np.zeros(job.size, dtype=np.bool_)
+    a = 0
+    b = 0
+    for i in range(best.size):
+        p = best[i]
+        tried[p] = True
+        if ok[i]:
+            won_job[a] = job[p]
+            won_cand[a] = cand[p]
+            a += 1
+            filled[job[p]] = True
+            spare[cand[p]] -= 1
+        else:
+            no[b] = cand[p]
+            b += 1
+    keep = np.empty(job.size, dtype=np.int64)
+    m = 0
+    for i in range(job.size):
+        if not filled[job[i]] and not tried[i] and spare[cand[i]] > 0:
+            keep[m] = i
+            m += 1
+    keep = keep[:m]
+    job, cand, utility = job[keep], cand[keep], utility[keep]
+    return won_job, won_cand, no, job, cand, utility, _best_of_segments(job, utility)

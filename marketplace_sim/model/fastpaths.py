@@ -1,0 +1,448 @@
+"""The compiled fast paths of the weekly cycle, and the per-model tables they read.
+
+When :func:`marketplace_sim.market.jit.enabled`, the phases call these functions instead of
+their numpy code (the same draws from the same streams, the same results; see
+:mod:`marketplace_sim.market.jit`). What the kernels must not compute themselves (``exp``,
+``log1p``, ``**``: numba's differ from numpy's in the last bit) numpy computes once, into the
+tables of :class:`FastTables`: a value per freelancer row fixed at entry (search appeal of the
+profile, search relevance of the niche focus) or a value per count (``log1p`` of a review
+count, the position weight of a search rank), looked up by the kernels.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from marketplace_sim.market import discovery, jit, reviews
+from marketplace_sim.units import CENTS
+
+if TYPE_CHECKING:
+    from marketplace_sim.model.marketplace import MarketplaceModel
+
+_EMPTY = np.empty(0)
+_RANKING = {"reputation": 0, "random": 1, "newcomer_boost": 2}
+
+
+class FastTables:
+    """Tables numpy computed for the kernels of one model (grown as rows and counts grow)."""
+
+    def __init__(self, model: MarketplaceModel) -> None:
+        # The kernel modules import numba: here, once a world is run compiled.
+        from marketplace_sim.market import kernels_hire, kernels_metrics, kernels_week
+
+        self.hire, self.metrics, self.week = kernels_hire, kernels_metrics, kernels_week
+        self.rng = model.rng
+        self.rng_at = jit.generator_addresses(model.rng)  # how a kernel reaches model.rng
+        p = model.config.platform
+        self.profile_visibility = p.profile_visibility
+        self.search_weight = p.search_weight
+        self.niche_relevance = p.niche_relevance
+        self._appeal = np.empty(0)
+        self._boost = np.empty(0)
+        self._log1p = np.empty(0)
+        self._by_position = np.empty(0)
+        self._learning = np.empty(0)
+        self.raise_by: np.ndarray | None = None  # (1 + rate_step) ** [0, 1, 2]
+        #: at least the most jobs any freelancer has completed (bounds the learning table)
+        self.most_jobs = int(model.freelancers.jobs_completed.max(initial=0))
+
+    def appeal(self, profile: np.ndarray) -> np.ndarray:
+        """``exp(profile_visibility * profile)`` per row (``discovery.visibility``'s factor)."""
+        self._appeal = _extend(self._appeal, profile, self.profile_visibility)
+        return self._appeal
+
+    def boost(self, niche_focus: np.ndarray) -> np.ndarray:
+        """``discovery.niche_relevance`` per row, or an empty array when it is off."""
+        if self.niche_relevance == 0:
+            return _EMPTY
+        self._boost = _extend(self._boost, niche_focus, self.niche_relevance)
+        return self._boost
+
+    def log1p_reviews(self, at_least: int) -> np.ndarray:
+        """``np.log1p(n)`` of review counts ``n = 0 .. >= at_least - 1`` (int32, as the column)."""
+        if self._log1p.size < at_least:
+            self._log1p = np.log1p(np.arange(max(1024, 2 * at_least), dtype=np.int32))
+        return self._log1p
+
+    def by_position(self, n: int) -> np.ndarray:
+        """``(1 + i) ** -search_weight`` for search ranks ``i = 0 .. >= n - 1``."""
+        if self._by_position.size < n:
+            ranks = np.arange(max(1024, 2 * n), dtype=np.float64)
+            self._by_position = (1.0 + ranks) ** (-self.search_weight)
+        return self._by_position
+
+    def learning(self, jobs_completed: np.ndarray, more: int, scale: float) -> np.ndarray:
+        """``-expm1(-jobs / scale)`` by jobs completed (int32 counts, as the column).
+
+        Covers counts up to the most completed so far plus ``more``.
+        """
+        need = self.most_jobs + more + 1
+        if self._learning.size < need:
+            jobs = np.arange(max(1024, 2 * need), dtype=np.int32)
+            self._learning = -np.expm1(-jobs / scale)
+        return self._learning
+
+
+def _extend(table: np.ndarray, column: np.ndarray, factor: float) -> np.ndarray:
+    """``table`` grown to ``column``'s rows with ``exp(factor * column)`` of the new rows.
+
+    numpy's ``exp`` gives each element the same value whatever the array it is part of, so
+    the rows computed in weekly pieces equal the whole column computed at once.
+    """
+    n = column.size
+    if table.size >= n:
+        return table
+    return np.concatenate((table, np.exp(factor * column[table.size : n])))
+
+
+def tables(model: MarketplaceModel) -> FastTables:
+    """The model's :class:`FastTables` (made on first use, remade if ``model.rng`` changed)."""
+    t: FastTables | None = getattr(model, "_fast_tables", None)
+    if t is None or t.rng is not model.rng:
+        t = FastTables(model)
+        model._fast_tables = t
+    return t
+
+
+def search_and_choose(
+    model: MarketplaceModel,
+    open_jobs: np.ndarray,
+    job_client: np.ndarray,
+    niche: np.ndarray,
+    spare: np.ndarray,
+    application_rate: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``hiring.search_and_choose`` through the kernels; returns (jobs, rows)."""
+    cfg, fl, cl = model.config, model.freelancers, model.clients
+    p, c, fe = cfg.platform, cfg.clients, cfg.freelancers
+    t = tables(model)
+    rep, rows, key, tie_break = _rank_keys(model, t, spare)
+    order = rows[discovery._order_by(key, tie_break, p.ranking == "random")]
+    slots = cfg.jobs.applicants
+    n_explore = int(round(slots * p.exploration))
+    applies = _EMPTY if application_rate is None else application_rate
+    explore = _EMPTY
+    if n_explore:
+        explore = (spare > 0).astype(np.float64)
+        if application_rate is not None:
+            explore = explore * application_rate
+    par = np.array(
+        [
+            fe.generalist_fit,
+            fe.specialist_premium,
+            model.rate_ref,
+            c.reputation_weight,
+            c.price_weight,
+            c.profile_weight,
+            c.communication_weight,
+            c.fit_weight,
+            c.choice_noise,
+            c.specialist_weight,
+            c.expertise_signal_weight,
+            fe.evidence_noise,
+            c.outside_option,
+        ]
+    )
+    hj, hf = t.hire.search_and_choose(
+        t.rng_at,
+        order,
+        t.appeal(fl.profile),
+        t.by_position(order.size),
+        applies,
+        explore,
+        t.boost(fl.niche_focus),
+        (niche[open_jobs].astype(np.int64), job_client[open_jobs]),
+        (cfg.market.niches, slots - n_explore, n_explore),
+        rep,
+        _utility_columns(fl),
+        (cl.m_reputation, cl.m_price, cl.m_profile, cl.m_communication, cl.m_fit),
+        par,
+        spare,
+        fl.declined,
+    )
+    return open_jobs[hj], hf
+
+
+def _utility_columns(fl: Any) -> tuple[np.ndarray, ...]:
+    return (
+        fl.home_niche,
+        fl.niche_focus,
+        fl.rate,
+        fl.communication,
+        fl.profile,
+        fl.expertise,
+        fl.evidence_z,
+        fl.jobs_completed,
+    )
+
+
+def _rank_keys(
+    model: MarketplaceModel, t: FastTables, spare: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Reputation of the available, their rows, ranking keys and tie-breaks (one draw)."""
+    fl, p = model.freelancers, model.config.platform
+    scale = 0.0 if p.rating_precision is None else 10.0**p.rating_precision
+    par = np.array(
+        [
+            1.0 if p.rating_display == "bayesian" else 0.0,
+            p.bayes_prior_mean,
+            p.bayes_prior_weight,
+            scale,
+            p.jss_min_contracts,
+            p.rating_weight,
+            p.jss_weight,
+            _RANKING[p.ranking],
+            p.newcomer_boost,
+        ]
+    )
+    columns = (
+        fl.stars_sum,
+        fl.n_reviews,
+        fl.jss_n,
+        fl.jss_succ,
+        fl.jss_fail,
+        fl.top_rated,
+        fl.hires,
+    )
+    cached = model.cache.get("rep", _EMPTY)
+    need = 0
+    while True:
+        ok, rep, rows, key, tie_break = t.hire.rank_keys(
+            t.rng_at, spare, columns, t.log1p_reviews(need), par, cached
+        )
+        if ok:
+            return rep, rows, key, tie_break
+        need = int(fl.n_reviews.max()) + 1
+
+
+# ----------------------------------------------------------------------------------------------
+# Contracts
+
+
+def complete_contracts(model: MarketplaceModel, t: int) -> None:
+    """``contracts.complete_contracts`` through the kernels."""
+    pool = model.contracts
+    if pool.n == 0:
+        return
+    tabs = tables(model)
+    c, kept = tabs.week.take_done(pool.arrays(), t)
+    if kept == pool.n:
+        return
+    pool.shrink(kept)
+    cfg, fl, cl = model.config, model.freelancers, model.clients
+    d, r, fe = cfg.delivery, cfg.reviews, cfg.freelancers
+    lenient = reviews.leniency_now(r.leniency, r.inflation, model.rating_norm)
+    par = np.array(
+        [
+            d.quality_noise,
+            d.weight_quality,
+            d.weight_communication,
+            d.weight_on_time,
+            d.satisfaction_noise,
+            r.success_threshold,
+            r.failure_threshold,
+            r.prob,
+            r.noise,
+        ]
+    )
+    f = c[1]
+    q, timely, sat, outcome, reviewed, st = tabs.week.deliver(
+        tabs.rng_at, f, c[9], (fl.expertise, fl.reliability, fl.communication), par, lenient
+    )
+    if st.size:
+        mean = int(st.sum()) / st.size  # = st.mean(): a sum of small integers is exact
+        model.rating_norm = reviews.update_norm(model.rating_norm, mean, r.norm_weeks)
+    net, fees, most = tabs.week.settle(
+        t,
+        c,
+        outcome,
+        reviewed,
+        st,
+        (
+            fl.earnings,
+            fl.earnings_year,
+            fl.stars_sum,
+            fl.n_reviews,
+            fl.jss_n,
+            fl.jss_succ,
+            fl.jss_fail,
+            fl.jobs_completed,
+            fl.load,
+            fl.last_work_step,
+            fl.expertise,
+            fl.expertise0,
+        ),
+        (cl.spend, cl.open_contracts, cl.last_freelancer, cl.last_satisfied, cl.last_rate),
+        model.star_counts,
+        (tabs.learning(fl.jobs_completed, f.size, fe.learning_scale), fe.learning_gain),
+    )
+    tabs.most_jobs = max(tabs.most_jobs, most)
+    model.platform_revenue += fees
+    model.earnings_window.append((t, f, net))
+    model.jss_window.append((t, f, outcome))
+    w = model.week
+    w["quality_sum"] = tabs.week.quality_sum(q)
+    w["completed"] = f.size
+    w["stars_sum"] = float(int(st.sum()))
+    w["stars_n"] = st.size
+    if cfg.run.record_contracts:
+        stars_all = np.zeros(f.size, dtype=np.int8)
+        stars_all[reviewed] = st
+        _log(model, c, q, timely, sat, stars_all, outcome)
+
+
+def _log(
+    model: MarketplaceModel,
+    c: tuple[np.ndarray, ...],
+    q: np.ndarray,
+    timely: np.ndarray,
+    sat: np.ndarray,
+    stars_all: np.ndarray,
+    outcome: np.ndarray,
+) -> None:
+    """``contracts._log`` from the kernels' columns."""
+    model.contract_log.append(
+        {
+            "contract_id": c[0],
+            "freelancer_id": model.freelancers.agent_id[c[1]],
+            "client_id": model.clients.agent_id[c[2]],
+            "niche": c[3],
+            "start_step": c[4],
+            "end_step": c[5],
+            "value": c[6] / CENTS,
+            "fee": c[7] / CENTS,
+            "quality": q,
+            "on_time": timely,
+            "satisfaction": sat,
+            "stars": stars_all,
+            "private_outcome": outcome,
+            "rehire": c[10],
+        }
+    )
+
+
+def start_contracts(
+    model: MarketplaceModel,
+    t: int,
+    f: np.ndarray,
+    k: np.ndarray,
+    niche: np.ndarray,
+    budget: np.ndarray,
+    duration: np.ndarray,
+    rehire: bool,
+) -> None:
+    """``contracts.start_contracts`` through a kernel."""
+    fl, fe = model.freelancers, model.config.freelancers
+    columns, at = model.contracts.grow(f.size)
+    first = model.next_contract_id
+    model.next_contract_id += f.size
+    par = np.array(
+        [fe.specialist_premium, fe.generalist_fit, model.rate_ref, model.config.platform.fee]
+    )
+    tables(model).week.open_contracts(
+        t,
+        f,
+        k,
+        niche,
+        budget,
+        duration,
+        rehire,
+        first,
+        columns,
+        at,
+        (fl.home_niche, fl.niche_focus, fl.rate, fl.load, fl.hires, fl.last_work_step),
+        model.clients.open_contracts,
+        par,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Direct rehires, reputation upkeep
+
+
+def rehire(model: MarketplaceModel, jobs: Any, spare: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``hiring._rehire``'s choices through the kernels: (jobs, rows) rehired."""
+    cfg, fl, cl = model.config, model.freelancers, model.clients
+    t = tables(model)
+    rj, rf, x = t.week.rehire_candidates(
+        jobs.client,
+        jobs.niche,
+        (cl.last_freelancer, cl.last_satisfied, cl.last_rate, cl.m_price),
+        (fl.rate, fl.home_niche, fl.niche_focus),
+        cfg.freelancers.specialist_premium,
+        cfg.clients.price_weight,
+    )
+    if rj.size == 0:
+        return rj, rf
+    p_rehire = cfg.clients.rehire_prob * np.exp(x)
+    return t.week.rehire_accept(t.rng_at, rj, rf, p_rehire, fl.active, spare, fl.declined)
+
+
+def badges_and_rates(model: MarketplaceModel, t: int, review: bool) -> None:
+    """``reputation.award_badges`` and (with ``review``) ``review_rates`` through a kernel."""
+    fl, p, fe = model.freelancers, model.config.platform, model.config.freelancers
+    t_ = tables(model)
+    if t_.raise_by is None:
+        t_.raise_by = (1.0 + fe.rate_step) ** np.array([0.0, 1.0, 2.0])
+    par = np.array(
+        [
+            p.jss_min_contracts,
+            p.top_rated_jss,
+            p.top_rated_earnings * CENTS,
+            p.top_rated_tenure,
+            fe.idle_weeks_cut,
+            fe.rate_step,
+            fe.rate_floor,
+        ],
+        dtype=np.float64,
+    )
+    columns = (
+        fl.active, fl.jss_n, fl.jss_succ, fl.jss_fail, fl.earnings_year, fl.entry_step,
+        fl.top_rated, fl.badge_gained, fl.declined, fl.load, fl.last_work_step, fl.rate,
+    )  # fmt: skip
+    t_.week.badges_and_rates(t, columns, par, t_.raise_by, review)
+
+
+# ----------------------------------------------------------------------------------------------
+# Weekly metrics
+
+
+def weekly_metrics(model: MarketplaceModel, act: np.ndarray) -> tuple[dict[str, float], int, float]:
+    """``observation._concentration`` and ``_ratings`` in two compiled calls.
+
+    Returns those metrics, and the never-hired count and mean rate of the active (for
+    ``observation._activity``). The orders kept across weeks (``model.sorted_rows``) are
+    updated as the numpy code updates them, so either code may compute the next week.
+    """
+    fl, p = model.freelancers, model.config.platform
+    km = tables(model).metrics
+    kept = [model.sorted_rows[name] for name in ("earnings", "expertise0", "early", "late")]
+    orders = tuple(a for k in kept for a in k.state())
+    (gini, top1, top10, merit, early_late), orders = km.concentration(
+        act, fl.earnings, fl.earnings_early, fl.expertise0, orders
+    )
+    for i, k in enumerate(kept):
+        k.set_state(orders[2 * i], orders[2 * i + 1], fl.n)
+    scale = 0.0 if p.rating_precision is None else 10.0**p.rating_precision
+    rating_par = np.array(
+        [p.rating_display == "bayesian", p.bayes_prior_mean, p.bayes_prior_weight, scale],
+        dtype=np.float64,
+    )
+    mean_rating, n_top, n_never, mean_rate = km.active_means(
+        act, fl.stars_sum, fl.n_reviews, fl.top_rated, fl.jobs_completed, fl.rate, rating_par
+    )
+    total_reviews = int(model.star_counts.sum())
+    values = {
+        "gini_earnings": gini,
+        "top1_share": top1,
+        "top10_share": top10,
+        "merit_spearman": merit,
+        "early_late_spearman": early_late,
+        "mean_rating": mean_rating,
+        "share_five_star": model.star_counts[5] / total_reviews if total_reviews else np.nan,
+        "n_top_rated": n_top,
+        "share_top_rated": n_top / act.size if act.size else np.nan,
+    }
+    return values, n_never, mean_rate

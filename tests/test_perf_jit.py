@@ -1,0 +1,217 @@
+"""The compiled kernels (numba) give exactly what the numpy code gives, and the policy that picks.
+
+Whole fixed-seed runs are made twice, with the kernels and without (``jit.using``), over
+worlds that switch on every branch the kernels replicate (rankings, exploration slots,
+Bayesian and rounded ratings, inflation, interventions, a warm start, capacity 1, the
+mechanisms of configs/profiles.toml); their tables must be equal to the last bit, and the
+market stream must end in the same state (the kernels drew exactly the numbers numpy would
+have). The building blocks that replicate numpy routines (pairwise sums, ``np.interp``,
+``searchsorted`` through a guide table, the generator reached by address) are checked on
+their own against numpy itself.
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.stats
+
+from marketplace_sim.config import load_config
+from marketplace_sim.market import jit
+from marketplace_sim.model.marketplace import MarketplaceModel
+from marketplace_sim.model.observation import freelancers_with_prior_and_reputation
+
+pytest.importorskip("numba")
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+WORLDS = {
+    "baseline": ("baseline.toml", {"run.steps": 60, "market.freelancers": 1500}),
+    "random": (
+        "baseline.toml",
+        {"run.steps": 40, "platform.ranking": "random", "run.seed": 5, "run.agent_every": 10},
+    ),
+    "mix": (
+        "baseline.toml",
+        {
+            "run.steps": 70,
+            "market.freelancers": 1200,
+            "platform.ranking": "newcomer_boost",
+            "platform.exploration": 0.3,
+            "platform.rating_display": "bayesian",
+            "platform.rating_precision": 1,
+            "reviews.inflation": 0.3,
+            "interventions.first_job": {"at_step": 20, "share": 0.5},
+            "interventions.early_boost": {"at_step": 25, "share": 0.5, "reviews": 2},
+            "market.prior_jobs_mean": 3.0,
+            "freelancers.capacity_max": 1,
+            "run.record_every": 3,
+            "run.seed": 7,
+        },
+    ),
+    "profiles": ("profiles.toml", {"run.steps": 60, "market.freelancers": 1500}),
+    "profiles_boost": (
+        "profiles.toml",
+        {
+            "run.steps": 40,
+            "platform.ranking": "newcomer_boost",
+            "platform.exploration": 0.2,
+            "platform.search_weight": 0.8,
+            "run.seed": 3,
+        },
+    ),
+}
+
+
+def _run(name: str, compiled: bool) -> tuple[dict[str, pd.DataFrame], dict]:
+    path, overrides = WORLDS[name]
+    with jit.using(compiled):
+        model = MarketplaceModel(load_config(CONFIGS / path, overrides))
+        assert model.compiled is compiled
+        for _ in range(model.config.run.steps):
+            model.step()
+    model.check_invariants()
+    tables = {
+        "steps": model.steps_frame(),
+        "freelancers": freelancers_with_prior_and_reputation(model),
+        "contracts": model.contracts_frame(),
+        "agents": model.datacollector.get_agent_vars_dataframe(),
+    }
+    return tables, model.rng.bit_generator.state
+
+
+@pytest.mark.parametrize("name", sorted(WORLDS))
+def test_compiled_run_equals_numpy_run(name):
+    numpy_tables, numpy_state = _run(name, compiled=False)
+    jit_tables, jit_state = _run(name, compiled=True)
+    for table, expected in numpy_tables.items():
+        pd.testing.assert_frame_equal(jit_tables[table], expected, check_exact=True, obj=table)
+    assert jit_state == numpy_state  # the same numbers were drawn, no more, no fewer
+    assert len(numpy_tables["contracts"]) > 100  # the worlds did trade
+
+
+# ------------------------------------------------------------------------------------------
+# Building blocks against numpy
+
+
+def test_pairwise_sum_is_numpys_sum():
+    from marketplace_sim.market.kernels_metrics import pairwise_sum
+
+    rng = np.random.default_rng(0)
+    # lengths around every branch of numpy's pairwise summation (8, 128, the halving, > 8192)
+    for n in [*range(0, 300), 1000, 1023, 8191, 8192, 8193, 65_537, 1_000_003]:
+        a = rng.standard_normal(n) * 10.0 ** rng.integers(-3, 6, n)
+        assert pairwise_sum(a) == a.sum(), n
+
+
+def test_interp_and_top_shares_are_numpys():
+    from marketplace_sim import metrics
+    from marketplace_sim.market.kernels_metrics import gini_sorted, top_shares_sorted
+
+    rng = np.random.default_rng(1)
+    for n in (1, 2, 7, 100, 101, 1000, 4321):
+        s = np.sort(np.round(rng.exponential(3.0, n) * (rng.random(n) < 0.7), 2))
+        s[-1] = max(s[-1], 0.5)  # something earned, or both sides are NaN only
+        np.testing.assert_array_equal(  # exact, NaN where numpy gives NaN (nothing earned)
+            top_shares_sorted(s, 0.01, 0.10), metrics.top_shares_sorted(s, (0.01, 0.1))
+        )
+        np.testing.assert_array_equal(gini_sorted(s), metrics.gini_sorted(s))
+
+
+def test_guided_search_is_searchsorted():
+    from marketplace_sim.market import kernels
+
+    rng = np.random.default_rng(2)
+    for n in (2, 3, 50, 5000):
+        cum = np.cumsum(rng.random(n) * (rng.random(n) < 0.8))  # flat steps (zero weights) too
+        guide, edges, scale = kernels.guide_table(cum)
+        targets = np.concatenate([rng.random(3000) * cum[-1], cum[:50], [0.0, cum[-1]]])
+        got = [kernels.guided_search(cum, t, guide, edges, scale) for t in targets]
+        assert got == np.searchsorted(cum, targets, side="right").tolist()
+
+
+def test_kernels_draw_from_the_models_generator():
+    import numba
+
+    from marketplace_sim.market.jit_rng import generator
+    from marketplace_sim.market.kernels_hire import uniforms
+
+    @numba.njit
+    def draws(at, n):
+        rng = generator(at)
+        return uniforms(rng, n), rng.standard_normal()
+
+    a, b = np.random.default_rng(11), np.random.default_rng(11)
+    got, z = draws(jit.generator_addresses(a), 1000)
+    assert np.array_equal(got, b.random(1000))
+    assert z == b.standard_normal()
+    assert a.random() == b.random()  # a advanced exactly as numpy advanced b
+
+
+def test_gumbel_is_numpys():
+    import numba
+
+    from marketplace_sim.market.jit_rng import generator
+    from marketplace_sim.market.kernels_hire import gumbel
+
+    @numba.njit
+    def draws(at, n):
+        rng = generator(at)
+        out = np.empty(n)
+        for i in range(n):
+            out[i] = gumbel(rng)
+        return out
+
+    a, b = np.random.default_rng(12), np.random.default_rng(12)
+    assert np.array_equal(draws(jit.generator_addresses(a), 100_000), b.gumbel(size=100_000))
+
+
+def test_update_order_sorts_like_numpy():
+    from marketplace_sim.market.kernels_metrics import ranks_of, update_order
+
+    rng = np.random.default_rng(3)
+    order, values = np.empty(0, dtype=np.int64), np.empty(0)
+    fixed_order, fixed_values = np.empty(0, dtype=np.int64), np.empty(0)
+    trait = rng.random(3000)
+    earnings = np.zeros(3000)
+    for week in range(30):
+        n_rows = 1000 + 60 * week
+        rows = np.flatnonzero(rng.random(n_rows) < 0.8)
+        paid = rows[rng.random(rows.size) < 0.1]
+        earnings[paid] += np.round(rng.exponential(100.0, paid.size))  # ties at 0 stay
+        order, values = update_order(order, values, rows, earnings[rows], n_rows, False)
+        fixed_order, fixed_values = update_order(
+            fixed_order, fixed_values, rows, trait[rows], n_rows, True
+        )
+        assert np.array_equal(values, np.sort(earnings[rows]))
+        assert np.array_equal(earnings[order], values)
+        assert np.array_equal(fixed_values, np.sort(trait[rows]))
+        ranks = ranks_of(order, values, rows, n_rows)
+        assert np.array_equal(ranks, scipy.stats.rankdata(earnings[rows]))
+
+
+# ------------------------------------------------------------------------------------------
+# The policy: when a world runs compiled
+
+
+def test_policy_follows_the_environment(monkeypatch):
+    monkeypatch.setattr(jit, "_warm", [False])
+    monkeypatch.setenv(jit.ENV, "0")
+    assert not jit.use_for(10**9)
+    monkeypatch.setenv(jit.ENV, "1")
+    assert jit.use_for(1)
+    monkeypatch.setenv(jit.ENV, "auto")
+    monkeypatch.delitem(sys.modules, "numba")  # as in a process that has not loaded it
+    assert not jit.use_for(jit.AUTO_WORK - 1)
+    assert jit.use_for(jit.AUTO_WORK)
+
+
+def test_warm_processes_run_every_world_compiled(monkeypatch):
+    monkeypatch.setattr(jit, "_warm", [False])
+    monkeypatch.setenv(jit.ENV, "auto")
+    jit.warm_up()
+    assert jit.use_for(1)
+    model = MarketplaceModel(load_config(CONFIGS / "smoke.toml"))
+    assert model.compiled
