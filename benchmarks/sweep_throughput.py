@@ -9,7 +9,10 @@ Two rates are printed: end to end (runs / wall time), and steady state (runs fin
 second after the first one finished, from the parts' finish times): a pool pays a few seconds
 of start-up (each spawned worker imports Mesa, pandas and scipy), which long sweeps amortise.
 "cpu/wall" is the runs' CPU time over their wall time: below 1, the workers did not get a whole
-core each (other programs were using the machine), which caps the speed-up.
+core each (other programs were using the machine), which caps the speed-up. "CPU s" is the CPU
+time of the whole sweep, driver and workers (start-up, runs, parts, tables), which other
+programs on a shared machine disturb much less than the wall time; "CPU s/run" is the runs' own
+(the workers' ``run.json`` ``cpu_seconds``) per run.
 
     .venv/bin/python benchmarks/sweep_throughput.py                 # 1 and 2 workers
     .venv/bin/python benchmarks/sweep_throughput.py --workers 1 2 4 --steps 520 --repeat 3
@@ -25,6 +28,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import statistics
 import tempfile
 import time
@@ -80,14 +84,19 @@ def main() -> None:
         )
         walls: dict[int, list[float]] = {w: [] for w in args.workers}
         steady: dict[int, list[float]] = {w: [] for w in args.workers}
+        cpu: dict[int, list[float]] = {w: [] for w in args.workers}
+        per_run: dict[int, list[float]] = {w: [] for w in args.workers}
         share: dict[int, list[float]] = {w: [] for w in args.workers}
         tables = None
         for rnd in range(args.repeat):
             for w in args.workers:
                 out = Path(tmp) / f"w{w}-{rnd}"
+                c0 = _cpu()
                 t0 = time.perf_counter()
                 report = run_sweep(exp, out, workers=w, quiet=True)
                 walls[w].append(time.perf_counter() - t0)
+                cpu[w].append(_cpu() - c0)
+                per_run[w].append(_run_cpu(out) / n)
                 assert report.n_failed == 0
                 steady[w].append(_steady_rate(out))
                 share[w].append(_cpu_share(out))
@@ -98,7 +107,8 @@ def main() -> None:
                 tables = these
         print(
             f"{'workers':>7}  {'wall s':>7}  {'runs/s':>7}  {'speed-up':>8}  "
-            f"{'steady runs/s':>13}  {'speed-up':>8}  {'cpu/wall':>8}"
+            f"{'steady runs/s':>13}  {'speed-up':>8}  {'cpu/wall':>8}  {'CPU s':>7}  "
+            f"{'CPU s/run':>9}"
         )
         base = statistics.median(walls[args.workers[0]])
         base_steady = statistics.median(steady[args.workers[0]])
@@ -108,10 +118,23 @@ def main() -> None:
             print(
                 f"{w:>7}  {med:>7.2f}  {n / med:>7.2f}  {base / med:>7.2f}x  "
                 f"{st:>13.2f}  {st / base_steady:>7.2f}x  "
-                f"{statistics.median(share[w]):>8.2f}"
+                f"{statistics.median(share[w]):>8.2f}  {statistics.median(cpu[w]):>7.1f}  "
+                f"{statistics.median(per_run[w]):>9.3f}"
             )
         print(f"load average after: {os.getloadavg()[0]:.2f}")
         print("tables identical across worker counts")
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the pool's workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _run_cpu(out: Path) -> float:
+    """The runs' own CPU seconds, summed over the parts."""
+    return sum(json.loads(p.read_text())["cpu_seconds"] for p in (out / "parts").glob("*/run.json"))
 
 
 def _cpu_share(out: Path) -> float:

@@ -52,6 +52,17 @@ WORLDS = {
         },
     ),
     "profiles": ("profiles.toml", {"run.steps": 60, "market.freelancers": 1500}),
+    "large": (  # more members than ranks.SORT_BELOW: the kept orders' incremental path
+        "baseline.toml",
+        {
+            "run.steps": 60,
+            "market.freelancers": 12_000,
+            "market.clients": 3000,
+            "market.entry_rate": 60.0,
+            "market.client_entry_rate": 15.0,
+            "run.seed": 2,
+        },
+    ),  # fmt: skip
     "profiles_boost": (
         "profiles.toml",
         {

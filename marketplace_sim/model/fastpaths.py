@@ -69,7 +69,7 @@ class FastTables:
     def by_position(self, n: int) -> np.ndarray:
         """``(1 + i) ** -search_weight`` for search ranks ``i = 0 .. >= n - 1``."""
         if self._by_position.size < n:
-            ranks = np.arange(max(1024, 2 * n), dtype=np.float64)
+            ranks = np.arange(max(1024, n + n // 4), dtype=np.float64)
             self._by_position = (1.0 + ranks) ** (-self.search_weight)
         return self._by_position
 

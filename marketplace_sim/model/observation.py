@@ -68,17 +68,12 @@ CONTRACT_LOG_COLUMNS: tuple[str, ...] = (
 def compute_metrics(model: MarketplaceModel) -> dict[str, float]:
     """The metric columns for the current week."""
     act = np.flatnonzero(model.freelancers.active)  # rows: the table also holds everyone gone
-    if model.compiled and act.size <= JIT_METRICS_MAX:
+    if model.compiled:
         values, n_never, mean_rate = fastpaths.weekly_metrics(model, act)
         values.update(_activity(model, act, n_never, mean_rate))
     else:
         values = {**_concentration(model, act), **_ratings(model, act), **_activity(model, act)}
     return {name: values[name] for name in METRIC_COLUMNS}
-
-
-#: Active freelancers up to which the compiled metrics sort afresh each week; above, the
-#: orders kept across weeks (ranks.SortedRows) re-sort only what changed, which wins.
-JIT_METRICS_MAX = 16_384
 
 
 def _concentration(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:

@@ -118,6 +118,8 @@ class Table:
         self._n = 0
         self._data = {name: _column(self._cap, fill, dtype) for name, (dtype, fill) in spec.items()}
         self._views: list[str] = []  # columns whose view is cached in __dict__
+        # columns whose default is not 0: set row by row at append (see _column)
+        self._filled = {name: fill for name, (_, fill) in spec.items() if fill != 0}
 
     def __len__(self) -> int:
         return self._n
@@ -185,6 +187,9 @@ class Table:
                 self._data[name] = grown
             self._cap = new_cap
         self._n = start + k
+        for name, fill in self._filled.items():
+            if name not in values:
+                self._data[name][start : start + k] = fill
         for name, v in values.items():
             self._data[name][start : start + k] = v
         return np.arange(start, start + k)
@@ -235,14 +240,16 @@ class Table:
 
 
 def _column(n: int, fill: Any, dtype: Any) -> np.ndarray:
-    """A new column of ``n`` rows set to ``fill``.
+    """A new column of ``n`` rows, for rows set to ``fill`` as they are appended.
 
     Zero fills use ``np.zeros``, whose memory the OS hands over already zeroed, page by page as
-    rows are first written: a table sized for growth costs nothing for rows not yet used.
+    rows are first written; other fills an uninitialised ``np.empty``, which :meth:`Table.append`
+    sets to the fill row by row. Either way a table sized for growth costs nothing for rows not
+    yet used (at a million freelancers, the capacity reserved for entrants is 0.5 million rows).
     """
     if fill == 0:
         return np.zeros(n, dtype=dtype)
-    return np.full(n, fill, dtype=dtype)
+    return np.empty(n, dtype=dtype)
 
 
 def freelancer_table(capacity: int = 1024) -> Table:
