@@ -81,3 +81,27 @@ def test_an_unknown_name_is_one_line_with_a_suggestion(tmp_path, capsys, monkeyp
     assert main(["sweep", "reputation-weigth"]) == 2
     assert "did you mean 'reputation-weight'" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_mistyped_commands_choices_and_options_get_a_suggestion(capsys):
+    cases = {
+        ("rn", "smoke"): "(did you mean 'run'?)",
+        ("run", "smoke", "--stpes", "3"): "(did you mean '--steps'?)",
+        ("sweep", "smoke", "--executor", "dusk"): "(did you mean 'dask'?)",
+    }
+    for argv, hint in cases.items():
+        assert main(list(argv)) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and hint in err[0], err
+    assert main(["run", "smoke", "--zzzz"]) == 2
+    assert "did you mean" not in capsys.readouterr().err  # nothing close: no guess
+
+
+def test_validate_reads_a_fit_file_as_a_fit_file(tmp_path, capsys):
+    assert main(["validate", "fit-profiles"]) == 0
+    assert "valid fit file; 5 keys estimated" in capsys.readouterr().out
+    bad = tmp_path / "fit.toml"
+    bad.write_text('[fit]\nbudget = 1000\n[params]\n"reviews.leniencyy" = [0.1, 0.5]\n')
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "reviews.leniencyy" in err[0] and "did you mean" in err[0]

@@ -22,9 +22,7 @@ from marketplace_sim.analysis.compare import (
 )
 from marketplace_sim.analysis.observed import example_profiles_path
 from marketplace_sim.cli import main
-from marketplace_sim.config import load_config
 from marketplace_sim.errors import DataError
-from marketplace_sim.model.simulate import simulate
 from marketplace_sim.model.snapshot import profiles_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,8 +134,8 @@ def test_observed_errors_binomial_for_shares_bootstrap_for_the_rest():
 
 
 @pytest.fixture(scope="module")
-def smoke_snapshot():
-    return profiles_snapshot(simulate(load_config(SMOKE)))
+def smoke_snapshot(smoke_model):
+    return profiles_snapshot(smoke_model)
 
 
 def test_the_model_against_itself_is_at_distance_zero(smoke_snapshot):
@@ -157,13 +155,6 @@ def test_the_model_against_itself_is_at_distance_zero(smoke_snapshot):
 
 # ----------------------------------------------------------------------------------------------
 # The command
-
-
-@pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cmp") / "run"
-    assert main(["run", str(SMOKE), "--out", str(out), "--quiet", "--no-figures"]) == 0
-    return out
 
 
 def test_compare_a_run_folder_end_to_end(smoke_run, tmp_path, capsys):

@@ -25,6 +25,7 @@ GROUND = {
     "data",
     "version",
     "limits",
+    "columns",
 }
 
 #: layer -> the layers its modules may import from (its own layer always allowed).
@@ -50,6 +51,7 @@ GROUND_DEPS = {
     "config": {"errors", "units", "data", "limits"},
     "data": {"errors", "files"},
     "version": set(),
+    "columns": set(),
     "limits": {"errors"},
 }
 

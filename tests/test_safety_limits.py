@@ -11,9 +11,9 @@ from cli_helpers import one_error_line
 
 from marketplace_sim import limits
 from marketplace_sim.cli import main
+from marketplace_sim.columns import CONTRACT_METRICS
 from marketplace_sim.config import load_config, validate_config
 from marketplace_sim.errors import ConfigError
-from marketplace_sim.experiments.schema import CONTRACT_METRICS
 from marketplace_sim.model.marketplace import METRIC_COLUMNS
 from marketplace_sim.model.simulate import run_tables, simulate
 

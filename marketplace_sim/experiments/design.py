@@ -24,6 +24,7 @@ from typing import Any
 
 import tomli_w
 
+from marketplace_sim.columns import CONTRACT_METRICS
 from marketplace_sim.config import Config, read_with_base, validate_config
 from marketplace_sim.errors import ConfigError
 from marketplace_sim.experiments.expansion import (
@@ -38,7 +39,6 @@ from marketplace_sim.experiments.expansion import (
 )
 from marketplace_sim.experiments.labels import fmt_value, jsonable, show
 from marketplace_sim.experiments.schema import (
-    CONTRACT_METRICS,
     EXPERIMENT_SECTIONS,
     NAME_RE,
     SEED_KEYS,

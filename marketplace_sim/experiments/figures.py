@@ -21,9 +21,9 @@ import pandas as pd
 
 from marketplace_sim import files
 from marketplace_sim import metrics as msm
+from marketplace_sim.columns import CONTRACT_METRICS
 from marketplace_sim.experiments.labels import fmt_value, short_names
 from marketplace_sim.experiments.outdir import SWEEP_JSON
-from marketplace_sim.experiments.schema import CONTRACT_METRICS
 from marketplace_sim.experiments.tables import CONF_LEVEL
 
 MAX_TIME_FIGURE_CONDITIONS = 12  # more lines than this make metric-over-time figures unreadable

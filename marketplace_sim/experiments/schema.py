@@ -16,27 +16,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from marketplace_sim.columns import METRIC_COLUMNS
 from marketplace_sim.config import Config, all_keys, all_prefixes, suggest, to_config_error
 from marketplace_sim.errors import ConfigError
 from marketplace_sim.experiments.labels import show
 
 EXPERIMENT_SECTIONS = ("experiment", "sweep", "set", "sample")
 SEED_KEYS = ("run.seed", "run.population_seed")
-#: Metrics of the interface contract (docs: interface.md), the first ten of the model's
-#: ``METRIC_COLUMNS`` (a test checks): the default for figures and sensitivity indices. Spelled
-#: out so that reading an experiment does not import the model (Mesa, pandas: about a second).
-CONTRACT_METRICS: tuple[str, ...] = (
-    "freelancers_active",
-    "gini_earnings",
-    "top1_share",
-    "top10_share",
-    "share_never_hired",
-    "mean_rating",
-    "share_five_star",
-    "merit_spearman",
-    "fill_rate",
-    "n_top_rated",
-)
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 Design = Literal["grid", "lhs", "sobol", "morris"]
@@ -113,7 +99,6 @@ def validate_metrics(path: Any, metrics: list[str] | None) -> None:
     if not metrics:
         return
     from marketplace_sim.model.docking import LG_COLUMNS
-    from marketplace_sim.model.marketplace import METRIC_COLUMNS
 
     known = (*METRIC_COLUMNS, *LG_COLUMNS)  # LG_COLUMNS: a docking world's own (lg_*)
     for m in metrics:

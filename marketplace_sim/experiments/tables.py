@@ -17,10 +17,10 @@ import pandas as pd
 
 from marketplace_sim import files
 from marketplace_sim import metrics as msm
+from marketplace_sim.columns import METRIC_COLUMNS
 from marketplace_sim.experiments.labels import cell
 from marketplace_sim.experiments.parts import EARNINGS_PART, PARTS, STEPS_PART, read_part
 from marketplace_sim.model.docking import LG_COLUMNS
-from marketplace_sim.model.marketplace import METRIC_COLUMNS
 
 if TYPE_CHECKING:
     import pyarrow as pa

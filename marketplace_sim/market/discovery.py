@@ -11,6 +11,8 @@ the cumulative sums, then O(log N) per slot; never O(freelancers x jobs).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 _MAX_REJECTION_ROUNDS = 64
@@ -135,64 +137,116 @@ def draw_applicants(
     n_jobs = job_niche.size
     if n_jobs == 0 or weight.size == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    # Only candidates with weight can be drawn: leaving the others out changes no partial sum
-    # of the cumulative weights (adding 0.0 is exact), so every draw lands where it would on
-    # the full arrays, and the searches below run over the available freelancers only.
+    pools = _niche_pools(weight, niche_focus, home_niche, n_niches, home_boost)
+    slot = np.arange(n_jobs * slots)  # job * slots + draw number
+    job = slot // slots
+    k = job_niche[job]
+    total = pools.home_tot[k] + pools.cross_tot[k]
+    ok = total > 0
+    slot, job, k = slot[ok], job[ok], k[ok]
+    p_home = pools.home_tot[k] / total[ok]
+    from_home = rng.random(job.size) < p_home
+    pos = np.empty(job.size, dtype=np.int64)
+    h = np.flatnonzero(from_home)
+    pos[h] = _draw_home(rng, pools, k[h])
+    c = np.flatnonzero(~from_home)
+    pos[c], left = _draw_cross(rng, pools, k[c])
+    keep = np.ones(job.size, dtype=bool)
+    keep[c[left]] = False  # pathological leftovers (almost no cross weight outside niche k)
+    slot, cand = slot[keep], pools.order[pos[keep]]
+    return _distinct_pairs(slot, cand, n_jobs, slots, weight.size)
+
+
+class _Pools(NamedTuple):
+    """Candidates sorted by home niche, with the cumulative home and cross weights."""
+
+    order: np.ndarray  # candidate index of each sorted position
+    niche_sorted: np.ndarray  # home niche of each sorted position
+    seg_start: np.ndarray  # first sorted position of each niche
+    seg_end: np.ndarray  # one past the last
+    cum_home: np.ndarray  # cumulative home weight over sorted positions
+    cum_home0: np.ndarray  # the same with a leading 0
+    cum_cross: np.ndarray  # cumulative cross weight over sorted positions
+    home_tot: np.ndarray  # home weight per niche
+    cross_tot: np.ndarray  # cross weight outside each niche (reach of other niches' members)
+    cross_all: float  # cross weight of everyone
+
+
+def _niche_pools(
+    weight: np.ndarray,
+    niche_focus: np.ndarray,
+    home_niche: np.ndarray,
+    n_niches: int,
+    home_boost: np.ndarray | None,
+) -> _Pools:
+    """Sort the candidates with weight by home niche and sum their weights per niche.
+
+    Only candidates with weight can be drawn: leaving the others out changes no partial sum
+    of the cumulative weights (adding 0.0 is exact), so every draw lands where it would on
+    the full arrays, and the searches run over the available freelancers only.
+    """
     live = np.flatnonzero(weight != 0)
     w_cross = weight[live] * (1.0 - niche_focus[live])
     w_home = weight[live] if home_boost is None else weight[live] * home_boost[live]
-
-    # Sort candidates by home niche so that each niche's home pool is one contiguous segment
-    # (a stable sort is unique; on 16-bit keys numpy uses a linear-time radix sort).
+    # Sort by home niche so that each niche's home pool is one contiguous segment (a stable
+    # sort is unique; on 16-bit keys numpy uses a linear-time radix sort).
     home = home_niche[live]
     key = home.astype(np.int16) if n_niches <= np.iinfo(np.int16).max else home
     by_niche = np.argsort(key, kind="stable")
-    order = live[by_niche]
     niche_sorted = home[by_niche]
     seg_start = np.searchsorted(niche_sorted, np.arange(n_niches), side="left")
     seg_end = np.searchsorted(niche_sorted, np.arange(n_niches), side="right")
     cum_home = np.cumsum(w_home[by_niche])
     cum_home0 = np.concatenate(([0.0], cum_home))
-    home_tot = cum_home0[seg_end] - cum_home0[seg_start]  # per niche
     cum_cross = np.cumsum(w_cross[by_niche])
     cum_cross0 = np.concatenate(([0.0], cum_cross))
     cross_in_niche = cum_cross0[seg_end] - cum_cross0[seg_start]
-    cross_all = cum_cross0[-1]
-    cross_tot = np.maximum(cross_all - cross_in_niche, 0.0)  # reach of other niches' members
+    cross_all = float(cum_cross0[-1])
+    return _Pools(
+        order=live[by_niche],
+        niche_sorted=niche_sorted,
+        seg_start=seg_start,
+        seg_end=seg_end,
+        cum_home=cum_home,
+        cum_home0=cum_home0,
+        cum_cross=cum_cross,
+        home_tot=cum_home0[seg_end] - cum_home0[seg_start],
+        cross_tot=np.maximum(cross_all - cross_in_niche, 0.0),
+        cross_all=cross_all,
+    )
 
-    slot = np.arange(n_jobs * slots)  # job * slots + draw number
-    job = slot // slots
-    k = job_niche[job]
-    total = home_tot[k] + cross_tot[k]
-    ok = total > 0
-    slot, job, k = slot[ok], job[ok], k[ok]
-    p_home = home_tot[k] / total[ok]
-    from_home = rng.random(job.size) < p_home
-    pos = np.empty(job.size, dtype=np.int64)
 
-    # Home pool: a target inside niche k's segment of the cumulative sum.
-    h = np.flatnonzero(from_home)
-    target = cum_home0[seg_start[k[h]]] + rng.random(h.size) * home_tot[k[h]]
-    pos[h] = _search_right(cum_home, target, _guide_table(cum_home, target.size))
-    pos[h] = np.minimum(pos[h], seg_end[k[h]] - 1)
+def _draw_home(rng: np.random.Generator, pools: _Pools, k: np.ndarray) -> np.ndarray:
+    """Sorted positions drawn from the home pools of niches ``k`` (one target per draw)."""
+    target = pools.cum_home0[pools.seg_start[k]] + rng.random(k.size) * pools.home_tot[k]
+    pos = _search_right(pools.cum_home, target, _guide_table(pools.cum_home, target.size))
+    return np.minimum(pos, pools.seg_end[k] - 1)
 
-    # Cross pool: draw over everyone's cross weight and redraw those from niche k itself
-    # (rejection: expected rounds are few, as one niche holds a minority of the cross weight).
-    c = np.flatnonzero(~from_home)
-    todo = c
-    last = cum_cross.size - 1
-    guide = _guide_table(cum_cross, todo.size)
+
+def _draw_cross(
+    rng: np.random.Generator, pools: _Pools, k: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted positions drawn from everyone's cross weight outside niches ``k``.
+
+    Draws over everyone's cross weight and redraws those that land in niche ``k`` itself
+    (rejection: expected rounds are few, as one niche holds a minority of the cross weight).
+
+    Returns:
+        ``(pos, left)``: a position per draw, and the draws still inside their own niche after
+        the last round (to drop).
+    """
+    pos = np.empty(k.size, dtype=np.int64)
+    todo = np.arange(k.size)
+    last = pools.cum_cross.size - 1
+    guide = _guide_table(pools.cum_cross, todo.size)
     for _ in range(_MAX_REJECTION_ROUNDS):
         if todo.size == 0:
             break
-        target = rng.random(todo.size) * cross_all
-        p = np.minimum(_search_right(cum_cross, target, guide), last)
+        target = rng.random(todo.size) * pools.cross_all
+        p = np.minimum(_search_right(pools.cum_cross, target, guide), last)
         pos[todo] = p
-        todo = todo[niche_sorted[p] == k[todo]]
-    keep = np.ones(job.size, dtype=bool)
-    keep[todo] = False  # pathological leftovers (almost no cross weight outside niche k)
-    slot, cand = slot[keep], order[pos[keep]]
-    return _distinct_pairs(slot, cand, n_jobs, slots, weight.size)
+        todo = todo[pools.niche_sorted[p] == k[todo]]
+    return pos, todo
 
 
 _GUIDE_MIN_QUERIES = 2048  # fewer lookups than this: a plain binary search is cheaper

@@ -232,21 +232,9 @@ def complete_contracts(model: MarketplaceModel, t: int) -> None:
         return
     pool.shrink(kept)
     cfg, fl, cl = model.config, model.freelancers, model.clients
-    d, r, fe = cfg.delivery, cfg.reviews, cfg.freelancers
+    r, fe = cfg.reviews, cfg.freelancers
     lenient = reviews.leniency_now(r.leniency, r.inflation, model.rating_norm)
-    par = np.array(
-        [
-            d.quality_noise,
-            d.weight_quality,
-            d.weight_communication,
-            d.weight_on_time,
-            d.satisfaction_noise,
-            r.success_threshold,
-            r.failure_threshold,
-            r.prob,
-            r.noise,
-        ]
-    )
+    par = _delivery_parameters(cfg)
     f = c[1]
     q, timely, sat, outcome, reviewed, st = tabs.week.deliver(
         tabs.rng_at, f, c[9], (fl.expertise, fl.reliability, fl.communication), par, lenient
@@ -282,15 +270,40 @@ def complete_contracts(model: MarketplaceModel, t: int) -> None:
     model.platform_revenue += fees
     model.earnings_window.append((t, f, net))
     model.jss_window.append((t, f, outcome))
-    w = model.week
-    w["quality_sum"] = tabs.week.quality_sum(q)
-    w["completed"] = f.size
-    w["stars_sum"] = float(int(st.sum()))
-    w["stars_n"] = st.size
+    _record_week(model, tabs, q, st, f.size)
     if cfg.run.record_contracts:
         stars_all = np.zeros(f.size, dtype=np.int8)
         stars_all[reviewed] = st
         _log(model, c, q, timely, sat, stars_all, outcome)
+
+
+def _delivery_parameters(cfg: Any) -> np.ndarray:
+    """The delivery and review keys the compiled delivery reads, in its order."""
+    d, r = cfg.delivery, cfg.reviews
+    return np.array(
+        [
+            d.quality_noise,
+            d.weight_quality,
+            d.weight_communication,
+            d.weight_on_time,
+            d.satisfaction_noise,
+            r.success_threshold,
+            r.failure_threshold,
+            r.prob,
+            r.noise,
+        ]
+    )
+
+
+def _record_week(
+    model: MarketplaceModel, tabs: Any, q: np.ndarray, st: np.ndarray, completed: int
+) -> None:
+    """The week's delivery counters (quality and stars) for the metrics."""
+    w = model.week
+    w["quality_sum"] = tabs.week.quality_sum(q)
+    w["completed"] = completed
+    w["stars_sum"] = float(int(st.sum()))
+    w["stars_n"] = st.size
 
 
 def _log(

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from marketplace_sim import metrics
+from marketplace_sim.columns import METRIC_COLUMNS
 from marketplace_sim.market import choice
 from marketplace_sim.model import fastpaths, population
 from marketplace_sim.model._mesa import mesa
@@ -30,29 +31,6 @@ from marketplace_sim.units import CENTS
 if TYPE_CHECKING:
     from marketplace_sim.model.marketplace import MarketplaceModel
 
-#: Metric columns of steps.parquet (the interface contract's, then extras).
-METRIC_COLUMNS: tuple[str, ...] = (
-    "freelancers_active",
-    "gini_earnings",
-    "top1_share",
-    "top10_share",
-    "share_never_hired",
-    "mean_rating",
-    "share_five_star",
-    "merit_spearman",
-    "fill_rate",
-    "n_top_rated",
-    # extras
-    "clients_active",
-    "jobs_posted",
-    "contracts_open",
-    "mean_quality",
-    "mean_stars_week",
-    "mean_rate",
-    "share_top_rated",
-    "early_late_spearman",
-    "platform_revenue",
-)
 
 #: Agent-level columns of the DataCollector (freelancers only) -> the Freelancer attribute.
 AGENT_REPORTERS: dict[str, str] = {
