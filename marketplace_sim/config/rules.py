@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from marketplace_sim.config.types import NonNeg, Prob, _Section
 
@@ -157,6 +157,12 @@ class InterventionsSection(_Section):
 # Docking: a peer model run instead of ours (model/docking/), for side-by-side replication
 
 
+#: Our model's mechanisms that ``docking.ours`` can switch on in a docking world (the ladder of
+#: docs/docking.md): reputation from reviews, ranked search, direct rehires, entry and exit,
+#: the Top Rated badge.
+OUR_MECHANISMS = ("reviews", "search", "rehires", "entry_exit", "top_rated")
+
+
 class DockingSection(_Section):
     """A peer model ported to this package, run instead of ours (Axtell et al. 1996 docking).
 
@@ -188,6 +194,33 @@ class DockingSection(_Section):
         2, ge=1, le=1000, description="fewest applicants a job draws (their code: random 9 + 2)"
     )
     max_applicants: int = Field(10, ge=1, le=1000, description="most applicants a job draws")
+    ours: str = Field(
+        "none",
+        description="our model's mechanisms switched on in their world, joined by '+' "
+        "(" + ", ".join(OUR_MECHANISMS) + ', or "all"); "none": their model (docs/docking.md)',
+    )
+
+    @property
+    def mechanisms(self) -> frozenset[str]:
+        """The mechanisms of ``ours``, as a set (empty for ``"none"``)."""
+        if self.ours == "none":
+            return frozenset()
+        if self.ours == "all":
+            return frozenset(OUR_MECHANISMS)
+        return frozenset(self.ours.split("+"))
+
+    @field_validator("ours")
+    @classmethod
+    def _known_mechanisms(cls, value: str) -> str:
+        if value in ("none", "all"):
+            return value
+        parts = value.split("+")
+        if any(m not in OUR_MECHANISMS for m in parts) or len(set(parts)) != len(parts):
+            raise ValueError(
+                f"{value!r} is not 'none', 'all' or distinct names of "
+                f"{', '.join(OUR_MECHANISMS)} joined by '+'"
+            )
+        return value
 
     @model_validator(mode="after")
     def _applicants_ordered(self) -> DockingSection:

@@ -92,22 +92,39 @@ def reputation_basis(
     )
 
 
-def reputation_score(basis: ReputationBasis, jobs: np.ndarray, noise: np.ndarray) -> np.ndarray:
+def reputation_argument(basis: ReputationBasis, jobs: np.ndarray) -> np.ndarray:
+    """The logistic's argument of their formula: ``ct z(talent) + cn z(ln(jobs + 0.1))``."""
+    sd = basis.log_jobs_sd
+    jobs_std = (np.log(jobs + 0.1) - basis.log_jobs_mean) / sd if sd > 0 else np.zeros(jobs.size)
+    return basis.coef_talent * basis.talent_std + basis.coef_nr_jobs * jobs_std
+
+
+def reputation_score(
+    basis: ReputationBasis,
+    jobs: np.ndarray,
+    noise: np.ndarray,
+    shift: np.ndarray | None = None,
+) -> np.ndarray:
     """Their reputation formula, given the noise draws (``setup`` and ``set-reputation``).
 
     ``floor(100 * (logistic(ct * z(talent) + cn * z(ln(jobs + 0.1))) + noise)) + 1``, where
     ``z`` of log jobs uses the mean and sd of the *starting* log jobs and ``noise`` is
     ``random-normal 0 0.1`` (so about 10 points of sd on the 0-100 scale). Integer-valued,
-    and it can fall below 1 or above 100.
+    and it can fall below 1 or above 100. ``shift`` (not theirs: our badge, ``docking.ours``)
+    is added to the logistic's argument.
     """
-    sd = basis.log_jobs_sd
-    jobs_std = (np.log(jobs + 0.1) - basis.log_jobs_mean) / sd if sd > 0 else np.zeros(jobs.size)
-    x = basis.coef_talent * basis.talent_std + basis.coef_nr_jobs * jobs_std
+    x = reputation_argument(basis, jobs)
+    if shift is not None:
+        x = x + shift
     return (np.floor(100.0 * (np.exp(x) / (1.0 + np.exp(x)) + noise)) + 1).astype(np.int64)
 
 
 def recompute_reputation(
-    rng: np.random.Generator, basis: ReputationBasis, jobs: np.ndarray, reputation: np.ndarray
+    rng: np.random.Generator,
+    basis: ReputationBasis,
+    jobs: np.ndarray,
+    reputation: np.ndarray,
+    shift: np.ndarray | None = None,
 ) -> np.ndarray:
     """``set-reputation``: after every hire, everyone with a job so far gets a fresh score.
 
@@ -124,7 +141,7 @@ def recompute_reputation(
         basis.coef_talent,
         basis.coef_nr_jobs,
     )
-    out[rows] = reputation_score(sub, jobs[rows], noise)
+    out[rows] = reputation_score(sub, jobs[rows], noise, None if shift is None else shift[rows])
     return out
 
 
@@ -155,17 +172,26 @@ def create_job(
     n_employers: int,
     n_employees: int,
     pool: tuple[int, int] = (2, 10),
+    weights: np.ndarray | None = None,
 ) -> Job:
     """``create-a-job``: a job with its complexity, price, employer and applicants.
 
     ``pool`` is the range of the number of applicants, uniform and inclusive: their
-    code's ``random 9 + 2`` is 2-10 (the default).
+    code's ``random 9 + 2`` is 2-10 (the default). ``weights`` (not theirs: our ranked
+    search and exits, ``docking.ours``) draws the applicants without replacement with
+    probabilities proportional to them (at most as many as have a positive weight); None
+    draws them uniformly, as ``n-of``.
     """
     complexity = int(min(100, max(1, np.floor(rng.normal(50.0, 20.0)))))
     price = abs(rng.exponential(20.0) + abs(rng.normal(0.0, 5.0)) * complexity)
     employer = int(rng.integers(n_employers))
     k = int(rng.integers(pool[1] - pool[0] + 1)) + pool[0]
-    applicants = rng.choice(n_employees, size=k, replace=False)
+    if weights is None:
+        applicants = rng.choice(n_employees, size=k, replace=False)
+    else:
+        k = min(k, int(np.count_nonzero(weights > 0)))
+        p = weights / weights.sum()
+        applicants = rng.choice(n_employees, size=k, replace=False, p=p)
     return Job(complexity, float(price), employer, applicants.astype(np.int64))
 
 

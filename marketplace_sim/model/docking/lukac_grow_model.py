@@ -30,6 +30,7 @@ from marketplace_sim import metrics
 from marketplace_sim.config import Config, load_config
 from marketplace_sim.errors import ConfigError
 from marketplace_sim.model.docking import lukac_grow as lg
+from marketplace_sim.model.docking import ours
 from marketplace_sim.model.observation import CONTRACT_LOG_COLUMNS, METRIC_COLUMNS
 
 #: Their reporters as columns of steps.parquet (the interface's seven, then extras: the mean
@@ -49,6 +50,8 @@ LG_COLUMNS: tuple[str, ...] = (
 )
 #: spawn key of the population stream (talents, prior jobs, first reputations)
 POPULATION_STREAM = 2020
+#: spawn key of our mechanisms' history stream (communication, reliability, prior jobs' reviews)
+HISTORY_STREAM = (2020, 1)
 
 
 class _Row(mesa.Agent):
@@ -142,7 +145,7 @@ class LukacGrowModel(mesa.Model):
         self.reputation_now = self.reputation_start.copy()
         self.jobs = self.jobs_start.copy()
         self.earnings = np.zeros(d.num_employees, dtype=np.float64)
-        self.pairs: dict[int, int] = {}  # employer * num_employees + employee -> hires (weight)
+        self.pairs: dict[int, int] = {}  # employer * 2**32 + employee -> hires (their link weight)
         horizon = cfg.run.steps
         self.hire_employer = np.full(horizon, -1, dtype=np.int64)
         self.hire_employee = np.full(horizon, -1, dtype=np.int64)
@@ -154,6 +157,7 @@ class LukacGrowModel(mesa.Model):
         self.employees = [Employee(self, i) for i in range(d.num_employees)]
         self.rows: list[dict[str, float]] = []
         self.running = self.num_jobs > 0
+        self._setup_ours(pop)
 
     @property
     def seed(self) -> int:
@@ -169,33 +173,177 @@ class LukacGrowModel(mesa.Model):
         assert d is not None
         t = self.steps - 1  # Mesa counts this step already: t is the job's index, from 0
         job = lg.create_job(
-            self.rng, d.num_employers, d.num_employees, (d.min_applicants, d.max_applicants)
+            self.rng,
+            d.num_employers,
+            self.talent.size,
+            (d.min_applicants, d.max_applicants),
+            self._applicant_weights(),
         )
-        reps = self.reputation_now[job.applicants].astype(np.float64)
-        bids = lg.place_bids(self.rng, job.price, reps, self.auction)
         weight = lg.strategy_weight(job.complexity, self.coef_strategy)
-        scores = lg.selection_scores(weight, reps, bids)
-        i = lg.select_winner(self.rng, scores)
-        winner = int(job.applicants[i])
+        rehire = "rehires" in self.ours and ours.rehire_wanted(
+            self.rng,
+            int(self.last_employee[job.employer]),
+            bool(self.last_satisfied[job.employer]),
+            bool(self.active[max(0, self.last_employee[job.employer])]),
+            self.config.clients.rehire_prob,
+        )
+        if rehire:  # ours: straight to the last employee, who bids as a lone (first) bidder
+            winner, bid, k = (
+                int(self.last_employee[job.employer]),
+                lg.first_bid(self.rng, job.price),
+                1,
+            )
+        else:
+            reps = self.reputation_now[job.applicants].astype(np.float64)
+            bids = lg.place_bids(self.rng, job.price, reps, self.auction)
+            i = lg.select_winner(self.rng, lg.selection_scores(weight, reps, bids))
+            winner, bid, k = int(job.applicants[i]), float(bids[i]), job.applicants.size
         self.jobs[winner] += 1
-        self.earnings[winner] += bids[i]
-        pair = job.employer * d.num_employees + winner
+        self.earnings[winner] += bid
+        pair = job.employer * (1 << 32) + winner
         self.hire_repeat[t] = pair in self.pairs
         self.pairs[pair] = self.pairs.get(pair, 0) + 1
-        self.hire_employer[t], self.hire_employee[t], self.hire_bid[t] = (
-            job.employer,
-            winner,
-            bids[i],
-        )
-        self.hire_info[t] = (job.complexity, job.price, job.applicants.size, weight)
-        self.reputation_now = lg.recompute_reputation(
-            self.rng, self.basis, self.jobs, self.reputation_now
-        )
+        self.hire_employer[t], self.hire_employee[t], self.hire_bid[t] = job.employer, winner, bid
+        self.hire_info[t] = (job.complexity, job.price, k, weight)
+        if self.delivers:
+            self._deliver(winner, job.employer)
+        self.last_work[winner] = self.steps
+        self.reputation_now = self._reputation()
+        if self.ours and self.steps % self.ticks_per_week == 0:
+            self._week()
         done = len(self.pairs) >= self.num_jobs or self.steps >= self.config.run.steps
         if self.steps % self.config.run.record_every == 0 or done:
             self.rows.append(self.compute_metrics())
         if done:
             self.running = False
+
+    # ----------------------------------------------------------------------------------------
+    # Our mechanisms (docking.ours; :mod:`.ours`): nothing here draws or changes while it is off
+
+    def _setup_ours(self, pop: np.random.Generator) -> None:
+        """State of our mechanisms; with ``reviews``, reputations from the prior jobs' reviews."""
+        cfg, n = self.config, self.talent.size
+        assert cfg.docking is not None
+        self.ours = cfg.docking.mechanisms
+        self.pop = pop  # newcomers are drawn from the population stream, after setup's draws
+        self.ticks_per_week = ours.ticks_per_week(cfg)
+        self.active = np.ones(n, dtype=bool)
+        self.entry_tick = np.zeros(n, dtype=np.int64)
+        self.exit_tick = np.full(n, -1, dtype=np.int64)
+        self.last_work = np.zeros(n, dtype=np.int64)
+        self.badge = np.zeros(n, dtype=bool)
+        self.last_employee = np.full(cfg.docking.num_employers, -1, dtype=np.int64)
+        self.last_satisfied = np.zeros(cfg.docking.num_employers, dtype=bool)
+        self.talent_mean = float(self.talent.mean())
+        self.talent_sd = float(np.std(self.talent, ddof=1))
+        self.delivers = bool(self.ours & {"reviews", "rehires", "top_rated"})
+        if not self.delivers:
+            return
+        self.history = np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(cfg.population_seed, spawn_key=HISTORY_STREAM))
+        )
+        self.communication, self.reliability = ours.draw_traits(self.history, n, cfg)
+        self.record = ours.prior_history(
+            self.history,
+            self.jobs_start,
+            self.talent / 100.0,
+            self.communication,
+            self.reliability,
+            cfg,
+        )
+        their = lg.reputation_argument(self.basis, self.jobs_start)
+        self.scale = ours.index_scale(ours.reputation_index(self.record, self.badge, cfg), their)
+        if "reviews" in self.ours:
+            self.reputation_start = self._reputation()
+            self.reputation_now = self.reputation_start.copy()
+
+    def _applicant_weights(self) -> np.ndarray | None:
+        """Who can apply, and how likely: None (uniform, theirs) unless search or exits are on."""
+        if "search" in self.ours:
+            return ours.search_weights(
+                self.rng, self.reputation_now, self.active, self.config.platform.search_weight
+            )
+        if "entry_exit" in self.ours:
+            return self.active.astype(np.float64)
+        return None
+
+    def _deliver(self, winner: int, employer: int) -> None:
+        """Ours: the job is delivered and judged; the employer remembers the outcome."""
+        rows = np.array([winner])
+        sat = ours.deliver(
+            self.rng,
+            self.talent[rows] / 100.0,
+            self.communication[rows],
+            self.reliability[rows],
+            self.config,
+        )
+        stars, outcome = ours.review(self.rng, sat, self.config)
+        self.record.add(rows, stars, outcome)
+        self.last_employee[employer] = winner
+        self.last_satisfied[employer] = outcome[0] == 1
+
+    def _reputation(self) -> np.ndarray:
+        """Reputations after a hire: theirs (with our badge's unit, if on), or our index's."""
+        if "reviews" in self.ours:
+            index = ours.reputation_index(self.record, self.badge, self.config)
+            return ours.review_reputation(index, self.scale)
+        shift = self.badge * self.scale.unit if "top_rated" in self.ours else None
+        return lg.recompute_reputation(self.rng, self.basis, self.jobs, self.reputation_now, shift)
+
+    def _week(self) -> None:
+        """End of one of our weeks: exits, badges, then the next week's newcomers."""
+        cfg = self.config
+        if "entry_exit" in self.ours:
+            idle = np.flatnonzero(self.active)
+            weeks = (self.steps - self.last_work[idle]) / self.ticks_per_week
+            leave = idle[self.rng.random(idle.size) < ours.exit_probability(weeks, cfg)]
+            self.active[leave] = False
+            self.exit_tick[leave] = self.steps
+            for row in leave:
+                self.employees[row].remove()
+        if "top_rated" in self.ours:
+            tenure = np.where(self.entry_tick > 0, self.steps - self.entry_tick, np.inf)
+            self.badge = self.active & ours.top_rated(
+                self.record, self.earnings, tenure / self.ticks_per_week, cfg
+            )
+        if "entry_exit" in self.ours:
+            self._enter(ours.entrants(self.pop, cfg))
+
+    def _enter(self, k: int) -> None:
+        """Ours: ``k`` newcomers with no history (their talent draw, their formula at 0 jobs)."""
+        if k == 0:
+            return
+        talent, rep, self.basis = ours.newcomers(
+            self.pop, k, self.basis, self.talent_mean, self.talent_sd
+        )
+        zeros = np.zeros(k, dtype=np.int64)
+        if self.delivers:
+            comm, rel = ours.draw_traits(self.history, k, self.config)
+            self.communication = np.concatenate([self.communication, comm])
+            self.reliability = np.concatenate([self.reliability, rel])
+            self.record.grow(k)
+        grow = {
+            "talent": talent,
+            "jobs_start": zeros,
+            "jobs": zeros,
+            "earnings": np.zeros(k),
+            "reputation_start": rep,
+            "reputation_now": rep,
+            "active": np.ones(k, dtype=bool),
+            "entry_tick": np.full(k, self.steps),
+            "exit_tick": np.full(k, -1),
+            "last_work": np.full(k, self.steps),
+            "badge": np.zeros(k, dtype=bool),
+        }
+        for name, values in grow.items():
+            setattr(self, name, np.concatenate([getattr(self, name), values]))
+        if "reviews" in self.ours:  # their formula gave the starting score; ours replaces it
+            index = ours.reputation_index(self.record, self.badge, self.config)
+            self.reputation_start[-k:] = self.reputation_now[-k:] = ours.review_reputation(
+                index[-k:], self.scale
+            )
+        n = len(self.employees)
+        self.employees += [Employee(self, n + j) for j in range(k)]
 
     def run_to_end(self) -> None:
         """Step until their stopping rule (or the ``run.steps`` time limit) ends the run."""
@@ -206,8 +354,13 @@ class LukacGrowModel(mesa.Model):
     # Observation
 
     def compute_metrics(self) -> dict[str, float]:
-        """``step``, the metric columns (NaN where their model has no such thing), ``lg_*``."""
-        earn = self.earnings
+        """``step``, the metric columns (NaN where their model has no such thing), ``lg_*``.
+
+        Over the employees present (all of them unless our exits are on, as our metrics are
+        over active freelancers).
+        """
+        a = self.active
+        earn = self.earnings[a]
         ordered = np.sort(earn)
         positive = ordered[-1] > 0
         top1, top10 = (
@@ -219,8 +372,8 @@ class LukacGrowModel(mesa.Model):
             gini_earnings=metrics.gini_sorted(ordered) if positive else np.nan,
             top1_share=top1,
             top10_share=top10,
-            share_never_hired=float(np.count_nonzero(self.jobs == 0)) / earn.size,
-            merit_spearman=metrics.spearman(self.talent, earn),
+            share_never_hired=float(np.count_nonzero(self.jobs[a] == 0)) / earn.size,
+            merit_spearman=metrics.spearman(self.talent[a], earn),
             fill_rate=1.0,  # one job a step, always filled
             clients_active=float(len(self.employers)),
             jobs_posted=1.0,
@@ -229,7 +382,11 @@ class LukacGrowModel(mesa.Model):
         )
         row.update(
             lg.outcome_measures(
-                self.reputation_start, self.jobs_start, self.jobs, earn, self.reputation_now
+                self.reputation_start[a],
+                self.jobs_start[a],
+                self.jobs[a],
+                earn,
+                self.reputation_now[a],
             )
         )
         row["lg_step"] = float(self.steps)  # their `step`: jobs so far (as runs.parquet's column)
@@ -263,8 +420,10 @@ class LukacGrowModel(mesa.Model):
                 "profile": nan,
                 "niche_focus": nan,
                 "home_niche": np.zeros(n, dtype=np.int64),
-                "entry_step": np.zeros(n, dtype=np.int64),
-                "exit_step": pd.array([pd.NA] * n, dtype="Int32"),
+                "entry_step": self.entry_tick.copy(),
+                "exit_step": pd.array(
+                    [int(x) if x >= 0 else pd.NA for x in self.exit_tick], dtype="Int32"
+                ),
                 "jobs_completed": self.jobs.copy(),
                 "earnings": self.earnings.copy(),
                 "rating": nan,
