@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from marketplace_sim.plots.style import (
     COLORS,
     LINESTYLES,
+    MARKERS,
     finish_axes,
     new_figure,
     require_columns,
@@ -133,4 +134,59 @@ def plot_docking_effects(
         finish_axes(ax)
     axes[0].set_ylabel("(ours - theirs) / pooled sd")
     _finish(fig, axes, title)
+    return fig
+
+
+@styled
+def plot_docking_ladder(
+    table: pd.DataFrame,
+    labels: Mapping[str, str],
+    rung_labels: Mapping[str, str],
+    title: str = "",
+) -> Figure:
+    """Each rung's change from the docked world, with its 95 % interval, one panel per measure.
+
+    Args:
+        table: the ladder table (``rung``, ``coef``, ``measure``, ``diff``, ``lo``, ``hi``).
+        labels: measure -> panel title, in panel order.
+        rung_labels: rung -> its name on the y axis, top to bottom.
+        title: the figure's title.
+    """
+    require_columns(table, ["rung", "coef", "measure", "diff", "lo", "hi"], "ladder")
+    ncols = 4
+    nrows = int(np.ceil(len(labels) / ncols))
+    fig, axes = new_figure(nrows, ncols, figsize=(14.0, 2.6 * nrows + 1.2), sharey=True)
+    flat = list(np.ravel(axes))
+    for ax in flat[len(labels) :]:
+        ax.set_visible(False)
+    rungs = list(rung_labels)
+    coefs = sorted(pd.unique(table["coef"]))
+    for ax, (measure, label) in zip(flat, labels.items(), strict=False):
+        ax.axvline(0.0, color="0.3", linewidth=0.8)
+        for j, coef in enumerate(coefs):
+            d = table[(table["measure"] == measure) & (table["coef"] == coef)]
+            d = d.set_index("rung").reindex(rungs)
+            y = np.arange(len(rungs)) + (j - (len(coefs) - 1) / 2) * 0.22
+            err = np.vstack([d["diff"] - d["lo"], d["hi"] - d["diff"]])
+            ax.errorbar(
+                d["diff"],
+                y,
+                xerr=err,
+                fmt=MARKERS[j % len(MARKERS)],
+                color=COLORS[j % len(COLORS)],
+                markersize=4,
+                linewidth=1.0,
+                capsize=2,
+                label=f"coef-strategy {coef:g}",
+            )
+        ax.set_title(label)
+        ax.set_yticks(np.arange(len(rungs)), [rung_labels[r] for r in rungs])
+        finish_axes(ax)
+    flat[0].invert_yaxis()  # the y axis is shared: the first rung on top in every panel
+    for ax in flat[-ncols:]:
+        ax.set_xlabel("change from the docked world")
+    handles, names = flat[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncols=len(names), frameon=False)
+    if title:
+        fig.suptitle(title)
     return fig

@@ -221,7 +221,11 @@ class LukacGrowModel(mesa.Model):
     # Our mechanisms (docking.ours; :mod:`.ours`): nothing here draws or changes while it is off
 
     def _setup_ours(self, pop: np.random.Generator) -> None:
-        """State of our mechanisms; with ``reviews``, reputations from the prior jobs' reviews."""
+        """State of our mechanisms; with ``reviews``, reputations from the prior jobs' reviews.
+
+        The starting reputation that defines their bands (``reputation_start``) stays their
+        formula's in every rung: the measures group the same employees whatever is switched on.
+        """
         cfg, n = self.config, self.talent.size
         assert cfg.docking is not None
         self.ours = cfg.docking.mechanisms
@@ -253,9 +257,8 @@ class LukacGrowModel(mesa.Model):
         )
         their = lg.reputation_argument(self.basis, self.jobs_start)
         self.scale = ours.index_scale(ours.reputation_index(self.record, self.badge, cfg), their)
-        if "reviews" in self.ours:
-            self.reputation_start = self._reputation()
-            self.reputation_now = self.reputation_start.copy()
+        if "reviews" in self.ours:  # employers see ours; the bands stay their formula's
+            self.reputation_now = self._reputation()
 
     def _applicant_weights(self) -> np.ndarray | None:
         """Who can apply, and how likely: None (uniform, theirs) unless search or exits are on."""
@@ -339,9 +342,7 @@ class LukacGrowModel(mesa.Model):
             setattr(self, name, np.concatenate([getattr(self, name), values]))
         if "reviews" in self.ours:  # their formula gave the starting score; ours replaces it
             index = ours.reputation_index(self.record, self.badge, self.config)
-            self.reputation_start[-k:] = self.reputation_now[-k:] = ours.review_reputation(
-                index[-k:], self.scale
-            )
+            self.reputation_now[-k:] = ours.review_reputation(index[-k:], self.scale)
         n = len(self.employees)
         self.employees += [Employee(self, n + j) for j in range(k)]
 
