@@ -168,7 +168,7 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_docking(sub: Any) -> None:
-    """``docking SWEEP_DIR [--variant DIR] [--reference CSV] [--out DIR]`` (issue 13)."""
+    """``docking SWEEP_DIR [--variant DIR] [--reference CSV] [--ladder DIR] [--out DIR]``."""
     d = sub.add_parser(
         "docking",
         help="compare a Lukac & Grow (2020) docking sweep with their BehaviorSpace output; "
@@ -177,6 +177,12 @@ def _add_docking(sub: Any) -> None:
     d.add_argument("sweep_dir", type=Path, help="a sweep of experiments/lukac-grow-2020-docking")
     d.add_argument("--variant", type=Path, help="a second sweep (a variant) compared the same way")
     d.add_argument("--reference", type=Path, help="their CSV (default: the packaged copy)")
+    d.add_argument(
+        "--ladder",
+        type=Path,
+        help="a sweep of experiments/lukac-grow-2020-ladder: the section on what each of our "
+        "mechanisms adds",
+    )
     d.add_argument(
         "--out",
         type=Path,

@@ -139,6 +139,7 @@ def cmd_docking(args: argparse.Namespace, argv: Sequence[str]) -> int:
         args.out,
         variant=args.variant,
         reference=args.reference,
+        ladder=args.ladder,
         command=[PROG, *argv],
     )
     print(f"wrote {report.markdown} ({len(report.figures)} figures)")

@@ -21,6 +21,7 @@ import pandas as pd
 from marketplace_sim import files
 from marketplace_sim.analysis import docking as dk
 from marketplace_sim.plots.docking import plot_docking_effects, plot_docking_means
+from marketplace_sim.reports import docking_ladder
 
 PAGE = "docking.md"
 IMG = Path("img") / "docking"
@@ -74,6 +75,7 @@ def write_docking(
     *,
     variant: str | Path | None = None,
     reference: str | Path | None = None,
+    ladder: str | Path | None = None,
     alpha: float = 0.05,
     command: Sequence[str] | None = None,
 ) -> DockingReport:
@@ -84,6 +86,8 @@ def write_docking(
         out: the docs folder (``OUT/docking.md``, ``OUT/img/docking/*.png``).
         variant: optionally a second sweep (a variant of the port) compared the same way.
         reference: their CSV; None: the packaged copy.
+        ladder: optionally a sweep of ``experiments/lukac-grow-2020-ladder.toml``: the section
+            "What our model adds, mechanism by mechanism" (:mod:`.docking_ladder`).
         alpha: the level of the tests after correction.
         command: the command line that made the page (quoted on it).
     """
@@ -96,9 +100,12 @@ def write_docking(
         for s in samples
     ]
     out = Path(out)
+    rungs = docking_ladder.read(ladder, out / IMG) if ladder is not None else None
     figures = _figures(out / IMG, theirs, samples)
     verdicts = [dk.verdict(s.table, alpha) for s in samples]
-    text = _page(samples, verdicts, theirs, alpha, command, figures, reference)
+    text = _page(samples, verdicts, theirs, alpha, command, figures, reference, rungs)
+    if rungs is not None:
+        figures.append(rungs.figure)
     md = files.write_text(out / PAGE, text)
     return DockingReport(md, tuple(figures), verdicts[0])
 
@@ -198,11 +205,18 @@ def _runtime(samples: Sequence[Sample]) -> str:
     return "; ".join(parts) + " (wall times on the machine as it was then, shared or not)"
 
 
-def _commands(samples: Sequence[Sample], command: Sequence[str] | None) -> str:
+def _commands(
+    samples: Sequence[Sample],
+    command: Sequence[str] | None,
+    ladder: docking_ladder.Ladder | None = None,
+) -> str:
     lines = []
-    for s in samples:
-        exp = Path(str(s.manifest.get("experiment_file", "experiments/<docking>.toml"))).name
-        lines.append(f"marketplace-sim sweep experiments/{exp} --workers 2 --out {s.folder}")
+    sweeps = [(s.manifest, s.folder) for s in samples]
+    if ladder is not None:
+        sweeps.append((ladder.manifest, ladder.folder))
+    for manifest, folder in sweeps:
+        exp = Path(str(manifest.get("experiment_file", "experiments/<docking>.toml"))).name
+        lines.append(f"marketplace-sim sweep experiments/{exp} --workers 2 --out {folder}")
     lines.append(" ".join(command) if command else "marketplace-sim docking SWEEP_DIR")
     return "```bash\n" + "\n".join(lines) + "\n```"
 
@@ -215,6 +229,7 @@ def _page(
     command: Sequence[str] | None,
     figures: Sequence[Path],
     reference: str | Path | None,
+    ladder: docking_ladder.Ladder | None = None,
 ) -> str:
     n_values = int(verdicts[0]["values"].iloc[0])
     ref = (
@@ -235,8 +250,9 @@ def _page(
         + "\n\n"
         + FIGURES_NOTE,
         "## What differs and why\n\n" + _diagnosis(samples, verdicts, theirs),
+        *([docking_ladder.section(ladder, IMG)] if ladder is not None else []),
         "## How it was made\n\n"
-        + _commands(samples, command)
+        + _commands(samples, command, ladder)
         + "\n\nRuntime: "
         + _runtime(samples)
         + ".\n\n"
