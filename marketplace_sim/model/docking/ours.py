@@ -75,7 +75,7 @@ class Record:
     def empty(cls, n: int) -> Record:
         """A record of ``n`` employees with no feedback."""
         z = [np.zeros(n, dtype=np.int64) for _ in range(5)]
-        return cls(*z)
+        return cls(z[0], z[1], z[2], z[3], z[4])
 
     def grow(self, k: int) -> None:
         """Append ``k`` rows without feedback (newcomers)."""
