@@ -197,12 +197,17 @@ def generate(
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m marketplace_sim.reports.findings.sensitivity [--quick] [DOCS [RESULTS]]``.
 
-    Kept for old notes; ``marketplace-sim sensitivity`` is the command.
+    Kept for old notes; ``marketplace-sim sensitivity`` is the command (it maps errors to
+    one line and exit code 2). Quick mode's sweeps default to their own folder, as the
+    command's do, so they never meet the real screen's.
     """
-    args = list(sys.argv[1:] if argv is None else argv)
-    quick = "--quick" in args
-    args = [a for a in args if a != "--quick"]
-    done = generate(*args[:2], quick=quick, workers=2)
+    given = list(sys.argv[1:] if argv is None else argv)
+    quick = "--quick" in given
+    args = [a for a in given if a != "--quick"]
+    out = args[0] if args else "docs"
+    results = args[1] if len(args) > 1 else f"results/sensitivity-studies{'-quick' * quick}"
+    command = ("python", "-m", __name__, *given)
+    done = generate(out, results, quick=quick, workers=2, command=command)
     print(f"wrote {done}", file=sys.stderr)
     return 0
 
