@@ -23,6 +23,7 @@ from marketplace_sim.cli.studies import (
     cmd_docking,
     cmd_findings,
     cmd_fit,
+    cmd_sensitivity,
 )
 from marketplace_sim.cli.worlds import cmd_app, cmd_init, cmd_plot, cmd_run, cmd_sweep, cmd_validate
 from marketplace_sim.errors import MarketplaceSimError
@@ -35,6 +36,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Sequence[str]], int]] = {
     "sweep": cmd_sweep,
     "analyze": cmd_analyze,
     "findings": cmd_findings,
+    "sensitivity": cmd_sensitivity,
     "calibrate": cmd_calibrate,
     "app": cmd_app,
     "init": cmd_init,

@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_analyze(sub)
     _add_findings(sub)
+    _add_sensitivity(sub)
     _add_calibrate(sub)
 
     _add_app(sub)
@@ -101,6 +102,34 @@ def _add_findings(sub: Any) -> None:
         "--quick",
         action="store_true",
         help="scaled-down worlds and few replicates: a check, not the findings",
+    )
+    f.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
+    f.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def _add_sensitivity(sub: Any) -> None:
+    """``sensitivity [--out DIR] [--results DIR] [--quick] [--workers N] [--quiet]``."""
+    f = sub.add_parser(
+        "sensitivity",
+        help="Morris screen of the study effects (Pallais, boost, niche, concentration, "
+        "MusicLab); writes docs/sensitivity.md with its figure",
+    )
+    f.add_argument(
+        "--out",
+        type=Path,
+        help="docs folder: writes OUT/sensitivity.md and OUT/img/sensitivity/ (default "
+        "docs; with --quick, RESULTS/docs, so the real page is never overwritten)",
+    )
+    f.add_argument(
+        "--results",
+        type=Path,
+        help="where the sweeps go; an existing one is resumed (default "
+        "results/sensitivity-studies, with --quick results/sensitivity-studies-quick)",
+    )
+    f.add_argument(
+        "--quick",
+        action="store_true",
+        help="small worlds and 2 Morris trajectories: a check, not the screen",
     )
     f.add_argument("--workers", type=int, help="parallel workers (default: all cores)")
     f.add_argument("--quiet", action="store_true", help="no progress lines")

@@ -1,6 +1,6 @@
 """Commands of the analyses.
 
-``analyze``, ``findings``, ``calibrate``, ``compare``, ``docking`` and ``fit``.
+``analyze``, ``findings``, ``sensitivity``, ``calibrate``, ``compare``, ``docking`` and ``fit``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from marketplace_sim.config import parse_overrides
 from marketplace_sim.errors import (
     DataError,
     OutputFolderError,
+    UsageError,
 )
 
 
@@ -53,6 +54,30 @@ def cmd_findings(args: argparse.Namespace, argv: Sequence[str]) -> int:
             f"wrote {report.markdown} ({len(report.figures)} figures; sweeps in "
             f"{report.results}; {report.wall_seconds:.0f} s)"
         )
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``sensitivity``: run (or resume) the Morris screens and write docs/sensitivity.md."""
+    from marketplace_sim.reports.findings.sensitivity import generate
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    name = "sensitivity-studies-quick" if args.quick else "sensitivity-studies"
+    results = args.results or RESULTS_ROOT / name
+    # the page goes to docs/; a quick check never overwrites it
+    out = args.out or (results / "docs" if args.quick else Path("docs"))
+    started = time.time()
+    page = generate(
+        out,
+        results,
+        quick=args.quick,
+        workers=args.workers,
+        command=[PROG, *argv],
+        progress=None if args.quiet else lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    if not args.quiet:
+        print(f"wrote {page} (sweeps in {results}; {time.time() - started:.0f} s)")
     return 0
 
 

@@ -24,6 +24,8 @@ class Plan:
     quick_experiment: dict[str, Any] = field(default_factory=dict)
     quick_set: dict[str, Any] = field(default_factory=dict)
     quick_sweep: dict[str, Any] = field(default_factory=dict)
+    #: quick mode's overrides of a sampled design's ``[sample]`` (e.g. fewer trajectories)
+    quick_sample: dict[str, Any] = field(default_factory=dict)
 
 
 PLANS: tuple[Plan, ...] = (
@@ -80,6 +82,8 @@ def derived_experiment(src: Path, plan: Plan, quick: bool) -> str:
             doc["set"] = dict(plan.quick_set)
         if plan.quick_sweep:
             doc["sweep"] = dict(plan.quick_sweep)
+        if plan.quick_sample:
+            doc["sample"] = dict(plan.quick_sample)
     head = (
         f"# Derived by marketplace-sim findings from {src.name}"
         + (" (quick mode: scaled down)" if quick else "")

@@ -1,24 +1,30 @@
 """``docs/sensitivity.md``: a Morris screen of the study effects themselves.
 
 The findings measure each study's effect at one setting of the world. How much do those
-effects move with the settings nobody measured? Two sampled experiments
-(``experiments/sensitivity-studies-pallais.toml`` and ``-boost.toml``, ``[sample] method =
+effects move with the settings nobody measured? Sampled experiments (``[sample] method =
 "morris"``, replicates per design point) vary the supply/demand ratio (``jobs.post_rate``),
-the intervention's week, the satisfaction weights and the new mechanisms' keys in the
-profiles world. Each run's effects (:func:`marketplace_sim.analysis.studies.run_effects`:
-Pallais's log earnings ratio and employment gap, the boost gap, the niche-focus coefficient,
-the cohort Gini; and the run's ``top10_share``) are averaged over a point's replicates and
-screened with SALib's Morris method, through the sweep's own
-:func:`~marketplace_sim.experiments.sensitivity.sensitivity_table`.
+the intervention's week (or, for MusicLab, the study window), the satisfaction weights and
+the new mechanisms' keys in the profiles world:
 
-Run with ``python -m marketplace_sim.reports.findings.sensitivity [DOCS [RESULTS]]`` (default
-``docs`` and ``results/sensitivity-studies``); ``quick`` mode scales the worlds down.
+- ``sensitivity-studies-pallais.toml`` and ``-boost.toml``: each run's effects
+  (:func:`marketplace_sim.analysis.studies.run_effects`: Pallais's log earnings ratio and
+  employment gap, the boost gap, the niche-focus coefficient, the cohort Gini; and the run's
+  ``top10_share``), averaged over a point's replicates;
+- ``sensitivity-studies-musiclab-influence.toml`` and ``-independent.toml``: the same design
+  points in both conditions, several worlds each; the effects are MusicLab's Gini and U,
+  influence minus independent (:mod:`marketplace_sim.analysis.musiclab_screen`).
+
+Each effect is screened with SALib's Morris method through the sweep's own
+:func:`~marketplace_sim.experiments.sensitivity.sensitivity_table`. The command is
+``marketplace-sim sensitivity`` (:func:`generate`); the page's text is in
+:mod:`marketplace_sim.reports.findings.sensitivity_page`.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,39 +32,45 @@ from typing import Any
 import pandas as pd
 
 from marketplace_sim import data, files
-from marketplace_sim.analysis import studies
+from marketplace_sim.analysis import musiclab_screen, studies
 from marketplace_sim.analysis.results import read_table, result_runs
+from marketplace_sim.errors import ConfigError, OutputFolderError
 from marketplace_sim.reports.findings.base import StudyInput
-from marketplace_sim.reports.findings.format import table
 from marketplace_sim.reports.findings.plans import QUICK_WORLD, Plan
-
-IMG = Path("img") / "sensitivity"
-FIGURE = "morris-study-effects.png"
-PLANS = (
-    Plan(
-        "pallais",
-        "sensitivity-studies-pallais.toml",
-        {"replications": 1},
-        {**QUICK_WORLD, "run.steps": 104},
-    ),
-    Plan(
-        "boost",
-        "sensitivity-studies-boost.toml",
-        {"replications": 1},
-        {**QUICK_WORLD, "run.steps": 104},
-    ),
+from marketplace_sim.reports.findings.sensitivity_page import (
+    FIGURE,
+    IMG,
+    SCREENED,
+    U_SCALE,
+    Screened,
+    page,
+    ranked,
 )
-#: The effects screened in each experiment, with their names on the page.
-SCREENED = {
-    "pallais": {
-        "pallais_log_ratio": "Pallais: log(treated / control earnings)",
-        "pallais_gap": "Pallais: employment gap (treated - control)",
-        "niche_coef": "niche-focus coefficient (sign: the niche claim)",
-        "top10_share": "top-10 % share of earnings",
-        "cohort_gini": "Gini of the starting cohort's shares",
-    },
-    "boost": {"boost_gap": "van de Rijt: boost gap (boosted - control hired)"},
-}
+
+__all__ = ["FIGURE", "IMG", "PLANS", "SCREENED", "generate", "main"]
+
+_QUICK = {**QUICK_WORLD, "run.steps": 104}
+
+
+def _plan(key: str, file: str, musiclab: bool = False) -> Plan:
+    """A screen's experiment and how quick mode scales it down.
+
+    Quick mode: small worlds, 2 Morris trajectories, and the fewest worlds each effect needs
+    (U compares 2 worlds per condition).
+    """
+    if musiclab:  # the study window is sampled: quick mode shortens its range
+        sample = {"n": 2, "ranges": {"run.steps": [52, 104]}}
+        return Plan(key, file, {"replications": 2}, dict(QUICK_WORLD), quick_sample=sample)
+    return Plan(key, file, {"replications": 1}, dict(_QUICK), quick_sample={"n": 2})
+
+
+PLANS = (
+    _plan("pallais", "sensitivity-studies-pallais.toml"),
+    _plan("boost", "sensitivity-studies-boost.toml"),
+    _plan("musiclab_influence", "sensitivity-studies-musiclab-influence.toml", True),
+    _plan("musiclab_independent", "sensitivity-studies-musiclab-independent.toml", True),
+)
+DEFAULT_COMMAND = ("marketplace-sim", "sensitivity", "--workers", "2")
 
 
 @dataclass(frozen=True)
@@ -83,117 +95,51 @@ def effects(inp: StudyInput) -> pd.DataFrame:
     return runs[keep].merge(eff, on="run_id", how="left")
 
 
-def screen(inp: StudyInput, names: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The Morris indices of each effect, and the per-run effects."""
+def _indices(exp: Any, values: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
     from marketplace_sim.experiments.sensitivity import sensitivity_table
 
-    per_run = effects(inp)
-    exp = inp.experiment
     fake = _Screen(exp.sample, exp.conditions, tuple(names))
-    indices, _ = sensitivity_table(fake, per_run)  # type: ignore[arg-type]
-    return indices, per_run
+    indices, _ = sensitivity_table(fake, values)  # type: ignore[arg-type]
+    return indices
 
 
-def _ranked(indices: pd.DataFrame, effect: str) -> pd.DataFrame:
-    """One effect's parameters by mu*, with sigma and mu."""
-    m = indices[indices["metric"] == effect]
-    wide = m.pivot_table(index="parameter", columns="index", values="value")
-    conf = m[m["index"] == "mu_star"].set_index("parameter")["conf"]
-    return wide.assign(mu_star_conf=conf).sort_values("mu_star", ascending=False)
+def screen(inp: StudyInput, names: dict[str, str]) -> Screened:
+    """The Morris indices of each per-run effect of one experiment, and the per-run effects."""
+    per_run = effects(inp)
+    return Screened(inp.key, names, "runs", _indices(inp.experiment, per_run, names), per_run)
 
 
-def _rows(indices: pd.DataFrame, per_run: pd.DataFrame, effect: str, name: str) -> list[list[str]]:
-    r = _ranked(indices, effect)
-    if r.empty:
-        return [[name, "n/a (constant or undefined)", "", "", "", ""]]
-    v = per_run[effect].astype(float)
-    pos = 100 * float((v > 0).mean())
-    spread = f"{v.mean():+.3f} ({v.min():+.3f} to {v.max():+.3f}; > 0 in {pos:.0f} % of runs)"
-    top = r.index[0]
-    return [
-        [
-            name if i == 0 else "",
-            spread if i == 0 else "",
-            f"`{p}`" + (" (largest)" if p == top else ""),
-            f"{row['mu_star']:.3f} ± {row['mu_star_conf']:.3f}",
-            f"{row['mu']:+.3f}",
-            f"{row['sigma']:.3f}",
-        ]
-        for i, (p, row) in enumerate(r.iterrows())
-    ]
+def musiclab(influence: StudyInput, independent: StudyInput, names: dict[str, str]) -> Screened:
+    """The Morris indices of MusicLab's differences, from the paired sweeps' design points.
+
+    Raises:
+        ConfigError: the two sweeps do not run the same design points.
+    """
+    musiclab_screen.check_paired(influence.experiment, independent.experiment)
+    per_point = musiclab_screen.paired_effects(influence.folder, independent.folder)
+    for col in ("u_influence", "u_independent", "musiclab_u_diff"):
+        per_point[col] = per_point[col] * U_SCALE  # shown in units of 10^-4
+    indices = _indices(influence.experiment, per_point, names)
+    return Screened("musiclab", names, "design points", indices, per_point)
 
 
-def _reading(results: dict[str, tuple[pd.DataFrame, pd.DataFrame]]) -> str:
-    """Which parameter moves each effect most, and whether each effect keeps its sign."""
-    lines = []
-    for key, names in SCREENED.items():
-        indices, per_run = results[key]
-        for effect, name in names.items():
-            r = _ranked(indices, effect)
-            if r.empty:
-                continue
-            v = per_run[effect].astype(float)
-            lines.append(
-                f"{name}: moved most by `{r.index[0]}` (mu* {r['mu_star'].iloc[0]:.3f}); "
-                f"positive in {100 * float((v > 0).mean()):.0f} % of the runs."
-            )
-    return " ".join(lines)
+def _check_folders(out: Path, results: Path) -> None:
+    for folder in (results, out):
+        if folder.exists() and not folder.is_dir():
+            raise OutputFolderError(folder, None, "exists and is not a folder")
 
 
-def page(
-    results: dict[str, tuple[pd.DataFrame, pd.DataFrame]],
-    inps: dict[str, StudyInput],
-    seconds: float,
-    quick: bool,
-) -> str:
-    """The Markdown of docs/sensitivity.md."""
-    rows: list[list[str]] = []
-    for key, names in SCREENED.items():
-        indices, per_run = results[key]
-        for effect, name in names.items():
-            rows += _rows(indices, per_run, effect, name)
-    head = [
-        "effect",
-        "mean over the design runs (range; sign)",
-        "parameter",
-        "mu* ± 95 %",
-        "mu",
-        "sigma",
-    ]
-    setups = "; ".join(
-        f"[`experiments/{i.experiment.path.name}`](../experiments/{i.experiment.path.name}): "
-        f"{len(i.experiment.conditions)} design points x {i.experiment.replications} replicates"
-        for i in inps.values()
-    )
-    note = "\n> **Quick mode**: a scaled-down smoke check, not the screen.\n" if quick else ""
-    reading = _reading(results)
-    return f"""# Sensitivity of the study effects: a Morris screen
+def _figure(screens: Sequence[Screened]) -> Any:
+    from marketplace_sim.plots.findings import morris_figure
 
-<!-- Generated by `python -m marketplace_sim.reports.findings.sensitivity`. Do not edit by hand. -->
-{note}
-How much do the effects of `docs/findings.md` depend on settings no study fixed? A Morris
-screen (elementary effects, SALib, through the sweep's sampled designs) over the supply/demand
-ratio (`jobs.post_rate`: jobs per client and week), the intervention's week, the satisfaction
-weights (`delivery.weight_quality`, `weight_communication`) and the new mechanisms' keys
-(`clients.expertise_signal_weight`, `freelancers.evidence_noise`,
-`clients.specialist_weight`), in the profiles world. Each design point's effect is the mean
-over its replicates; mu* (mean absolute elementary effect, in the effect's units over each
-parameter's whole range) ranks the parameters, sigma (spread of the elementary effects)
-flags interactions or non-linearity. {setups}; {seconds:.0f} s here.
-
-```bash
-python -m marketplace_sim.reports.findings.sensitivity docs results/sensitivity-studies
-```
-
-{table(head, rows)}
-
-![Morris screen of the study effects]({IMG.as_posix()}/{FIGURE})
-
-**Reading.** {reading}
-
-Not screened: MusicLab's Gini and U *differences*, which need several worlds per condition and
-two conditions per design point (a grid of worlds at each point; left for a later screen).
-"""
+    panels = []
+    for s in screens:
+        for effect, name in s.names.items():
+            r = ranked(s.indices, effect)
+            if not r.empty:
+                mu, sigma = r["mu_star"].to_numpy(float), r["sigma"].to_numpy(float)
+                panels.append((name, list(r.index), mu, sigma))
+    return morris_figure(panels)
 
 
 def generate(
@@ -202,40 +148,69 @@ def generate(
     *,
     quick: bool = False,
     workers: int | None = None,
+    command: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Path:
-    """Run both screens and write ``out/sensitivity.md`` and its figure."""
-    from marketplace_sim.plots.findings import morris_figure
+    """Run (or resume) every screen's sweeps and write ``out/sensitivity.md`` and its figure.
+
+    Args:
+        out: the docs folder (the page, and ``img/sensitivity/`` beside it).
+        results: where the sweeps go, one folder per experiment; a folder that already holds
+            the same sweep is resumed (only missing runs are run).
+        quick: small worlds and 2 trajectories: a check, not the screen.
+        workers: worker processes per sweep (default: every core).
+        command: the command line quoted in the page (default :data:`DEFAULT_COMMAND`).
+        progress: called with one line per experiment.
+
+    Raises:
+        ConfigError: an experiment is invalid, a results folder holds a different sweep, or
+            the MusicLab conditions do not share their design points.
+        OutputFolderError: ``out`` or ``results`` exists and is not a folder.
+        FindingsError: runs failed (their errors are in the sweep's ``runs.parquet``).
+    """
+    from marketplace_sim.experiments.design import load_experiment
     from marketplace_sim.reports.findings.page import Settings, run_study
 
     t0 = time.time()
     out, res = Path(out), Path(results)
+    _check_folders(out, res)
+    src = data.experiments_dir()
+    if workers is not None and workers < 1:
+        raise ConfigError("--workers", None, f"must be at least 1, got {workers}")
+    # before any run: the MusicLab pair must share its design points
+    musiclab_screen.check_paired(*(load_experiment(src / p.file) for p in PLANS[2:]))
     res.mkdir(parents=True, exist_ok=True)
-    settings = Settings(quick, None, workers)
-    inps = {p.key: run_study(p, res, data.experiments_dir(), settings, None) for p in PLANS}
-    results_ = {k: screen(inps[k], SCREENED[k]) for k in inps}
-    panels = []
-    for key, names in SCREENED.items():
-        for effect, name in names.items():
-            r = _ranked(results_[key][0], effect)
-            if not r.empty:
-                panels.append(
-                    (
-                        name,
-                        list(r.index),
-                        r["mu_star"].to_numpy(dtype=float),
-                        r["sigma"].to_numpy(dtype=float),
-                    )
-                )
-    fig = morris_figure(panels)
+    settings = Settings(quick, command, workers)
+    inps = {p.key: run_study(p, res, src, settings, progress) for p in PLANS}
+    screens = [
+        screen(inps["pallais"], SCREENED["pallais"]),
+        screen(inps["boost"], SCREENED["boost"]),
+        musiclab(inps["musiclab_influence"], inps["musiclab_independent"], SCREENED["musiclab"]),
+    ]
     (out / IMG).mkdir(parents=True, exist_ok=True)
-    files.save_figure(fig, out / IMG / FIGURE, dpi=120)
-    text = page(results_, inps, time.time() - t0, quick)
+    files.save_figure(_figure(screens), out / IMG / FIGURE, dpi=120)
+    shown = list(command) if command else list(DEFAULT_COMMAND)
+    text = page(screens, list(inps.values()), time.time() - t0, quick, shown)
     return files.write_text(out / "sensitivity.md", text)
 
 
-if __name__ == "__main__":  # pragma: no cover - a command for the docs, until cli has one
-    args = sys.argv[1:]
-    quick_mode = "--quick" in args
-    args = [a for a in args if a != "--quick"]
-    done = generate(*args[:2], quick=quick_mode, workers=2)
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m marketplace_sim.reports.findings.sensitivity [--quick] [DOCS [RESULTS]]``.
+
+    Kept for old notes; ``marketplace-sim sensitivity`` is the command (it maps errors to
+    one line and exit code 2). Quick mode's sweeps default to their own folder, as the
+    command's do, so they never meet the real screen's.
+    """
+    given = list(sys.argv[1:] if argv is None else argv)
+    quick = "--quick" in given
+    args = [a for a in given if a != "--quick"]
+    out = args[0] if args else "docs"
+    results = args[1] if len(args) > 1 else f"results/sensitivity-studies{'-quick' * quick}"
+    command = ("python", "-m", __name__, *given)
+    done = generate(out, results, quick=quick, workers=2, command=command)
     print(f"wrote {done}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - the old entry point
+    raise SystemExit(main())
