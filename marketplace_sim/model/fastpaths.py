@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from marketplace_sim.market import discovery, jit, reviews
+from marketplace_sim.market import jit, reviews
 from marketplace_sim.units import CENTS
 
 if TYPE_CHECKING:
@@ -30,9 +30,10 @@ class FastTables:
 
     def __init__(self, model: MarketplaceModel) -> None:
         # The kernel modules import numba: here, once a world is run compiled.
-        from marketplace_sim.market import kernels_hire, kernels_metrics, kernels_week
+        from marketplace_sim.market import kernels_hire, kernels_metrics, kernels_sort, kernels_week
 
         self.hire, self.metrics, self.week = kernels_hire, kernels_metrics, kernels_week
+        self.sort = kernels_sort
         self.rng = model.rng
         self.rng_at = jit.generator_addresses(model.rng)  # how a kernel reaches model.rng
         p = model.config.platform
@@ -119,7 +120,7 @@ def search_and_choose(
     p, c, fe = cfg.platform, cfg.clients, cfg.freelancers
     t = tables(model)
     rep, rows, key, tie_break = _rank_keys(model, t, spare)
-    order = rows[discovery._order_by(key, tie_break, p.ranking == "random")]
+    order = rows[t.sort.order_by(key, tie_break, p.ranking == "random")]
     slots = cfg.jobs.applicants
     n_explore = int(round(slots * p.exploration))
     applies = _EMPTY if application_rate is None else application_rate

@@ -18,7 +18,7 @@ import numpy as np
 from marketplace_sim.market import choice, delivery, discovery, pricing
 from marketplace_sim.model import fastpaths
 from marketplace_sim.model.contracts import start_contracts
-from marketplace_sim.model.population import ACTIVITY_STREAM, reactivate
+from marketplace_sim.model.population import ACTIVITY_STREAM, draw_niches, reactivate
 from marketplace_sim.model.state import bump
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class Jobs(NamedTuple):
 def draw_jobs(model: MarketplaceModel, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Niche, budget (USD) and duration (weeks) of ``n`` new jobs."""
     j, rng = model.config.jobs, model.rng
-    niche = rng.choice(model.config.market.niches, n, p=model.niche_popularity)
+    niche = draw_niches(model, rng, n)
     budget = j.budget_median * np.exp(j.budget_sigma * rng.standard_normal(n))
     duration = rng.geometric(1.0 / j.duration_mean, n)
     return niche, budget, duration

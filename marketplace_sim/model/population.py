@@ -21,7 +21,7 @@ import numpy as np
 
 from marketplace_sim.config import Config
 from marketplace_sim.market import delivery
-from marketplace_sim.model.agents import Client, Freelancer
+from marketplace_sim.model.agents import Client, Freelancer, deregister, register
 from marketplace_sim.model.contracts import deliver, record_feedback
 from marketplace_sim.model.state import bump
 
@@ -51,6 +51,23 @@ def niche_popularity(niches: int, skew: float) -> np.ndarray:
     return pop / pop.sum()
 
 
+def draw_niches(model: MarketplaceModel, rng: np.random.Generator, n: int) -> np.ndarray:
+    """``rng.choice(niches, n, p=model.niche_popularity)``: the same draws and values.
+
+    ``Generator.choice`` with ``p`` checks ``p`` and computes its cumulative sum on every
+    call (about 10 us); here the cumulative sum is computed as ``choice`` computes it
+    (``cdf = p.cumsum(); cdf /= cdf[-1]``) once per model, and the draws are ``choice``'s
+    own: ``cdf.searchsorted(rng.random(n), side="right")``.
+    """
+    p = model.niche_popularity
+    cached = model.__dict__.get("_niche_cdf")
+    if cached is None or cached[0] is not p:
+        cdf = np.asarray(p, dtype=np.float64).cumsum()
+        cdf /= cdf[-1]
+        cached = model._niche_cdf = (p, cdf)
+    return cached[1].searchsorted(rng.random(n), side="right")
+
+
 def populate(model: MarketplaceModel) -> None:
     """The market at week 0: the initial freelancers (with any prior history), then clients."""
     m = model.config.market
@@ -77,7 +94,7 @@ def add_freelancers(model: MarketplaceModel, n: int, step: int) -> None:
         name: g.beta(getattr(f, name).a, getattr(f, name).b, n)
         for name in ("expertise", "communication", "reliability", "profile", "niche_focus")
     }
-    home = g.choice(model.config.market.niches, n, p=model.niche_popularity)
+    home = draw_niches(model, g, n)
     capacity = g.integers(1, f.capacity_max + 1, n)
     rate = f.rate_median * np.exp(f.rate_sigma * g.standard_normal(n))
     columns = {"capacity": capacity, **optional_traits(model, n, capacity)}
@@ -211,13 +228,13 @@ def exits(model: MarketplaceModel, t: int) -> None:
         fl.dormant_step[leave] = t
     else:
         fl.deleted_step[leave] = t
-        _remove_agents(model.freelancer_agents, leave)
+        _remove_agents(model, model.freelancer_agents, leave)
 
     act_rows = np.flatnonzero(cl.active)
     gone = act_rows[rng.random(act_rows.size) < model.config.clients.exit_hazard]
     cl.active[gone] = False
     cl.exit_step[gone] = t
-    _remove_agents(model.client_agents, gone)
+    _remove_agents(model, model.client_agents, gone)
 
 
 def _delete_dormant(model: MarketplaceModel, t: int) -> None:
@@ -229,7 +246,7 @@ def _delete_dormant(model: MarketplaceModel, t: int) -> None:
     gone = rows[model.rng.random(rows.size) < rate]
     fl.dormant[gone] = False
     fl.deleted_step[gone] = t
-    _remove_agents(model.freelancer_agents, gone)
+    _remove_agents(model, model.freelancer_agents, gone)
 
 
 def reactivate(model: MarketplaceModel, rows: np.ndarray) -> None:
@@ -242,10 +259,13 @@ def reactivate(model: MarketplaceModel, rows: np.ndarray) -> None:
         fl.exit_step[back] = -1
 
 
-def _remove_agents(agents: list[Any], rows: np.ndarray) -> None:
+def _remove_agents(model: MarketplaceModel, agents: list[Any], rows: np.ndarray) -> None:
     """Deregister the Mesa agents of ``rows`` and forget them (their rows stay)."""
-    for r in rows.tolist():
-        agents[r].remove()
+    if rows.size == 0:
+        return
+    rows_ = rows.tolist()
+    deregister(model, [agents[r] for r in rows_])
+    for r in rows_:
         agents[r] = None
 
 
@@ -257,14 +277,16 @@ def make_agents(
 ) -> np.ndarray:
     """Create one Mesa agent per row, append them to ``out``; returns their unique ids.
 
-    Python's cyclic garbage collector is paused meanwhile: a million new agents would
-    otherwise trigger thousands of collections, each traversing every live agent so far,
-    about a third of the set-up time; none of these objects is garbage.
+    The agents are registered in one go when Mesa's per-agent calls would make no
+    difference (``agents.register``). Python's cyclic garbage collector is paused meanwhile:
+    a million new agents would otherwise trigger thousands of collections, each traversing
+    every live agent so far, about a third of the set-up time; none of these objects is
+    garbage.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        agents = [cls(model, r) for r in rows.tolist()]
+        agents = register(cls, model, rows.tolist())
     finally:
         if was_enabled:
             gc.enable()
