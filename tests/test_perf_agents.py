@@ -38,7 +38,7 @@ def _scenario(model, mesa_path: bool):
         pass
 
     def reg(cls, rows):
-        return [cls(model, r) for r in rows] if mesa_path else register(cls, model, rows)
+        return [cls(model, r) for r in rows] if mesa_path else register(cls, model, rows)[0]
 
     def rm(agents):
         if mesa_path:
@@ -91,7 +91,8 @@ def test_whoever_listens_gets_mesas_signals():
 
     model.observe("agents", ADDED, added)
     model.observe("agents", REMOVED, removed)
-    made = register(Freelancer, model, [1, 2])
+    made, fast = register(Freelancer, model, [1, 2])
+    assert not fast
     deregister(model, made[:1])
     a, b = (x.unique_id for x in made)
     assert seen == [("+", a), ("+", b), ("-", a)]

@@ -78,6 +78,7 @@ def warm_up() -> None:
         kernels_hire,
         kernels_metrics,
         kernels_sort,
+        kernels_upkeep,
         kernels_week,
     )
 

@@ -30,10 +30,16 @@ class FastTables:
 
     def __init__(self, model: MarketplaceModel) -> None:
         # The kernel modules import numba: here, once a world is run compiled.
-        from marketplace_sim.market import kernels_hire, kernels_metrics, kernels_sort, kernels_week
+        from marketplace_sim.market import (
+            kernels_hire,
+            kernels_metrics,
+            kernels_sort,
+            kernels_upkeep,
+            kernels_week,
+        )
 
         self.hire, self.metrics, self.week = kernels_hire, kernels_metrics, kernels_week
-        self.sort = kernels_sort
+        self.sort, self.upkeep = kernels_sort, kernels_upkeep
         self.rng = model.rng
         self.rng_at = jit.generator_addresses(model.rng)  # how a kernel reaches model.rng
         p = model.config.platform

@@ -21,6 +21,7 @@ import numpy as np
 
 from marketplace_sim.config import Config
 from marketplace_sim.market import delivery
+from marketplace_sim.model import fastpaths
 from marketplace_sim.model.agents import Client, Freelancer, deregister, register
 from marketplace_sim.model.contracts import deliver, record_feedback
 from marketplace_sim.model.state import bump
@@ -213,15 +214,25 @@ def exits(model: MarketplaceModel, t: int) -> None:
     """
     fl, cl, rng = model.freelancers, model.clients, model.rng
     fe = model.config.freelancers
-    idle_rows = np.flatnonzero(fl.active & (fl.load == 0))
-    weeks_idle = t - fl.last_work_step[idle_rows]
-    p = np.minimum(fe.exit_max, fe.exit_base + fe.exit_idle_slope * weeks_idle)
-    stop = rng.random(idle_rows.size) < p
-    if fe.one_job_share > 0:  # their one job done
-        stop |= fl.one_job[idle_rows] & (fl.hires[idle_rows] > 0)
-    leave = idle_rows[stop]
-    fl.active[leave] = False
-    fl.exit_step[leave] = t
+    if model.compiled:
+        kernels = fastpaths.tables(model)
+        leave = kernels.upkeep.idle_exits(
+            kernels.rng_at,
+            t,
+            (fl.active, fl.load, fl.last_work_step, fl.one_job, fl.hires, fl.exit_step),
+            np.array([fe.exit_max, fe.exit_base, fe.exit_idle_slope]),
+            fe.one_job_share > 0,
+        )
+    else:
+        idle_rows = np.flatnonzero(fl.active & (fl.load == 0))
+        weeks_idle = t - fl.last_work_step[idle_rows]
+        p = np.minimum(fe.exit_max, fe.exit_base + fe.exit_idle_slope * weeks_idle)
+        stop = rng.random(idle_rows.size) < p
+        if fe.one_job_share > 0:  # their one job done
+            stop |= fl.one_job[idle_rows] & (fl.hires[idle_rows] > 0)
+        leave = idle_rows[stop]
+        fl.active[leave] = False
+        fl.exit_step[leave] = t
     if fe.dormancy:
         _delete_dormant(model, t)  # those dormant before this week
         fl.dormant[leave] = True
@@ -230,10 +241,15 @@ def exits(model: MarketplaceModel, t: int) -> None:
         fl.deleted_step[leave] = t
         _remove_agents(model, model.freelancer_agents, leave)
 
-    act_rows = np.flatnonzero(cl.active)
-    gone = act_rows[rng.random(act_rows.size) < model.config.clients.exit_hazard]
-    cl.active[gone] = False
-    cl.exit_step[gone] = t
+    hazard = model.config.clients.exit_hazard
+    if model.compiled:
+        kernels = fastpaths.tables(model)
+        gone = kernels.upkeep.client_exits(kernels.rng_at, t, cl.active, cl.exit_step, hazard)
+    else:
+        act_rows = np.flatnonzero(cl.active)
+        gone = act_rows[rng.random(act_rows.size) < hazard]
+        cl.active[gone] = False
+        cl.exit_step[gone] = t
     _remove_agents(model, model.client_agents, gone)
 
 
@@ -283,12 +299,15 @@ def make_agents(
     every live agent so far, about a third of the set-up time; none of these objects is
     garbage.
     """
+    first = model.agent_id_counter
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        agents = register(cls, model, rows.tolist())
+        agents, consecutive = register(cls, model, rows.tolist())
     finally:
         if was_enabled:
             gc.enable()
     out.extend(agents)
+    if consecutive:
+        return np.arange(first, first + len(agents), dtype=np.int64)
     return np.fromiter((a.unique_id for a in agents), dtype=np.int64, count=len(agents))

@@ -121,6 +121,9 @@ def expire_windows(model: MarketplaceModel, t: int) -> None:
     JSS fades), so one who comes back has exactly the recent history it would show.
     """
     fl = model.freelancers
+    if model.compiled:
+        _expire_compiled(model, t)
+        return
     live_of = fl.active | fl.dormant if model.config.freelancers.dormancy else fl.active
     earn = model.earnings_window
     while earn and earn[0][0] <= t - WEEKS_PER_YEAR:
@@ -135,6 +138,23 @@ def expire_windows(model: MarketplaceModel, t: int) -> None:
         bump(np.subtract, fl.jss_n, rows)
         np.subtract.at(fl.jss_succ, rows, (outcome == 1).astype(np.int32))
         np.subtract.at(fl.jss_fail, rows, (outcome == -1).astype(np.int32))
+
+
+def _expire_compiled(model: MarketplaceModel, t: int) -> None:
+    """``expire_windows`` through the kernels (the same tallies)."""
+    from marketplace_sim.model import fastpaths
+
+    fl, upkeep = model.freelancers, fastpaths.tables(model).upkeep
+    dormancy = model.config.freelancers.dormancy
+    earn, jss, window = model.earnings_window, model.jss_window, model.config.platform.jss_window
+    while earn and earn[0][0] <= t - WEEKS_PER_YEAR:
+        _, rows, net = earn.popleft()
+        upkeep.expire_earnings(rows, net, fl.active, fl.dormant, dormancy, fl.earnings_year)
+    while jss and jss[0][0] <= t - window:
+        _, rows, outcome = jss.popleft()
+        upkeep.expire_outcomes(
+            rows, outcome, fl.active, fl.dormant, dormancy, (fl.jss_n, fl.jss_succ, fl.jss_fail)
+        )
 
 
 def update_reputation(model: MarketplaceModel, t: int) -> None:
