@@ -77,6 +77,7 @@ def warm_up() -> None:
     from marketplace_sim.market import (  # noqa: F401
         kernels_hire,
         kernels_metrics,
+        kernels_post,
         kernels_sort,
         kernels_upkeep,
         kernels_week,

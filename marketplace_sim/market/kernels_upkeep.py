@@ -110,3 +110,31 @@ def expire_outcomes(
                 jss_succ[r] -= 1
             elif outcome[i] == -1:
                 jss_fail[r] -= 1
+
+
+@kernel
+def freeze_first_year(
+    week: int, entry_step: np.ndarray, earnings: np.ndarray, earnings_early: np.ndarray
+) -> None:
+    """``earnings_early[lo:hi] = earnings[lo:hi]`` for the rows that entered in ``week``.
+
+    ``lo, hi = np.searchsorted(entry_step, [week, week + 1])`` (``entry_step`` ascending:
+    rows are appended week by week), as ``reputation.update_reputation``.
+    """
+    lo = _left(entry_step, week)
+    hi = _left(entry_step, week + 1)
+    for r in range(lo, hi):
+        earnings_early[r] = earnings[r]
+
+
+@kernel
+def _left(a: np.ndarray, x: int) -> int:
+    """``np.searchsorted(a, x, side="left")``."""
+    lo, hi = 0, a.size
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo

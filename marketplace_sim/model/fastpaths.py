@@ -11,6 +11,7 @@ count, the position weight of a search rank), looked up by the kernels.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,13 +34,14 @@ class FastTables:
         from marketplace_sim.market import (
             kernels_hire,
             kernels_metrics,
+            kernels_post,
             kernels_sort,
             kernels_upkeep,
             kernels_week,
         )
 
         self.hire, self.metrics, self.week = kernels_hire, kernels_metrics, kernels_week
-        self.sort, self.upkeep = kernels_sort, kernels_upkeep
+        self.sort, self.upkeep, self.post = kernels_sort, kernels_upkeep, kernels_post
         self.rng = model.rng
         self.rng_at = jit.generator_addresses(model.rng)  # how a kernel reaches model.rng
         p = model.config.platform
@@ -54,6 +56,19 @@ class FastTables:
         self.raise_by: np.ndarray | None = None  # (1 + rate_step) ** [0, 1, 2]
         #: at least the most jobs any freelancer has completed (bounds the learning table)
         self.most_jobs = int(model.freelancers.jobs_completed.max(initial=0))
+        self._par: dict[str, tuple[Any, np.ndarray]] = {}
+
+    def par(
+        self, name: str, model: MarketplaceModel, build: Callable[[Any], np.ndarray]
+    ) -> np.ndarray:
+        """A kernel's parameter array, ``build(model)``, made once per config.
+
+        Configs are frozen: the array stays right until the model holds another config.
+        """
+        got = self._par.get(name)
+        if got is None or got[0] is not model.config:
+            got = self._par[name] = (model.config, build(model))
+        return got[1]
 
     def appeal(self, profile: np.ndarray) -> np.ndarray:
         """``exp(profile_visibility * profile)`` per row (``discovery.visibility``'s factor)."""
@@ -113,20 +128,23 @@ def tables(model: MarketplaceModel) -> FastTables:
     return t
 
 
-def search_and_choose(
+def choose(
     model: MarketplaceModel,
-    open_jobs: np.ndarray,
-    job_client: np.ndarray,
-    niche: np.ndarray,
+    order: np.ndarray,
+    rep: np.ndarray,
+    jobs: tuple[np.ndarray, np.ndarray],
     spare: np.ndarray,
     application_rate: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``hiring.search_and_choose`` through the kernels; returns (jobs, rows)."""
+    """``hiring.search_and_choose`` after the ranking sort; returns (job, row) of each hire.
+
+    ``order``: the available rows by search rank; ``rep``: their reputation index (0 for
+    the others); ``jobs``: niche and client row of each open job. Job indices are into
+    ``jobs``.
+    """
     cfg, fl, cl = model.config, model.freelancers, model.clients
-    p, c, fe = cfg.platform, cfg.clients, cfg.freelancers
+    p = cfg.platform
     t = tables(model)
-    rep, rows, key, tie_break = _rank_keys(model, t, spare)
-    order = rows[t.sort.order_by(key, tie_break, p.ranking == "random")]
     slots = cfg.jobs.applicants
     n_explore = int(round(slots * p.exploration))
     applies = _EMPTY if application_rate is None else application_rate
@@ -135,7 +153,29 @@ def search_and_choose(
         explore = (spare > 0).astype(np.float64)
         if application_rate is not None:
             explore = explore * application_rate
-    par = np.array(
+    return t.hire.search_and_choose(
+        t.rng_at,
+        order,
+        t.appeal(fl.profile),
+        t.by_position(order.size),
+        applies,
+        explore,
+        t.boost(fl.niche_focus),
+        jobs,
+        (cfg.market.niches, slots - n_explore, n_explore),
+        rep,
+        _utility_columns(fl),
+        (cl.m_reputation, cl.m_price, cl.m_profile, cl.m_communication, cl.m_fit),
+        t.par("choice", model, _choice_parameters),
+        spare,
+        fl.declined,
+    )
+
+
+def _choice_parameters(model: MarketplaceModel) -> np.ndarray:
+    """The keys the compiled search and choice reads, in its order."""
+    fe, c = model.config.freelancers, model.config.clients
+    return np.array(
         [
             fe.generalist_fit,
             fe.specialist_premium,
@@ -152,24 +192,6 @@ def search_and_choose(
             c.outside_option,
         ]
     )
-    hj, hf = t.hire.search_and_choose(
-        t.rng_at,
-        order,
-        t.appeal(fl.profile),
-        t.by_position(order.size),
-        applies,
-        explore,
-        t.boost(fl.niche_focus),
-        (niche[open_jobs].astype(np.int64), job_client[open_jobs]),
-        (cfg.market.niches, slots - n_explore, n_explore),
-        rep,
-        _utility_columns(fl),
-        (cl.m_reputation, cl.m_price, cl.m_profile, cl.m_communication, cl.m_fit),
-        par,
-        spare,
-        fl.declined,
-    )
-    return open_jobs[hj], hf
 
 
 def _utility_columns(fl: Any) -> tuple[np.ndarray, ...]:
@@ -185,13 +207,25 @@ def _utility_columns(fl: Any) -> tuple[np.ndarray, ...]:
     )
 
 
-def _rank_keys(
-    model: MarketplaceModel, t: FastTables, spare: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Reputation of the available, their rows, ranking keys and tie-breaks (one draw)."""
-    fl, p = model.freelancers, model.config.platform
+def rank_inputs(model: MarketplaceModel) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """The columns and parameters ``kernels_hire.rank_keys`` reads (after ``spare``)."""
+    fl = model.freelancers
+    columns = (
+        fl.stars_sum,
+        fl.n_reviews,
+        fl.jss_n,
+        fl.jss_succ,
+        fl.jss_fail,
+        fl.top_rated,
+        fl.hires,
+    )
+    return columns, tables(model).par("rank", model, _rank_parameters)
+
+
+def _rank_parameters(model: MarketplaceModel) -> np.ndarray:
+    p = model.config.platform
     scale = 0.0 if p.rating_precision is None else 10.0**p.rating_precision
-    par = np.array(
+    return np.array(
         [
             1.0 if p.rating_display == "bayesian" else 0.0,
             p.bayes_prior_mean,
@@ -204,24 +238,6 @@ def _rank_keys(
             p.newcomer_boost,
         ]
     )
-    columns = (
-        fl.stars_sum,
-        fl.n_reviews,
-        fl.jss_n,
-        fl.jss_succ,
-        fl.jss_fail,
-        fl.top_rated,
-        fl.hires,
-    )
-    cached = model.cache.get("rep", _EMPTY)
-    need = 0
-    while True:
-        ok, rep, rows, key, tie_break = t.hire.rank_keys(
-            t.rng_at, spare, columns, t.log1p_reviews(need), par, cached
-        )
-        if ok:
-            return rep, rows, key, tie_break
-        need = int(fl.n_reviews.max()) + 1
 
 
 # ----------------------------------------------------------------------------------------------
@@ -241,7 +257,7 @@ def complete_contracts(model: MarketplaceModel, t: int) -> None:
     cfg, fl, cl = model.config, model.freelancers, model.clients
     r, fe = cfg.reviews, cfg.freelancers
     lenient = reviews.leniency_now(r.leniency, r.inflation, model.rating_norm)
-    par = _delivery_parameters(cfg)
+    par = tabs.par("delivery", model, lambda m: _delivery_parameters(m.config))
     f = c[1]
     q, timely, sat, outcome, reviewed, st = tabs.week.deliver(
         tabs.rng_at, f, c[9], (fl.expertise, fl.reliability, fl.communication), par, lenient
@@ -354,13 +370,10 @@ def start_contracts(
     rehire: bool,
 ) -> None:
     """``contracts.start_contracts`` through a kernel."""
-    fl, fe = model.freelancers, model.config.freelancers
+    fl = model.freelancers
     columns, at = model.contracts.grow(f.size)
     first = model.next_contract_id
     model.next_contract_id += f.size
-    par = np.array(
-        [fe.specialist_premium, fe.generalist_fit, model.rate_ref, model.config.platform.fee]
-    )
     tables(model).week.open_contracts(
         t,
         f,
@@ -372,41 +385,46 @@ def start_contracts(
         first,
         columns,
         at,
-        (fl.home_niche, fl.niche_focus, fl.rate, fl.load, fl.hires, fl.last_work_step),
+        open_columns(fl),
         model.clients.open_contracts,
-        par,
+        tables(model).par("open", model, open_parameters),
+    )
+
+
+def open_columns(fl: Any) -> tuple[np.ndarray, ...]:
+    """The freelancer columns ``kernels_week.open_contracts`` reads and writes."""
+    return (fl.home_niche, fl.niche_focus, fl.rate, fl.load, fl.hires, fl.last_work_step)
+
+
+def open_parameters(model: MarketplaceModel) -> np.ndarray:
+    """The keys ``kernels_week.open_contracts`` reads, in its order."""
+    fe = model.config.freelancers
+    return np.array(
+        [fe.specialist_premium, fe.generalist_fit, model.rate_ref, model.config.platform.fee]
     )
 
 
 # ----------------------------------------------------------------------------------------------
-# Direct rehires, reputation upkeep
-
-
-def rehire(model: MarketplaceModel, jobs: Any, spare: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``hiring._rehire``'s choices through the kernels: (jobs, rows) rehired."""
-    cfg, fl, cl = model.config, model.freelancers, model.clients
-    t = tables(model)
-    rj, rf, x = t.week.rehire_candidates(
-        jobs.client,
-        jobs.niche,
-        (cl.last_freelancer, cl.last_satisfied, cl.last_rate, cl.m_price),
-        (fl.rate, fl.home_niche, fl.niche_focus),
-        cfg.freelancers.specialist_premium,
-        cfg.clients.price_weight,
-    )
-    if rj.size == 0:
-        return rj, rf
-    p_rehire = cfg.clients.rehire_prob * np.exp(x)
-    return t.week.rehire_accept(t.rng_at, rj, rf, p_rehire, fl.active, spare, fl.declined)
+# Reputation upkeep
 
 
 def badges_and_rates(model: MarketplaceModel, t: int, review: bool) -> None:
     """``reputation.award_badges`` and (with ``review``) ``review_rates`` through a kernel."""
-    fl, p, fe = model.freelancers, model.config.platform, model.config.freelancers
+    fl, fe = model.freelancers, model.config.freelancers
     t_ = tables(model)
     if t_.raise_by is None:
         t_.raise_by = (1.0 + fe.rate_step) ** np.array([0.0, 1.0, 2.0])
-    par = np.array(
+    columns = (
+        fl.active, fl.jss_n, fl.jss_succ, fl.jss_fail, fl.earnings_year, fl.entry_step,
+        fl.top_rated, fl.badge_gained, fl.declined, fl.load, fl.last_work_step, fl.rate,
+    )  # fmt: skip
+    par = t_.par("badges", model, _badge_parameters)
+    t_.week.badges_and_rates(t, columns, par, t_.raise_by, review)
+
+
+def _badge_parameters(model: MarketplaceModel) -> np.ndarray:
+    p, fe = model.config.platform, model.config.freelancers
+    return np.array(
         [
             p.jss_min_contracts,
             p.top_rated_jss,
@@ -418,11 +436,6 @@ def badges_and_rates(model: MarketplaceModel, t: int, review: bool) -> None:
         ],
         dtype=np.float64,
     )
-    columns = (
-        fl.active, fl.jss_n, fl.jss_succ, fl.jss_fail, fl.earnings_year, fl.entry_step,
-        fl.top_rated, fl.badge_gained, fl.declined, fl.load, fl.last_work_step, fl.rate,
-    )  # fmt: skip
-    t_.week.badges_and_rates(t, columns, par, t_.raise_by, review)
 
 
 # ----------------------------------------------------------------------------------------------

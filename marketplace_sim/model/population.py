@@ -56,9 +56,17 @@ def draw_niches(model: MarketplaceModel, rng: np.random.Generator, n: int) -> np
     """``rng.choice(niches, n, p=model.niche_popularity)``: the same draws and values.
 
     ``Generator.choice`` with ``p`` checks ``p`` and computes its cumulative sum on every
-    call (about 10 us); here the cumulative sum is computed as ``choice`` computes it
-    (``cdf = p.cumsum(); cdf /= cdf[-1]``) once per model, and the draws are ``choice``'s
-    own: ``cdf.searchsorted(rng.random(n), side="right")``.
+    call (about 10 us); here the cumulative sum is computed once per model (:func:`niche_cdf`)
+    and the draws are ``choice``'s own: ``cdf.searchsorted(rng.random(n), side="right")``.
+    """
+    return niche_cdf(model).searchsorted(rng.random(n), side="right")
+
+
+def niche_cdf(model: MarketplaceModel) -> np.ndarray:
+    """The cumulative niche popularity as ``Generator.choice`` computes it from ``p``.
+
+    ``cdf = p.cumsum(); cdf /= cdf[-1]``; kept while ``model.niche_popularity`` is the same
+    array.
     """
     p = model.niche_popularity
     cached = model.__dict__.get("_niche_cdf")
@@ -66,7 +74,7 @@ def draw_niches(model: MarketplaceModel, rng: np.random.Generator, n: int) -> np
         cdf = np.asarray(p, dtype=np.float64).cumsum()
         cdf /= cdf[-1]
         cached = model._niche_cdf = (p, cdf)
-    return cached[1].searchsorted(rng.random(n), side="right")
+    return cached[1]
 
 
 def populate(model: MarketplaceModel) -> None:

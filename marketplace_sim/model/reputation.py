@@ -164,8 +164,8 @@ def update_reputation(model: MarketplaceModel, t: int) -> None:
         from marketplace_sim.model import fastpaths
 
         fastpaths.badges_and_rates(model, t, review=t % RATE_REVIEW_EVERY == 0)
-        lo, hi = np.searchsorted(fl.entry_step, [t - WEEKS_PER_YEAR, t - WEEKS_PER_YEAR + 1])
-        fl.earnings_early[lo:hi] = fl.earnings[lo:hi]
+        upkeep = fastpaths.tables(model).upkeep
+        upkeep.freeze_first_year(t - WEEKS_PER_YEAR, fl.entry_step, fl.earnings, fl.earnings_early)
         return
     award_badges(model, t)
     # Earnings in the first year on the platform, fixed when the year is over.

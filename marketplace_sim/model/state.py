@@ -174,9 +174,8 @@ class Table:
         Returns:
             The indices of the new rows.
         """
-        unknown = set(values) - set(self._spec)
-        if unknown:
-            raise KeyError(f"unknown columns: {sorted(unknown)}")
+        if not values.keys() <= self._spec.keys():
+            raise KeyError(f"unknown columns: {sorted(set(values) - set(self._spec))}")
         self._forget_views()
         start = self._n
         if start + k > self._cap:
