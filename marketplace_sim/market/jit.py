@@ -75,6 +75,7 @@ def warm_up() -> None:
         return
     _warm[0] = True
     from marketplace_sim.market import (  # noqa: F401
+        kernels_complete,
         kernels_hire,
         kernels_metrics,
         kernels_post,

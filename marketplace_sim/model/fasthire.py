@@ -24,33 +24,13 @@ _EMPTY = np.empty(0)
 
 def post_and_hire(model: MarketplaceModel, t: int) -> None:
     """``hiring.post_and_hire`` through the kernels."""
-    cfg, fl, cl, rng = model.config, model.freelancers, model.clients, model.rng
-    j, fe, c = cfg.jobs, cfg.freelancers, cfg.clients
-    tabs = fastpaths.tables(model)
-    kp = tabs.post
-    n_posts = rng.poisson(cl.post_rate[cl.active])
-    job_client, niche, z = kp.post_jobs(
-        tabs.rng_at, cl.active, n_posts, cl.jobs_posted, niche_cdf(model)
-    )
-    n_jobs = job_client.size
-    model.week["jobs_posted"] = n_jobs
-    model.week["jobs_filled"] = 0
-    if n_jobs == 0:
+    posted = _post(model)
+    if posted is None:
         return
-    budget = j.budget_median * np.exp(j.budget_sigma * z)
-    duration = rng.geometric(1.0 / j.duration_mean, n_jobs)
-    spare, rj, rf, x = kp.rehire_prep(
-        (job_client, niche),
-        (fl.active, fl.dormant, fl.capacity, fl.load, fl.one_job, fl.hires),
-        (fe.dormancy, fe.one_job_share > 0),
-        (cl.last_freelancer, cl.last_satisfied, cl.last_rate, cl.m_price),
-        (fl.rate, fl.home_niche, fl.niche_focus),
-        fe.specialist_premium,
-        c.price_weight,
-    )
-    p_rehire = c.rehire_prob * np.exp(x)
-    jobs = (job_client, niche, budget, duration)
-    pool, at = model.contracts.grow(n_jobs)  # room for every job; shrunk to the hires below
+    jobs, spare, rehire = posted
+    fl, cl, tabs = model.freelancers, model.clients, fastpaths.tables(model)
+    kp = tabs.post
+    pool, at = model.contracts.grow(jobs[0].size)  # room for every job; shrunk to the hires
     first = model.next_contract_id
     opening = (pool, fastpaths.open_columns(fl), cl.open_contracts)
     open_par = tabs.par("open", model, fastpaths.open_parameters)
@@ -60,7 +40,7 @@ def post_and_hire(model: MarketplaceModel, t: int) -> None:
     while True:
         ok, rehired, open_jobs, rep, rows, key, tie_break = kp.rehire_and_rank(
             tabs.rng_at,
-            (rj, rf, p_rehire),
+            rehire,
             (fl.active, spare, fl.declined),
             jobs,
             (t, first, at),
@@ -73,11 +53,13 @@ def post_and_hire(model: MarketplaceModel, t: int) -> None:
         need = int(fl.n_reviews.max()) + 1  # log1p table too short: nothing was drawn
     hired = 0
     if open_jobs.size:
-        order = rows[tabs.sort.order_by(key, tie_break, cfg.platform.ranking == "random")]
-        open_niche_client = (niche[open_jobs], job_client[open_jobs])
+        random = model.config.platform.ranking == "random"
+        order = rows[tabs.sort.order_by(key, tie_break, random)]
+        job_client, niche = jobs[0], jobs[1]
         hj, hf = fastpaths.choose(
-            model, order, rep, open_niche_client, spare, application_rate(model)
-        )
+            model, order, rep, (niche[open_jobs], job_client[open_jobs]), spare,
+            application_rate(model),
+        )  # fmt: skip
         kp.start_hired(
             (open_jobs[hj], hf),
             jobs,
@@ -90,3 +72,37 @@ def post_and_hire(model: MarketplaceModel, t: int) -> None:
     model.contracts.shrink(at + rehired + hired)
     model.next_contract_id = first + rehired + hired
     model.week["jobs_filled"] = rehired + hired
+
+
+def _post(
+    model: MarketplaceModel,
+) -> tuple[tuple[np.ndarray, ...], np.ndarray, tuple[np.ndarray, ...]] | None:
+    """The week's jobs, spare capacity and the direct-rehire candidates (None: no jobs).
+
+    Returns ``((client, niche, budget, duration) per job, spare, (candidate jobs, rows,
+    p_rehire))``.
+    """
+    cfg, fl, cl, rng = model.config, model.freelancers, model.clients, model.rng
+    j, fe, c = cfg.jobs, cfg.freelancers, cfg.clients
+    tabs = fastpaths.tables(model)
+    n_posts = rng.poisson(cl.post_rate[cl.active])
+    job_client, niche, z = tabs.post.post_jobs(
+        tabs.rng_at, cl.active, n_posts, cl.jobs_posted, niche_cdf(model)
+    )
+    n_jobs = job_client.size
+    model.week["jobs_posted"] = n_jobs
+    model.week["jobs_filled"] = 0
+    if n_jobs == 0:
+        return None
+    budget = j.budget_median * np.exp(j.budget_sigma * z)
+    duration = rng.geometric(1.0 / j.duration_mean, n_jobs)
+    spare, rj, rf, x = tabs.post.rehire_prep(
+        (job_client, niche),
+        (fl.active, fl.dormant, fl.capacity, fl.load, fl.one_job, fl.hires),
+        (fe.dormancy, fe.one_job_share > 0),
+        (cl.last_freelancer, cl.last_satisfied, cl.last_rate, cl.m_price),
+        (fl.rate, fl.home_niche, fl.niche_focus),
+        fe.specialist_premium,
+        c.price_weight,
+    )
+    return (job_client, niche, budget, duration), spare, (rj, rf, c.rehire_prob * np.exp(x))

@@ -32,6 +32,7 @@ class FastTables:
     def __init__(self, model: MarketplaceModel) -> None:
         # The kernel modules import numba: here, once a world is run compiled.
         from marketplace_sim.market import (
+            kernels_complete,
             kernels_hire,
             kernels_metrics,
             kernels_post,
@@ -42,6 +43,7 @@ class FastTables:
 
         self.hire, self.metrics, self.week = kernels_hire, kernels_metrics, kernels_week
         self.sort, self.upkeep, self.post = kernels_sort, kernels_upkeep, kernels_post
+        self.done = kernels_complete
         self.rng = model.rng
         self.rng_at = jit.generator_addresses(model.rng)  # how a kernel reaches model.rng
         p = model.config.platform
@@ -245,59 +247,81 @@ def _rank_parameters(model: MarketplaceModel) -> np.ndarray:
 
 
 def complete_contracts(model: MarketplaceModel, t: int) -> None:
-    """``contracts.complete_contracts`` through the kernels."""
+    """``contracts.complete_contracts`` through one kernel (``kernels_complete.complete``)."""
     pool = model.contracts
     if pool.n == 0:
         return
     tabs = tables(model)
-    c, kept = tabs.week.take_done(pool.arrays(), t)
-    if kept == pool.n:
-        return
-    pool.shrink(kept)
     cfg, fl, cl = model.config, model.freelancers, model.clients
     r, fe = cfg.reviews, cfg.freelancers
     lenient = reviews.leniency_now(r.leniency, r.inflation, model.rating_norm)
-    par = tabs.par("delivery", model, lambda m: _delivery_parameters(m.config))
-    f = c[1]
-    q, timely, sat, outcome, reviewed, st = tabs.week.deliver(
-        tabs.rng_at, f, c[9], (fl.expertise, fl.reliability, fl.communication), par, lenient
-    )
-    if st.size:
-        mean = int(st.sum()) / st.size  # = st.mean(): a sum of small integers is exact
-        model.rating_norm = reviews.update_norm(model.rating_norm, mean, r.norm_weeks)
-    net, fees, most = tabs.week.settle(
+    settle_fl = (
+        fl.earnings, fl.earnings_year, fl.stars_sum, fl.n_reviews, fl.jss_n, fl.jss_succ,
+        fl.jss_fail, fl.jobs_completed, fl.load, fl.last_work_step, fl.expertise, fl.expertise0,
+    )  # fmt: skip
+    settle_cl = (cl.spend, cl.open_contracts, cl.last_freelancer, cl.last_satisfied, cl.last_rate)
+    kept, c, q, timely, sat, outcome, net, fees, most, counters, logged = tabs.done.complete(
+        tabs.rng_at,
         t,
-        c,
-        outcome,
-        reviewed,
-        st,
+        pool.arrays(),
         (
-            fl.earnings,
-            fl.earnings_year,
-            fl.stars_sum,
-            fl.n_reviews,
-            fl.jss_n,
-            fl.jss_succ,
-            fl.jss_fail,
-            fl.jobs_completed,
-            fl.load,
-            fl.last_work_step,
-            fl.expertise,
-            fl.expertise0,
+            (fl.expertise, fl.reliability, fl.communication),
+            tabs.par("delivery", model, lambda m: _delivery_parameters(m.config)),
+            lenient,
         ),
-        (cl.spend, cl.open_contracts, cl.last_freelancer, cl.last_satisfied, cl.last_rate),
-        model.star_counts,
-        (tabs.learning(fl.jobs_completed, f.size, fe.learning_scale), fe.learning_gain),
+        (settle_fl, settle_cl, model.star_counts),
+        (tabs.learning(fl.jobs_completed, pool.n, fe.learning_scale), fe.learning_gain),
+        (fl.agent_id, cl.agent_id),
+        cfg.run.record_contracts,
     )
+    if kept == pool.n:
+        return
+    pool.shrink(kept)
+    quality_sum, stars_sum, stars_n = counters
+    if stars_n:
+        mean = stars_sum / stars_n  # = st.mean(): a sum of small integers is exact
+        model.rating_norm = reviews.update_norm(model.rating_norm, mean, r.norm_weeks)
     tabs.most_jobs = max(tabs.most_jobs, most)
     model.platform_revenue += fees
+    f = c[1]
     model.earnings_window.append((t, f, net))
     model.jss_window.append((t, f, outcome))
-    _record_week(model, tabs, q, st, f.size)
+    model.week.update(
+        quality_sum=quality_sum, completed=f.size, stars_sum=float(stars_sum), stars_n=stars_n
+    )
     if cfg.run.record_contracts:
-        stars_all = np.zeros(f.size, dtype=np.int8)
-        stars_all[reviewed] = st
-        _log(model, c, q, timely, sat, stars_all, outcome)
+        _log(model, c, q, timely, sat, outcome, logged)
+
+
+def _log(
+    model: MarketplaceModel,
+    c: tuple[np.ndarray, ...],
+    q: np.ndarray,
+    timely: np.ndarray,
+    sat: np.ndarray,
+    outcome: np.ndarray,
+    logged: tuple[np.ndarray, ...],
+) -> None:
+    """``contracts._log`` from the kernel's columns."""
+    stars_all, fl_id, cl_id, value, fee = logged
+    model.contract_log.append(
+        {
+            "contract_id": c[0],
+            "freelancer_id": fl_id,
+            "client_id": cl_id,
+            "niche": c[3],
+            "start_step": c[4],
+            "end_step": c[5],
+            "value": value,
+            "fee": fee,
+            "quality": q,
+            "on_time": timely,
+            "satisfaction": sat,
+            "stars": stars_all,
+            "private_outcome": outcome,
+            "rehire": c[10],
+        }
+    )
 
 
 def _delivery_parameters(cfg: Any) -> np.ndarray:
@@ -315,47 +339,6 @@ def _delivery_parameters(cfg: Any) -> np.ndarray:
             r.prob,
             r.noise,
         ]
-    )
-
-
-def _record_week(
-    model: MarketplaceModel, tabs: Any, q: np.ndarray, st: np.ndarray, completed: int
-) -> None:
-    """The week's delivery counters (quality and stars) for the metrics."""
-    w = model.week
-    w["quality_sum"] = tabs.week.quality_sum(q)
-    w["completed"] = completed
-    w["stars_sum"] = float(int(st.sum()))
-    w["stars_n"] = st.size
-
-
-def _log(
-    model: MarketplaceModel,
-    c: tuple[np.ndarray, ...],
-    q: np.ndarray,
-    timely: np.ndarray,
-    sat: np.ndarray,
-    stars_all: np.ndarray,
-    outcome: np.ndarray,
-) -> None:
-    """``contracts._log`` from the kernels' columns."""
-    model.contract_log.append(
-        {
-            "contract_id": c[0],
-            "freelancer_id": model.freelancers.agent_id[c[1]],
-            "client_id": model.clients.agent_id[c[2]],
-            "niche": c[3],
-            "start_step": c[4],
-            "end_step": c[5],
-            "value": c[6] / CENTS,
-            "fee": c[7] / CENTS,
-            "quality": q,
-            "on_time": timely,
-            "satisfaction": sat,
-            "stars": stars_all,
-            "private_outcome": outcome,
-            "rehire": c[10],
-        }
     )
 
 
