@@ -131,6 +131,28 @@ def test_a_review_table_too_short_is_extended_before_any_draw(monkeypatch):
 # Building blocks against numpy
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_offers_are_accepted_as_by_the_full_sort(seed):
+    """``kernels.accept`` sorts only the offers to candidates with more offers than room;
+    the answer is the one of ranking every candidate's offers by (priority, position)."""
+    from marketplace_sim.market import kernels
+
+    rng = np.random.default_rng(seed)
+    for size in (0, 1, 5, 50, 2000):
+        n_rows = max(1, size // (1 + seed))
+        cand = rng.integers(0, n_rows, size)
+        prio = rng.integers(0, 4, size) / 4.0 if seed % 2 else rng.random(size)  # ties or not
+        spare = rng.integers(-1, 4, n_rows)
+        order = np.lexsort((prio, cand))  # by candidate, then priority, then position
+        want = np.empty(size, dtype=bool)
+        rank = 0
+        for j, i in enumerate(order):
+            first = j == 0 or cand[order[j - 1]] != cand[i]
+            rank = 0 if first else rank + 1
+            want[i] = rank < spare[cand[i]]
+        np.testing.assert_array_equal(kernels.accept(cand, prio, spare), want)
+
+
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 10, 700, 7000, 70_000])
 def test_ranking_sort_is_lexsort(n):
     """``kernels_sort.order_by`` is ``np.lexsort((tie_break, key))`` (distinct tie-breaks):
