@@ -432,7 +432,7 @@ def weekly_metrics(model: MarketplaceModel, act: np.ndarray) -> tuple[dict[str, 
     ``observation._activity``). The orders kept across weeks (``model.sorted_rows``) are
     updated as the numpy code updates them, so either code may compute the next week.
     """
-    fl, p = model.freelancers, model.config.platform
+    fl = model.freelancers
     km = tables(model).metrics
     kept = [model.sorted_rows[name] for name in ("earnings", "expertise0", "early", "late")]
     orders = tuple(a for k in kept for a in k.state())
@@ -441,11 +441,7 @@ def weekly_metrics(model: MarketplaceModel, act: np.ndarray) -> tuple[dict[str, 
     )
     for i, k in enumerate(kept):
         k.set_state(orders[2 * i], orders[2 * i + 1], fl.n)
-    scale = 0.0 if p.rating_precision is None else 10.0**p.rating_precision
-    rating_par = np.array(
-        [p.rating_display == "bayesian", p.bayes_prior_mean, p.bayes_prior_weight, scale],
-        dtype=np.float64,
-    )
+    rating_par = tables(model).par("rating", model, _rating_parameters)
     mean_rating, n_top, n_never, mean_rate = km.active_means(
         act, fl.stars_sum, fl.n_reviews, fl.top_rated, fl.jobs_completed, fl.rate, rating_par
     )
@@ -462,3 +458,12 @@ def weekly_metrics(model: MarketplaceModel, act: np.ndarray) -> tuple[dict[str, 
         "share_top_rated": n_top / act.size if act.size else np.nan,
     }
     return values, n_never, mean_rate
+
+
+def _rating_parameters(model: MarketplaceModel) -> np.ndarray:
+    p = model.config.platform
+    scale = 0.0 if p.rating_precision is None else 10.0**p.rating_precision
+    return np.array(
+        [p.rating_display == "bayesian", p.bayes_prior_mean, p.bayes_prior_weight, scale],
+        dtype=np.float64,
+    )
