@@ -103,8 +103,85 @@ def test_compiled_run_equals_numpy_run(name):
     assert len(numpy_tables["contracts"]) > 100  # the worlds did trade
 
 
+def test_a_review_table_too_short_is_extended_before_any_draw(monkeypatch):
+    """The ranking keys read ``log1p(reviews)`` from a table; one too short for some row
+    makes the kernel return before drawing anything (rehires included), and the call is
+    repeated with a longer table: the run is still the numpy run."""
+    from marketplace_sim.model import fastpaths
+
+    original = fastpaths.FastTables.log1p_reviews
+    asked = []
+
+    def starting_short(self, at_least):
+        asked.append(at_least)
+        if at_least == 0 and self._log1p.size == 0:
+            return np.log1p(np.arange(3, dtype=np.int32))  # too short from 3 reviews on
+        return original(self, at_least)
+
+    monkeypatch.setattr(fastpaths.FastTables, "log1p_reviews", starting_short)
+    numpy_tables, numpy_state = _run("baseline", compiled=False)
+    jit_tables, jit_state = _run("baseline", compiled=True)
+    assert asked[0] == 0 and any(a >= 3 for a in asked)  # short at first, then extended
+    for table, expected in numpy_tables.items():
+        pd.testing.assert_frame_equal(jit_tables[table], expected, check_exact=True, obj=table)
+    assert jit_state == numpy_state
+
+
 # ------------------------------------------------------------------------------------------
 # Building blocks against numpy
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_offers_are_accepted_as_by_the_full_sort(seed):
+    """``kernels.accept`` sorts only the offers to candidates with more offers than room;
+    the answer is the one of ranking every candidate's offers by (priority, position)."""
+    from marketplace_sim.market import kernels
+
+    rng = np.random.default_rng(seed)
+    for size in (0, 1, 5, 50, 2000):
+        n_rows = max(1, size // (1 + seed))
+        cand = rng.integers(0, n_rows, size)
+        prio = rng.integers(0, 4, size) / 4.0 if seed % 2 else rng.random(size)  # ties or not
+        spare = rng.integers(-1, 4, n_rows)
+        order = np.lexsort((prio, cand))  # by candidate, then priority, then position
+        want = np.empty(size, dtype=bool)
+        rank = 0
+        for j, i in enumerate(order):
+            first = j == 0 or cand[order[j - 1]] != cand[i]
+            rank = 0 if first else rank + 1
+            want[i] = rank < spare[cand[i]]
+        np.testing.assert_array_equal(kernels.accept(cand, prio, spare), want)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 10, 700, 7000, 70_000])
+def test_ranking_sort_is_lexsort(n):
+    """``kernels_sort.order_by`` is ``np.lexsort((tie_break, key))`` (distinct tie-breaks):
+    ties of the key in many forms (+-0.0, NaN, infinities, subnormals, values one ulp apart),
+    tie-breaks whose high bits agree, and equal tie-breaks (the plain sort is used)."""
+    from marketplace_sim.market import discovery, kernels_sort
+
+    rng = np.random.default_rng(n)
+    odd = np.array([0.0, -0.0, 1.5, np.nan, -2.0, np.inf, -np.inf, np.nextafter(1.5, 2), 5e-324])
+    keys = [rng.choice(odd, n), rng.standard_normal(n), np.round(rng.standard_normal(n), 1)]
+    for key in keys:
+        for close in (False, True):
+            tie = rng.random(n)
+            if close and n > 3:  # half of them within 2 ** -40 of 0.5: equal high bits
+                tie[: n // 2] = 0.5 + rng.integers(0, 2**12, n // 2) * 2.0**-52
+                tie = np.unique(tie) if np.unique(tie).size == n else rng.permutation(tie)
+            if np.unique(tie).size < n:
+                continue
+            want = np.lexsort((tie, key))
+            np.testing.assert_array_equal(kernels_sort.order_by(key, tie, False), want)
+            np.testing.assert_array_equal(kernels_sort.order_by(key, tie, True), np.argsort(tie))
+            np.testing.assert_array_equal(discovery._order_by(key, tie, False), want)
+    if n > 3:
+        tie = rng.random(n)
+        tie[1] = tie[0]  # two equal draws: np.lexsort decides
+        key = rng.choice(odd[:3], n)
+        np.testing.assert_array_equal(
+            kernels_sort.order_by(key, tie, False), np.lexsort((tie, key))
+        )
 
 
 def test_pairwise_sum_is_numpys_sum():

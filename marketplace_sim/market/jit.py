@@ -74,7 +74,15 @@ def warm_up() -> None:
     if not enabled():
         return
     _warm[0] = True
-    from marketplace_sim.market import kernels_hire, kernels_metrics, kernels_week  # noqa: F401
+    from marketplace_sim.market import (  # noqa: F401
+        kernels_complete,
+        kernels_hire,
+        kernels_metrics,
+        kernels_post,
+        kernels_sort,
+        kernels_upkeep,
+        kernels_week,
+    )
 
 
 @contextmanager

@@ -396,11 +396,23 @@ def accept(cand: np.ndarray, prio: np.ndarray, spare: np.ndarray) -> np.ndarray:
     """Offers accepted within capacity: ``accept_within_capacity`` given its draws ``prio``.
 
     Offers to one candidate are taken in ``np.lexsort((prio, cand))`` order (by priority,
-    ties by position), each while the candidate has spare capacity left.
+    ties by position), each while the candidate has spare capacity left. A candidate with
+    no more offers than spare capacity takes them all, whatever their order: only the
+    offers to the others ("contested") are sorted.
     """
-    by_prio = np.argsort(prio, kind="mergesort")  # stable: ties keep their positions
+    ok = np.ones(cand.size, dtype=np.bool_)
+    count = np.zeros(spare.size, dtype=np.int32)
+    for i in range(cand.size):
+        count[cand[i]] += 1
+    contested = np.empty(cand.size, dtype=np.int64)
+    m = 0
+    for i in range(cand.size):
+        if count[cand[i]] > spare[cand[i]]:
+            contested[m] = i  # in ascending position: ties in priority keep it
+            m += 1
+    contested = contested[:m]
+    by_prio = contested[np.argsort(prio[contested], kind="mergesort")]  # stable
     order = by_prio[np.argsort(cand[by_prio], kind="mergesort")]
-    ok = np.empty(cand.size, dtype=np.bool_)
     rank = 0
     for j in range(order.size):
         i = order[j]

@@ -11,11 +11,12 @@ count, the position weight of a search rank), looked up by the kernels.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from marketplace_sim.market import discovery, jit, reviews
+from marketplace_sim.market import jit, reviews
 from marketplace_sim.units import CENTS
 
 if TYPE_CHECKING:
@@ -30,9 +31,19 @@ class FastTables:
 
     def __init__(self, model: MarketplaceModel) -> None:
         # The kernel modules import numba: here, once a world is run compiled.
-        from marketplace_sim.market import kernels_hire, kernels_metrics, kernels_week
+        from marketplace_sim.market import (
+            kernels_complete,
+            kernels_hire,
+            kernels_metrics,
+            kernels_post,
+            kernels_sort,
+            kernels_upkeep,
+            kernels_week,
+        )
 
         self.hire, self.metrics, self.week = kernels_hire, kernels_metrics, kernels_week
+        self.sort, self.upkeep, self.post = kernels_sort, kernels_upkeep, kernels_post
+        self.done = kernels_complete
         self.rng = model.rng
         self.rng_at = jit.generator_addresses(model.rng)  # how a kernel reaches model.rng
         p = model.config.platform
@@ -47,6 +58,19 @@ class FastTables:
         self.raise_by: np.ndarray | None = None  # (1 + rate_step) ** [0, 1, 2]
         #: at least the most jobs any freelancer has completed (bounds the learning table)
         self.most_jobs = int(model.freelancers.jobs_completed.max(initial=0))
+        self._par: dict[str, tuple[Any, np.ndarray]] = {}
+
+    def par(
+        self, name: str, model: MarketplaceModel, build: Callable[[Any], np.ndarray]
+    ) -> np.ndarray:
+        """A kernel's parameter array, ``build(model)``, made once per config.
+
+        Configs are frozen: the array stays right until the model holds another config.
+        """
+        got = self._par.get(name)
+        if got is None or got[0] is not model.config:
+            got = self._par[name] = (model.config, build(model))
+        return got[1]
 
     def appeal(self, profile: np.ndarray) -> np.ndarray:
         """``exp(profile_visibility * profile)`` per row (``discovery.visibility``'s factor)."""
@@ -106,20 +130,23 @@ def tables(model: MarketplaceModel) -> FastTables:
     return t
 
 
-def search_and_choose(
+def choose(
     model: MarketplaceModel,
-    open_jobs: np.ndarray,
-    job_client: np.ndarray,
-    niche: np.ndarray,
+    order: np.ndarray,
+    rep: np.ndarray,
+    jobs: tuple[np.ndarray, np.ndarray],
     spare: np.ndarray,
     application_rate: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``hiring.search_and_choose`` through the kernels; returns (jobs, rows)."""
+    """``hiring.search_and_choose`` after the ranking sort; returns (job, row) of each hire.
+
+    ``order``: the available rows by search rank; ``rep``: their reputation index (0 for
+    the others); ``jobs``: niche and client row of each open job. Job indices are into
+    ``jobs``.
+    """
     cfg, fl, cl = model.config, model.freelancers, model.clients
-    p, c, fe = cfg.platform, cfg.clients, cfg.freelancers
+    p = cfg.platform
     t = tables(model)
-    rep, rows, key, tie_break = _rank_keys(model, t, spare)
-    order = rows[discovery._order_by(key, tie_break, p.ranking == "random")]
     slots = cfg.jobs.applicants
     n_explore = int(round(slots * p.exploration))
     applies = _EMPTY if application_rate is None else application_rate
@@ -128,7 +155,29 @@ def search_and_choose(
         explore = (spare > 0).astype(np.float64)
         if application_rate is not None:
             explore = explore * application_rate
-    par = np.array(
+    return t.hire.search_and_choose(
+        t.rng_at,
+        order,
+        t.appeal(fl.profile),
+        t.by_position(order.size),
+        applies,
+        explore,
+        t.boost(fl.niche_focus),
+        jobs,
+        (cfg.market.niches, slots - n_explore, n_explore),
+        rep,
+        _utility_columns(fl),
+        (cl.m_reputation, cl.m_price, cl.m_profile, cl.m_communication, cl.m_fit),
+        t.par("choice", model, _choice_parameters),
+        spare,
+        fl.declined,
+    )
+
+
+def _choice_parameters(model: MarketplaceModel) -> np.ndarray:
+    """The keys the compiled search and choice reads, in its order."""
+    fe, c = model.config.freelancers, model.config.clients
+    return np.array(
         [
             fe.generalist_fit,
             fe.specialist_premium,
@@ -145,24 +194,6 @@ def search_and_choose(
             c.outside_option,
         ]
     )
-    hj, hf = t.hire.search_and_choose(
-        t.rng_at,
-        order,
-        t.appeal(fl.profile),
-        t.by_position(order.size),
-        applies,
-        explore,
-        t.boost(fl.niche_focus),
-        (niche[open_jobs].astype(np.int64), job_client[open_jobs]),
-        (cfg.market.niches, slots - n_explore, n_explore),
-        rep,
-        _utility_columns(fl),
-        (cl.m_reputation, cl.m_price, cl.m_profile, cl.m_communication, cl.m_fit),
-        par,
-        spare,
-        fl.declined,
-    )
-    return open_jobs[hj], hf
 
 
 def _utility_columns(fl: Any) -> tuple[np.ndarray, ...]:
@@ -178,13 +209,25 @@ def _utility_columns(fl: Any) -> tuple[np.ndarray, ...]:
     )
 
 
-def _rank_keys(
-    model: MarketplaceModel, t: FastTables, spare: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Reputation of the available, their rows, ranking keys and tie-breaks (one draw)."""
-    fl, p = model.freelancers, model.config.platform
+def rank_inputs(model: MarketplaceModel) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """The columns and parameters ``kernels_hire.rank_keys`` reads (after ``spare``)."""
+    fl = model.freelancers
+    columns = (
+        fl.stars_sum,
+        fl.n_reviews,
+        fl.jss_n,
+        fl.jss_succ,
+        fl.jss_fail,
+        fl.top_rated,
+        fl.hires,
+    )
+    return columns, tables(model).par("rank", model, _rank_parameters)
+
+
+def _rank_parameters(model: MarketplaceModel) -> np.ndarray:
+    p = model.config.platform
     scale = 0.0 if p.rating_precision is None else 10.0**p.rating_precision
-    par = np.array(
+    return np.array(
         [
             1.0 if p.rating_display == "bayesian" else 0.0,
             p.bayes_prior_mean,
@@ -197,24 +240,6 @@ def _rank_keys(
             p.newcomer_boost,
         ]
     )
-    columns = (
-        fl.stars_sum,
-        fl.n_reviews,
-        fl.jss_n,
-        fl.jss_succ,
-        fl.jss_fail,
-        fl.top_rated,
-        fl.hires,
-    )
-    cached = model.cache.get("rep", _EMPTY)
-    need = 0
-    while True:
-        ok, rep, rows, key, tie_break = t.hire.rank_keys(
-            t.rng_at, spare, columns, t.log1p_reviews(need), par, cached
-        )
-        if ok:
-            return rep, rows, key, tie_break
-        need = int(fl.n_reviews.max()) + 1
 
 
 # ----------------------------------------------------------------------------------------------
@@ -222,59 +247,81 @@ def _rank_keys(
 
 
 def complete_contracts(model: MarketplaceModel, t: int) -> None:
-    """``contracts.complete_contracts`` through the kernels."""
+    """``contracts.complete_contracts`` through one kernel (``kernels_complete.complete``)."""
     pool = model.contracts
     if pool.n == 0:
         return
     tabs = tables(model)
-    c, kept = tabs.week.take_done(pool.arrays(), t)
-    if kept == pool.n:
-        return
-    pool.shrink(kept)
     cfg, fl, cl = model.config, model.freelancers, model.clients
     r, fe = cfg.reviews, cfg.freelancers
     lenient = reviews.leniency_now(r.leniency, r.inflation, model.rating_norm)
-    par = _delivery_parameters(cfg)
-    f = c[1]
-    q, timely, sat, outcome, reviewed, st = tabs.week.deliver(
-        tabs.rng_at, f, c[9], (fl.expertise, fl.reliability, fl.communication), par, lenient
-    )
-    if st.size:
-        mean = int(st.sum()) / st.size  # = st.mean(): a sum of small integers is exact
-        model.rating_norm = reviews.update_norm(model.rating_norm, mean, r.norm_weeks)
-    net, fees, most = tabs.week.settle(
+    settle_fl = (
+        fl.earnings, fl.earnings_year, fl.stars_sum, fl.n_reviews, fl.jss_n, fl.jss_succ,
+        fl.jss_fail, fl.jobs_completed, fl.load, fl.last_work_step, fl.expertise, fl.expertise0,
+    )  # fmt: skip
+    settle_cl = (cl.spend, cl.open_contracts, cl.last_freelancer, cl.last_satisfied, cl.last_rate)
+    kept, c, q, timely, sat, outcome, net, fees, most, counters, logged = tabs.done.complete(
+        tabs.rng_at,
         t,
-        c,
-        outcome,
-        reviewed,
-        st,
+        pool.arrays(),
         (
-            fl.earnings,
-            fl.earnings_year,
-            fl.stars_sum,
-            fl.n_reviews,
-            fl.jss_n,
-            fl.jss_succ,
-            fl.jss_fail,
-            fl.jobs_completed,
-            fl.load,
-            fl.last_work_step,
-            fl.expertise,
-            fl.expertise0,
+            (fl.expertise, fl.reliability, fl.communication),
+            tabs.par("delivery", model, lambda m: _delivery_parameters(m.config)),
+            lenient,
         ),
-        (cl.spend, cl.open_contracts, cl.last_freelancer, cl.last_satisfied, cl.last_rate),
-        model.star_counts,
-        (tabs.learning(fl.jobs_completed, f.size, fe.learning_scale), fe.learning_gain),
+        (settle_fl, settle_cl, model.star_counts),
+        (tabs.learning(fl.jobs_completed, pool.n, fe.learning_scale), fe.learning_gain),
+        (fl.agent_id, cl.agent_id),
+        cfg.run.record_contracts,
     )
+    if kept == pool.n:
+        return
+    pool.shrink(kept)
+    quality_sum, stars_sum, stars_n = counters
+    if stars_n:
+        mean = stars_sum / stars_n  # = st.mean(): a sum of small integers is exact
+        model.rating_norm = reviews.update_norm(model.rating_norm, mean, r.norm_weeks)
     tabs.most_jobs = max(tabs.most_jobs, most)
     model.platform_revenue += fees
+    f = c[1]
     model.earnings_window.append((t, f, net))
     model.jss_window.append((t, f, outcome))
-    _record_week(model, tabs, q, st, f.size)
+    model.week.update(
+        quality_sum=quality_sum, completed=f.size, stars_sum=float(stars_sum), stars_n=stars_n
+    )
     if cfg.run.record_contracts:
-        stars_all = np.zeros(f.size, dtype=np.int8)
-        stars_all[reviewed] = st
-        _log(model, c, q, timely, sat, stars_all, outcome)
+        _log(model, c, q, timely, sat, outcome, logged)
+
+
+def _log(
+    model: MarketplaceModel,
+    c: tuple[np.ndarray, ...],
+    q: np.ndarray,
+    timely: np.ndarray,
+    sat: np.ndarray,
+    outcome: np.ndarray,
+    logged: tuple[np.ndarray, ...],
+) -> None:
+    """``contracts._log`` from the kernel's columns."""
+    stars_all, fl_id, cl_id, value, fee = logged
+    model.contract_log.append(
+        {
+            "contract_id": c[0],
+            "freelancer_id": fl_id,
+            "client_id": cl_id,
+            "niche": c[3],
+            "start_step": c[4],
+            "end_step": c[5],
+            "value": value,
+            "fee": fee,
+            "quality": q,
+            "on_time": timely,
+            "satisfaction": sat,
+            "stars": stars_all,
+            "private_outcome": outcome,
+            "rehire": c[10],
+        }
+    )
 
 
 def _delivery_parameters(cfg: Any) -> np.ndarray:
@@ -295,47 +342,6 @@ def _delivery_parameters(cfg: Any) -> np.ndarray:
     )
 
 
-def _record_week(
-    model: MarketplaceModel, tabs: Any, q: np.ndarray, st: np.ndarray, completed: int
-) -> None:
-    """The week's delivery counters (quality and stars) for the metrics."""
-    w = model.week
-    w["quality_sum"] = tabs.week.quality_sum(q)
-    w["completed"] = completed
-    w["stars_sum"] = float(int(st.sum()))
-    w["stars_n"] = st.size
-
-
-def _log(
-    model: MarketplaceModel,
-    c: tuple[np.ndarray, ...],
-    q: np.ndarray,
-    timely: np.ndarray,
-    sat: np.ndarray,
-    stars_all: np.ndarray,
-    outcome: np.ndarray,
-) -> None:
-    """``contracts._log`` from the kernels' columns."""
-    model.contract_log.append(
-        {
-            "contract_id": c[0],
-            "freelancer_id": model.freelancers.agent_id[c[1]],
-            "client_id": model.clients.agent_id[c[2]],
-            "niche": c[3],
-            "start_step": c[4],
-            "end_step": c[5],
-            "value": c[6] / CENTS,
-            "fee": c[7] / CENTS,
-            "quality": q,
-            "on_time": timely,
-            "satisfaction": sat,
-            "stars": stars_all,
-            "private_outcome": outcome,
-            "rehire": c[10],
-        }
-    )
-
-
 def start_contracts(
     model: MarketplaceModel,
     t: int,
@@ -347,13 +353,10 @@ def start_contracts(
     rehire: bool,
 ) -> None:
     """``contracts.start_contracts`` through a kernel."""
-    fl, fe = model.freelancers, model.config.freelancers
+    fl = model.freelancers
     columns, at = model.contracts.grow(f.size)
     first = model.next_contract_id
     model.next_contract_id += f.size
-    par = np.array(
-        [fe.specialist_premium, fe.generalist_fit, model.rate_ref, model.config.platform.fee]
-    )
     tables(model).week.open_contracts(
         t,
         f,
@@ -365,41 +368,46 @@ def start_contracts(
         first,
         columns,
         at,
-        (fl.home_niche, fl.niche_focus, fl.rate, fl.load, fl.hires, fl.last_work_step),
+        open_columns(fl),
         model.clients.open_contracts,
-        par,
+        tables(model).par("open", model, open_parameters),
+    )
+
+
+def open_columns(fl: Any) -> tuple[np.ndarray, ...]:
+    """The freelancer columns ``kernels_week.open_contracts`` reads and writes."""
+    return (fl.home_niche, fl.niche_focus, fl.rate, fl.load, fl.hires, fl.last_work_step)
+
+
+def open_parameters(model: MarketplaceModel) -> np.ndarray:
+    """The keys ``kernels_week.open_contracts`` reads, in its order."""
+    fe = model.config.freelancers
+    return np.array(
+        [fe.specialist_premium, fe.generalist_fit, model.rate_ref, model.config.platform.fee]
     )
 
 
 # ----------------------------------------------------------------------------------------------
-# Direct rehires, reputation upkeep
-
-
-def rehire(model: MarketplaceModel, jobs: Any, spare: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``hiring._rehire``'s choices through the kernels: (jobs, rows) rehired."""
-    cfg, fl, cl = model.config, model.freelancers, model.clients
-    t = tables(model)
-    rj, rf, x = t.week.rehire_candidates(
-        jobs.client,
-        jobs.niche,
-        (cl.last_freelancer, cl.last_satisfied, cl.last_rate, cl.m_price),
-        (fl.rate, fl.home_niche, fl.niche_focus),
-        cfg.freelancers.specialist_premium,
-        cfg.clients.price_weight,
-    )
-    if rj.size == 0:
-        return rj, rf
-    p_rehire = cfg.clients.rehire_prob * np.exp(x)
-    return t.week.rehire_accept(t.rng_at, rj, rf, p_rehire, fl.active, spare, fl.declined)
+# Reputation upkeep
 
 
 def badges_and_rates(model: MarketplaceModel, t: int, review: bool) -> None:
     """``reputation.award_badges`` and (with ``review``) ``review_rates`` through a kernel."""
-    fl, p, fe = model.freelancers, model.config.platform, model.config.freelancers
+    fl, fe = model.freelancers, model.config.freelancers
     t_ = tables(model)
     if t_.raise_by is None:
         t_.raise_by = (1.0 + fe.rate_step) ** np.array([0.0, 1.0, 2.0])
-    par = np.array(
+    columns = (
+        fl.active, fl.jss_n, fl.jss_succ, fl.jss_fail, fl.earnings_year, fl.entry_step,
+        fl.top_rated, fl.badge_gained, fl.declined, fl.load, fl.last_work_step, fl.rate,
+    )  # fmt: skip
+    par = t_.par("badges", model, _badge_parameters)
+    t_.week.badges_and_rates(t, columns, par, t_.raise_by, review)
+
+
+def _badge_parameters(model: MarketplaceModel) -> np.ndarray:
+    p, fe = model.config.platform, model.config.freelancers
+    return np.array(
         [
             p.jss_min_contracts,
             p.top_rated_jss,
@@ -411,11 +419,6 @@ def badges_and_rates(model: MarketplaceModel, t: int, review: bool) -> None:
         ],
         dtype=np.float64,
     )
-    columns = (
-        fl.active, fl.jss_n, fl.jss_succ, fl.jss_fail, fl.earnings_year, fl.entry_step,
-        fl.top_rated, fl.badge_gained, fl.declined, fl.load, fl.last_work_step, fl.rate,
-    )  # fmt: skip
-    t_.week.badges_and_rates(t, columns, par, t_.raise_by, review)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -429,7 +432,7 @@ def weekly_metrics(model: MarketplaceModel, act: np.ndarray) -> tuple[dict[str, 
     ``observation._activity``). The orders kept across weeks (``model.sorted_rows``) are
     updated as the numpy code updates them, so either code may compute the next week.
     """
-    fl, p = model.freelancers, model.config.platform
+    fl = model.freelancers
     km = tables(model).metrics
     kept = [model.sorted_rows[name] for name in ("earnings", "expertise0", "early", "late")]
     orders = tuple(a for k in kept for a in k.state())
@@ -438,11 +441,7 @@ def weekly_metrics(model: MarketplaceModel, act: np.ndarray) -> tuple[dict[str, 
     )
     for i, k in enumerate(kept):
         k.set_state(orders[2 * i], orders[2 * i + 1], fl.n)
-    scale = 0.0 if p.rating_precision is None else 10.0**p.rating_precision
-    rating_par = np.array(
-        [p.rating_display == "bayesian", p.bayes_prior_mean, p.bayes_prior_weight, scale],
-        dtype=np.float64,
-    )
+    rating_par = tables(model).par("rating", model, _rating_parameters)
     mean_rating, n_top, n_never, mean_rate = km.active_means(
         act, fl.stars_sum, fl.n_reviews, fl.top_rated, fl.jobs_completed, fl.rate, rating_par
     )
@@ -459,3 +458,12 @@ def weekly_metrics(model: MarketplaceModel, act: np.ndarray) -> tuple[dict[str, 
         "share_top_rated": n_top / act.size if act.size else np.nan,
     }
     return values, n_never, mean_rate
+
+
+def _rating_parameters(model: MarketplaceModel) -> np.ndarray:
+    p = model.config.platform
+    scale = 0.0 if p.rating_precision is None else 10.0**p.rating_precision
+    return np.array(
+        [p.rating_display == "bayesian", p.bayes_prior_mean, p.bayes_prior_weight, scale],
+        dtype=np.float64,
+    )

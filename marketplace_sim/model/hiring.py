@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from marketplace_sim.market import choice, delivery, discovery, pricing
-from marketplace_sim.model import fastpaths
 from marketplace_sim.model.contracts import start_contracts
-from marketplace_sim.model.population import ACTIVITY_STREAM, reactivate
+from marketplace_sim.model.population import ACTIVITY_STREAM, draw_niches, reactivate
 from marketplace_sim.model.state import bump
 
 if TYPE_CHECKING:
@@ -39,7 +38,7 @@ class Jobs(NamedTuple):
 def draw_jobs(model: MarketplaceModel, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Niche, budget (USD) and duration (weeks) of ``n`` new jobs."""
     j, rng = model.config.jobs, model.rng
-    niche = rng.choice(model.config.market.niches, n, p=model.niche_popularity)
+    niche = draw_niches(model, rng, n)
     budget = j.budget_median * np.exp(j.budget_sigma * rng.standard_normal(n))
     duration = rng.geometric(1.0 / j.duration_mean, n)
     return niche, budget, duration
@@ -47,6 +46,11 @@ def draw_jobs(model: MarketplaceModel, n: int) -> tuple[np.ndarray, np.ndarray, 
 
 def post_and_hire(model: MarketplaceModel, t: int) -> None:
     """Post this week's jobs and fill what can be filled: direct rehires first, then search."""
+    if model.compiled:
+        from marketplace_sim.model import fasthire  # (it imports this module)
+
+        fasthire.post_and_hire(model, t)
+        return
     cl = model.clients
     active_c = np.flatnonzero(cl.active)
     n_posts = model.rng.poisson(cl.post_rate[active_c])
@@ -93,13 +97,6 @@ def _rehire(
 
     Marks the rehired jobs in ``filled`` and takes their capacity out of ``spare``.
     """
-    if model.compiled:
-        rj, rf = fastpaths.rehire(model, jobs, spare)
-        filled[rj] = True
-        start_contracts(
-            model, t, rf, jobs.client[rj], jobs.niche[rj], jobs.budget[rj], jobs.duration[rj], True
-        )
-        return
     cfg, rng, fl, cl = model.config, model.rng, model.freelancers, model.clients
     last = cl.last_freelancer[jobs.client]
     rj = np.flatnonzero((last >= 0) & cl.last_satisfied[jobs.client])
@@ -138,10 +135,6 @@ def search_and_choose(
     spare: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw applicants for the open jobs and let clients choose; returns (jobs, rows)."""
-    if model.compiled:
-        return fastpaths.search_and_choose(
-            model, open_jobs, job_client, niche, spare, application_rate(model)
-        )
     available = spare > 0
     rep = _available_reputation(model, available)
     jn = niche[open_jobs]

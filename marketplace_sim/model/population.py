@@ -21,7 +21,8 @@ import numpy as np
 
 from marketplace_sim.config import Config
 from marketplace_sim.market import delivery
-from marketplace_sim.model.agents import Client, Freelancer
+from marketplace_sim.model import fastpaths
+from marketplace_sim.model.agents import Client, Freelancer, deregister, register
 from marketplace_sim.model.contracts import deliver, record_feedback
 from marketplace_sim.model.state import bump
 
@@ -51,6 +52,31 @@ def niche_popularity(niches: int, skew: float) -> np.ndarray:
     return pop / pop.sum()
 
 
+def draw_niches(model: MarketplaceModel, rng: np.random.Generator, n: int) -> np.ndarray:
+    """``rng.choice(niches, n, p=model.niche_popularity)``: the same draws and values.
+
+    ``Generator.choice`` with ``p`` checks ``p`` and computes its cumulative sum on every
+    call (about 10 us); here the cumulative sum is computed once per model (:func:`niche_cdf`)
+    and the draws are ``choice``'s own: ``cdf.searchsorted(rng.random(n), side="right")``.
+    """
+    return niche_cdf(model).searchsorted(rng.random(n), side="right")
+
+
+def niche_cdf(model: MarketplaceModel) -> np.ndarray:
+    """The cumulative niche popularity as ``Generator.choice`` computes it from ``p``.
+
+    ``cdf = p.cumsum(); cdf /= cdf[-1]``; kept while ``model.niche_popularity`` is the same
+    array.
+    """
+    p = model.niche_popularity
+    cached = model.__dict__.get("_niche_cdf")
+    if cached is None or cached[0] is not p:
+        cdf = np.asarray(p, dtype=np.float64).cumsum()
+        cdf /= cdf[-1]
+        cached = model._niche_cdf = (p, cdf)
+    return cached[1]
+
+
 def populate(model: MarketplaceModel) -> None:
     """The market at week 0: the initial freelancers (with any prior history), then clients."""
     m = model.config.market
@@ -77,7 +103,7 @@ def add_freelancers(model: MarketplaceModel, n: int, step: int) -> None:
         name: g.beta(getattr(f, name).a, getattr(f, name).b, n)
         for name in ("expertise", "communication", "reliability", "profile", "niche_focus")
     }
-    home = g.choice(model.config.market.niches, n, p=model.niche_popularity)
+    home = draw_niches(model, g, n)
     capacity = g.integers(1, f.capacity_max + 1, n)
     rate = f.rate_median * np.exp(f.rate_sigma * g.standard_normal(n))
     columns = {"capacity": capacity, **optional_traits(model, n, capacity)}
@@ -196,28 +222,43 @@ def exits(model: MarketplaceModel, t: int) -> None:
     """
     fl, cl, rng = model.freelancers, model.clients, model.rng
     fe = model.config.freelancers
-    idle_rows = np.flatnonzero(fl.active & (fl.load == 0))
-    weeks_idle = t - fl.last_work_step[idle_rows]
-    p = np.minimum(fe.exit_max, fe.exit_base + fe.exit_idle_slope * weeks_idle)
-    stop = rng.random(idle_rows.size) < p
-    if fe.one_job_share > 0:  # their one job done
-        stop |= fl.one_job[idle_rows] & (fl.hires[idle_rows] > 0)
-    leave = idle_rows[stop]
-    fl.active[leave] = False
-    fl.exit_step[leave] = t
+    if model.compiled:
+        kernels = fastpaths.tables(model)
+        leave = kernels.upkeep.idle_exits(
+            kernels.rng_at,
+            t,
+            (fl.active, fl.load, fl.last_work_step, fl.one_job, fl.hires, fl.exit_step),
+            np.array([fe.exit_max, fe.exit_base, fe.exit_idle_slope]),
+            fe.one_job_share > 0,
+        )
+    else:
+        idle_rows = np.flatnonzero(fl.active & (fl.load == 0))
+        weeks_idle = t - fl.last_work_step[idle_rows]
+        p = np.minimum(fe.exit_max, fe.exit_base + fe.exit_idle_slope * weeks_idle)
+        stop = rng.random(idle_rows.size) < p
+        if fe.one_job_share > 0:  # their one job done
+            stop |= fl.one_job[idle_rows] & (fl.hires[idle_rows] > 0)
+        leave = idle_rows[stop]
+        fl.active[leave] = False
+        fl.exit_step[leave] = t
     if fe.dormancy:
         _delete_dormant(model, t)  # those dormant before this week
         fl.dormant[leave] = True
         fl.dormant_step[leave] = t
     else:
         fl.deleted_step[leave] = t
-        _remove_agents(model.freelancer_agents, leave)
+        _remove_agents(model, model.freelancer_agents, leave)
 
-    act_rows = np.flatnonzero(cl.active)
-    gone = act_rows[rng.random(act_rows.size) < model.config.clients.exit_hazard]
-    cl.active[gone] = False
-    cl.exit_step[gone] = t
-    _remove_agents(model.client_agents, gone)
+    hazard = model.config.clients.exit_hazard
+    if model.compiled:
+        kernels = fastpaths.tables(model)
+        gone = kernels.upkeep.client_exits(kernels.rng_at, t, cl.active, cl.exit_step, hazard)
+    else:
+        act_rows = np.flatnonzero(cl.active)
+        gone = act_rows[rng.random(act_rows.size) < hazard]
+        cl.active[gone] = False
+        cl.exit_step[gone] = t
+    _remove_agents(model, model.client_agents, gone)
 
 
 def _delete_dormant(model: MarketplaceModel, t: int) -> None:
@@ -229,7 +270,7 @@ def _delete_dormant(model: MarketplaceModel, t: int) -> None:
     gone = rows[model.rng.random(rows.size) < rate]
     fl.dormant[gone] = False
     fl.deleted_step[gone] = t
-    _remove_agents(model.freelancer_agents, gone)
+    _remove_agents(model, model.freelancer_agents, gone)
 
 
 def reactivate(model: MarketplaceModel, rows: np.ndarray) -> None:
@@ -242,10 +283,13 @@ def reactivate(model: MarketplaceModel, rows: np.ndarray) -> None:
         fl.exit_step[back] = -1
 
 
-def _remove_agents(agents: list[Any], rows: np.ndarray) -> None:
+def _remove_agents(model: MarketplaceModel, agents: list[Any], rows: np.ndarray) -> None:
     """Deregister the Mesa agents of ``rows`` and forget them (their rows stay)."""
-    for r in rows.tolist():
-        agents[r].remove()
+    if rows.size == 0:
+        return
+    rows_ = rows.tolist()
+    deregister(model, [agents[r] for r in rows_])
+    for r in rows_:
         agents[r] = None
 
 
@@ -257,16 +301,21 @@ def make_agents(
 ) -> np.ndarray:
     """Create one Mesa agent per row, append them to ``out``; returns their unique ids.
 
-    Python's cyclic garbage collector is paused meanwhile: a million new agents would
-    otherwise trigger thousands of collections, each traversing every live agent so far,
-    about a third of the set-up time; none of these objects is garbage.
+    The agents are registered in one go when Mesa's per-agent calls would make no
+    difference (``agents.register``). Python's cyclic garbage collector is paused meanwhile:
+    a million new agents would otherwise trigger thousands of collections, each traversing
+    every live agent so far, about a third of the set-up time; none of these objects is
+    garbage.
     """
+    first = model.agent_id_counter
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        agents = [cls(model, r) for r in rows.tolist()]
+        agents, consecutive = register(cls, model, rows.tolist())
     finally:
         if was_enabled:
             gc.enable()
     out.extend(agents)
+    if consecutive:
+        return np.arange(first, first + len(agents), dtype=np.int64)
     return np.fromiter((a.unique_id for a in agents), dtype=np.int64, count=len(agents))

@@ -121,6 +121,9 @@ def expire_windows(model: MarketplaceModel, t: int) -> None:
     JSS fades), so one who comes back has exactly the recent history it would show.
     """
     fl = model.freelancers
+    if model.compiled:
+        _expire_compiled(model, t)
+        return
     live_of = fl.active | fl.dormant if model.config.freelancers.dormancy else fl.active
     earn = model.earnings_window
     while earn and earn[0][0] <= t - WEEKS_PER_YEAR:
@@ -137,6 +140,23 @@ def expire_windows(model: MarketplaceModel, t: int) -> None:
         np.subtract.at(fl.jss_fail, rows, (outcome == -1).astype(np.int32))
 
 
+def _expire_compiled(model: MarketplaceModel, t: int) -> None:
+    """``expire_windows`` through the kernels (the same tallies)."""
+    from marketplace_sim.model import fastpaths
+
+    fl, upkeep = model.freelancers, fastpaths.tables(model).upkeep
+    dormancy = model.config.freelancers.dormancy
+    earn, jss, window = model.earnings_window, model.jss_window, model.config.platform.jss_window
+    while earn and earn[0][0] <= t - WEEKS_PER_YEAR:
+        _, rows, net = earn.popleft()
+        upkeep.expire_earnings(rows, net, fl.active, fl.dormant, dormancy, fl.earnings_year)
+    while jss and jss[0][0] <= t - window:
+        _, rows, outcome = jss.popleft()
+        upkeep.expire_outcomes(
+            rows, outcome, fl.active, fl.dormant, dormancy, (fl.jss_n, fl.jss_succ, fl.jss_fail)
+        )
+
+
 def update_reputation(model: MarketplaceModel, t: int) -> None:
     """End of week ``t``: Top Rated badges, first-year earnings, and the monthly rate review."""
     fl = model.freelancers
@@ -144,8 +164,8 @@ def update_reputation(model: MarketplaceModel, t: int) -> None:
         from marketplace_sim.model import fastpaths
 
         fastpaths.badges_and_rates(model, t, review=t % RATE_REVIEW_EVERY == 0)
-        lo, hi = np.searchsorted(fl.entry_step, [t - WEEKS_PER_YEAR, t - WEEKS_PER_YEAR + 1])
-        fl.earnings_early[lo:hi] = fl.earnings[lo:hi]
+        upkeep = fastpaths.tables(model).upkeep
+        upkeep.freeze_first_year(t - WEEKS_PER_YEAR, fl.entry_step, fl.earnings, fl.earnings_early)
         return
     award_badges(model, t)
     # Earnings in the first year on the platform, fixed when the year is over.

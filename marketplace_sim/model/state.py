@@ -110,6 +110,9 @@ class Table:
     A column's view is made on first access and kept in the instance's ``__dict__`` until the
     row count changes, so reading ``table.rate`` a hundred times a week costs a dictionary
     lookup, not a slice each time (a week of a small world reads columns about 120 times).
+    When the row count changes (:meth:`append`, :meth:`grow`, :meth:`shrink`) the views
+    that were cached are made again at once for the new count; arrays obtained before are
+    the old views, as ever.
     """
 
     def __init__(self, spec: ColumnSpec, capacity: int = 1024) -> None:
@@ -151,11 +154,23 @@ class Table:
             raise AttributeError(f"assign into columns in place: table.{name}[...] = value")
 
     def _forget_views(self) -> None:
-        """Drop the cached views: the row count (or the arrays) changed."""
+        """Drop the cached views: the row count (or the arrays) is about to change."""
         d = self.__dict__
         for name in self._views:
             del d[name]
         self._views.clear()
+
+    def _refresh_views(self, names: list[str]) -> None:
+        """Cache the views of ``names`` again, for the new row count.
+
+        The columns read before a change are read again after it (a week reads the same
+        columns every week): remaking their views here costs a slice each, not a call to
+        ``__getattr__`` each.
+        """
+        d, data, n = self.__dict__, self._data, self._n
+        for name in names:
+            d[name] = data[name][:n]
+        self._views.extend(names)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle the columns, not the cached views (a copy of a view would not write through)."""
@@ -174,9 +189,9 @@ class Table:
         Returns:
             The indices of the new rows.
         """
-        unknown = set(values) - set(self._spec)
-        if unknown:
-            raise KeyError(f"unknown columns: {sorted(unknown)}")
+        if not values.keys() <= self._spec.keys():
+            raise KeyError(f"unknown columns: {sorted(set(values) - set(self._spec))}")
+        viewed = list(self._views)
         self._forget_views()
         start = self._n
         if start + k > self._cap:
@@ -192,6 +207,7 @@ class Table:
                 self._data[name][start : start + k] = fill
         for name, v in values.items():
             self._data[name][start : start + k] = v
+        self._refresh_views(viewed)
         return np.arange(start, start + k)
 
     def keep(self, mask: np.ndarray) -> None:
@@ -209,8 +225,10 @@ class Table:
 
     def shrink(self, n: int) -> None:
         """Keep the first ``n`` rows (a kernel compacted the rows to keep to the front)."""
+        viewed = list(self._views)
         self._forget_views()
         self._n = n
+        self._refresh_views(viewed)
 
     def grow(self, k: int) -> tuple[tuple[np.ndarray, ...], int]:
         """Add ``k`` rows for a kernel to fill: (every column at full capacity, first new row).
@@ -218,6 +236,7 @@ class Table:
         The new rows hold whatever the columns held (defaults, or old values): the caller
         writes every column of them.
         """
+        viewed = list(self._views)
         self._forget_views()
         start = self._n
         if start + k > self._cap:
@@ -228,6 +247,7 @@ class Table:
                 self._data[name] = grown
             self._cap = new_cap
         self._n = start + k
+        self._refresh_views(viewed)
         return tuple(self._data[name] for name in self._spec), start
 
     def take(self, rows: np.ndarray) -> dict[str, np.ndarray]:

@@ -1,0 +1,177 @@
+"""Compiled posting and hiring of a week around the search (numba): fewer calls from Python.
+
+``hiring.post_and_hire`` in four kernels, numpy's ``exp``, ``poisson``, ``geometric`` and
+``sort`` between them (see :mod:`marketplace_sim.market.jit`: no transcendental function in a
+kernel; draws numpy's algorithms would take differently stay numpy's): the posted jobs
+(:func:`post_jobs`: the niche and budget draws), spare capacity and the direct-rehire
+candidates (:func:`rehire_prep`), the rehires, their contracts and the ranking keys
+(:func:`rehire_and_rank`), and after search and choice the contracts of the hired
+(:func:`start_hired`). The same draws from the market stream in the same order and sizes as
+the numpy code, the same arithmetic in the same order, integer tallies in place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from marketplace_sim.market import kernels_hire, kernels_week
+from marketplace_sim.market.jit import kernel
+from marketplace_sim.market.jit_rng import generator
+from marketplace_sim.market.kernels import search_between
+
+
+@kernel
+def post_jobs(
+    rng_at: np.ndarray,
+    active: np.ndarray,
+    n_posts: np.ndarray,
+    jobs_posted: np.ndarray,
+    cdf: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The week's jobs: (client row, niche, standard-normal draw of the budget) per job.
+
+    ``n_posts``: jobs posted by each active client (``rng.poisson``, in row order). As
+    ``np.repeat(active rows, n_posts)``, ``jobs_posted`` counted, then ``draw_niches``
+    (``cdf.searchsorted(rng.random(n), side="right")``) and ``rng.standard_normal(n)``.
+    """
+    n = 0
+    for i in range(n_posts.size):
+        n += n_posts[i]
+    job_client = np.empty(n, dtype=np.int64)
+    m = 0
+    a = 0
+    for r in range(active.size):
+        if active[r]:
+            for _ in range(n_posts[a]):
+                job_client[m] = r
+                m += 1
+            jobs_posted[r] += n_posts[a]
+            a += 1
+    rng = generator(rng_at)
+    niche = np.empty(n, dtype=np.int64)
+    for j in range(n):
+        niche[j] = search_between(cdf, rng.random(), 0, cdf.size)
+    z = np.empty(n)
+    for j in range(n):
+        z[j] = rng.standard_normal()
+    return job_client, niche, z
+
+
+@kernel
+def rehire_prep(
+    jobs: tuple[np.ndarray, np.ndarray],
+    listing: tuple[np.ndarray, ...],
+    flags: tuple[bool, bool],
+    cl: tuple[np.ndarray, ...],
+    fl: tuple[np.ndarray, np.ndarray, np.ndarray],
+    premium: float,
+    price_weight: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``hiring.spare_capacity`` and ``kernels_week.rehire_candidates``: (spare, rj, rf, x).
+
+    ``jobs``: client row and niche of each job; ``listing``: active, dormant, capacity,
+    load, one_job, hires; ``flags``: dormancy on, one-job freelancers on; ``cl`` and ``fl``
+    as :func:`kernels_week.rehire_candidates`.
+    """
+    active, dormant, capacity, load, one_job, hires = listing
+    dormancy, one_job_on = flags
+    spare = np.zeros(active.size, dtype=np.int64)
+    for r in range(active.size):
+        if active[r] or (dormancy and dormant[r]):
+            spare[r] = np.int64(capacity[r]) - np.int64(load[r])
+        if one_job_on and one_job[r] and hires[r] > 0:
+            spare[r] = 0
+    rj, rf, x = kernels_week.rehire_candidates(jobs[0], jobs[1], cl, fl, premium, price_weight)
+    return spare, rj, rf, x
+
+
+@kernel
+def rehire_and_rank(
+    rng_at: np.ndarray,
+    rehire: tuple[np.ndarray, np.ndarray, np.ndarray],
+    state: tuple[np.ndarray, np.ndarray, np.ndarray],
+    jobs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    contract: tuple[int, int, int],
+    pool: tuple[np.ndarray, ...],
+    open_fl: tuple[np.ndarray, ...],
+    open_c: np.ndarray,
+    open_par: np.ndarray,
+    rank: tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[bool, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Direct rehires and their contracts, then the ranking keys of search (if jobs are left).
+
+    ``rehire``: candidate jobs, rows and ``p_rehire`` (numpy's ``exp``); ``state``: active,
+    spare, declined; ``jobs``: client, niche, budget, duration per job; ``contract``: week,
+    first contract id, first pool row (capacity reserved by the caller); ``pool``,
+    ``open_fl``, ``open_c``, ``open_par`` as :func:`kernels_week.open_contracts`; ``rank``:
+    the arguments of :func:`kernels_hire.rank_keys` after ``rng_at`` and ``spare``.
+
+    Returns ``(ok, rehired, open_jobs, rep, rows, key, tie_break)``: ``ok`` False, with
+    nothing drawn or changed, when ``log1p_reviews`` is too short for some available row
+    (the caller extends it and calls again).
+    """
+    active, spare, declined = state
+    rank_fl, log1p, rank_par, cached_rep = rank
+    empty_i, empty_f = np.empty(0, dtype=np.int64), np.empty(0)
+    if cached_rep.size == 0:
+        n_reviews = rank_fl[1]
+        for r in range(spare.size):
+            if spare[r] > 0 and n_reviews[r] >= log1p.size:
+                return False, 0, empty_i, empty_f, empty_i, empty_f, empty_f
+    rj, rf = kernels_week.rehire_accept(
+        rng_at, rehire[0], rehire[1], rehire[2], active, spare, declined
+    )
+    job_client, niche, budget, duration = jobs
+    t, first_id, at = contract
+    kernels_week.open_contracts(
+        t, rf, job_client[rj], niche[rj], budget[rj], duration[rj], True, first_id,
+        pool, at, open_fl, open_c, open_par,
+    )  # fmt: skip
+    filled = np.zeros(job_client.size, dtype=np.bool_)
+    for i in range(rj.size):
+        filled[rj[i]] = True
+    open_jobs = np.empty(job_client.size - rj.size, dtype=np.int64)
+    m = 0
+    for j in range(job_client.size):
+        if not filled[j]:
+            open_jobs[m] = j
+            m += 1
+    if m == 0:  # no search this week: nothing drawn for it
+        return True, rj.size, open_jobs, empty_f, empty_i, empty_f, empty_f
+    _, rep, rows, key, tie_break = kernels_hire.rank_keys(
+        rng_at, spare, rank_fl, log1p, rank_par, cached_rep
+    )
+    return True, rj.size, open_jobs, rep, rows, key, tie_break
+
+
+@kernel
+def start_hired(
+    hired: tuple[np.ndarray, np.ndarray],
+    jobs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    contract: tuple[int, int, int],
+    pool: tuple[np.ndarray, ...],
+    open_fl: tuple[np.ndarray, ...],
+    open_c: np.ndarray,
+    open_par: np.ndarray,
+    listing: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """The search's hires: dormant ones active again (``reactivate``), their contracts opened.
+
+    ``hired``: job index and freelancer row of each hire; ``jobs``, ``contract``, ``pool``,
+    ``open_fl``, ``open_c``, ``open_par`` as :func:`rehire_and_rank`; ``listing``: dormant,
+    active, exit_step.
+    """
+    hj, hf = hired
+    dormant, active, exit_step = listing
+    for i in range(hf.size):
+        r = hf[i]
+        if dormant[r]:
+            dormant[r] = False
+            active[r] = True
+            exit_step[r] = -1
+    job_client, niche, budget, duration = jobs
+    t, first_id, at = contract
+    kernels_week.open_contracts(
+        t, hf, job_client[hj], niche[hj], budget[hj], duration[hj], False, first_id,
+        pool, at, open_fl, open_c, open_par,
+    )  # fmt: skip

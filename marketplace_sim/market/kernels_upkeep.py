@@ -1,0 +1,140 @@
+"""Compiled upkeep of a week (numba): exits and the rolling windows' expiry.
+
+Replicas of ``population.exits`` (the idle freelancers' and the clients' exit draws) and
+``reputation.expire_windows`` (see :mod:`marketplace_sim.market.jit`): the same draws from the
+market stream (``rng_at``) in the same order and sizes, the same arithmetic in the same order,
+integer tallies (exact in any order) in place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from marketplace_sim.market.jit import kernel
+from marketplace_sim.market.jit_rng import generator
+
+
+@kernel
+def idle_exits(
+    rng_at: np.ndarray,
+    t: int,
+    fl: tuple[np.ndarray, ...],
+    par: np.ndarray,
+    one_job_on: bool,
+) -> np.ndarray:
+    """``population.exits``' idle freelancers who stop seeking work, marked inactive.
+
+    ``fl``: active, load, last_work_step, one_job, hires, exit_step; ``par``: exit_max,
+    exit_base, exit_idle_slope. Draws ``rng.random(idle rows)``; the rows that stop get
+    ``active = False`` and ``exit_step = t``; returns them.
+    """
+    active, load, last_work, one_job, hires, exit_step = fl
+    exit_max, exit_base, slope = par[0], par[1], par[2]
+    rng = generator(rng_at)
+    leave = np.empty(active.size, dtype=np.int64)
+    m = 0
+    for r in range(active.size):
+        if active[r] and load[r] == 0:
+            weeks_idle = np.int32(t - last_work[r])  # int32, as the column's arithmetic
+            p = exit_base + slope * float(weeks_idle)
+            if exit_max < p:  # np.minimum(exit_max, p)
+                p = exit_max
+            stop = rng.random() < p
+            if one_job_on and one_job[r] and hires[r] > 0:
+                stop = True
+            if stop:
+                leave[m] = r
+                m += 1
+    leave = leave[:m]
+    for i in range(m):
+        active[leave[i]] = False
+        exit_step[leave[i]] = t
+    return leave
+
+
+@kernel
+def client_exits(
+    rng_at: np.ndarray, t: int, active: np.ndarray, exit_step: np.ndarray, hazard: float
+) -> np.ndarray:
+    """``population.exits``' clients who leave: ``rng.random(active rows) < hazard``."""
+    rng = generator(rng_at)
+    gone = np.empty(active.size, dtype=np.int64)
+    m = 0
+    for r in range(active.size):
+        if active[r]:
+            if rng.random() < hazard:
+                gone[m] = r
+                m += 1
+    gone = gone[:m]
+    for i in range(m):
+        active[gone[i]] = False
+        exit_step[gone[i]] = t
+    return gone
+
+
+@kernel
+def expire_earnings(
+    rows: np.ndarray,
+    net: np.ndarray,
+    active: np.ndarray,
+    dormant: np.ndarray,
+    dormancy: bool,
+    earnings_year: np.ndarray,
+) -> None:
+    """``earnings_year[rows] -= net`` for the rows still listed (``expire_windows``)."""
+    for i in range(rows.size):
+        r = rows[i]
+        if active[r] or (dormancy and dormant[r]):
+            earnings_year[r] -= net[i]
+
+
+@kernel
+def expire_outcomes(
+    rows: np.ndarray,
+    outcome: np.ndarray,
+    active: np.ndarray,
+    dormant: np.ndarray,
+    dormancy: bool,
+    jss: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """The JSS window's counts less ``outcome`` for the rows still listed (``expire_windows``).
+
+    ``jss``: jss_n, jss_succ, jss_fail.
+    """
+    jss_n, jss_succ, jss_fail = jss
+    for i in range(rows.size):
+        r = rows[i]
+        if active[r] or (dormancy and dormant[r]):
+            jss_n[r] -= 1
+            if outcome[i] == 1:
+                jss_succ[r] -= 1
+            elif outcome[i] == -1:
+                jss_fail[r] -= 1
+
+
+@kernel
+def freeze_first_year(
+    week: int, entry_step: np.ndarray, earnings: np.ndarray, earnings_early: np.ndarray
+) -> None:
+    """``earnings_early[lo:hi] = earnings[lo:hi]`` for the rows that entered in ``week``.
+
+    ``lo, hi = np.searchsorted(entry_step, [week, week + 1])`` (``entry_step`` ascending:
+    rows are appended week by week), as ``reputation.update_reputation``.
+    """
+    lo = _left(entry_step, week)
+    hi = _left(entry_step, week + 1)
+    for r in range(lo, hi):
+        earnings_early[r] = earnings[r]
+
+
+@kernel
+def _left(a: np.ndarray, x: int) -> int:
+    """``np.searchsorted(a, x, side="left")``."""
+    lo, hi = 0, a.size
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
