@@ -303,3 +303,28 @@ def test_warm_processes_run_every_world_compiled(monkeypatch):
     assert jit.use_for(1)
     model = MarketplaceModel(load_config(CONFIGS / "smoke.toml"))
     assert model.compiled
+
+
+def test_stale_kernel_cache_is_dropped_when_any_kernel_source_changes(tmp_path):
+    """numba keys a cache on the defining file only; a change in any kernel file drops all.
+
+    A cached kernel whose own file is unchanged would otherwise keep the old machine code of
+    a kernel it inlines from another file. Only numba's files of the kernel modules go.
+    """
+    from marketplace_sim.market import jit
+
+    a, b = tmp_path / "kernels.py", tmp_path / "kernels_week.py"
+    a.write_text("x = 1\n")
+    b.write_text("y = 2\n")
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+    stale = [cache / "kernels.f-10.py313.nbi", cache / "kernels_week.g-3.py313.1.nbc"]
+    other = cache / "kernels.cpython-313.pyc"
+    for f in [*stale, other]:
+        f.write_bytes(b"old")
+    assert jit.drop_stale_cache([a, b]) == 2  # no stamp yet: the cache cannot be trusted
+    assert not any(f.exists() for f in stale) and other.exists()
+    stale[0].write_bytes(b"new")  # compiled from the current sources
+    assert jit.drop_stale_cache([a, b]) == 0 and stale[0].exists()
+    b.write_text("y = 3\n")  # the other file changes
+    assert jit.drop_stale_cache([a, b]) == 1 and not stale[0].exists()

@@ -103,9 +103,63 @@ def using(on: bool) -> Iterator[None]:
 
 
 def _numba() -> Any:
+    if not _checked[0]:
+        _checked[0] = True
+        drop_stale_cache()
     import numba
 
     return numba
+
+
+_checked = [False]
+#: The stamp of the kernels' sources their cached code was compiled from (in ``__pycache__``).
+STAMP = "marketplace-sim-kernels.stamp"
+
+
+def _kernel_sources() -> list[Any]:
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    return sorted([*here.glob("kernels*.py"), here / "jit.py", here / "jit_rng.py"])
+
+
+def drop_stale_cache(sources: list[Any] | None = None) -> int:
+    """Remove numba's cached code of the kernels when any kernel source changed since.
+
+    numba keys a cached kernel on the modification time of the file that defines it only, so
+    a kernel whose own file is unchanged keeps the machine code of an inlined or called
+    kernel from another file that did change (a stale result, in a checkout after a pull or a
+    branch switch). A digest of every kernel source is kept beside the cache; when it differs,
+    the cache files of these modules (``kernels*.nbi``/``.nbc``: written by numba for this
+    package only) are removed and recompiled on first use. Nothing else is touched; an
+    unwritable folder (an installed package: numba then caches elsewhere, and an upgrade
+    replaces every source at once) is left alone. Returns the number of files removed.
+
+    Args:
+        sources: the kernel source files (default: this package's); their folder's
+            ``__pycache__`` holds the cache and the stamp.
+    """
+    import hashlib
+
+    sources = _kernel_sources() if sources is None else sorted(sources)
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in sources if f.is_file())).hexdigest()
+    cache = sources[0].parent / "__pycache__"
+    stamp = cache / STAMP
+    try:
+        if stamp.read_text(encoding="utf-8") == digest:
+            return 0
+    except OSError:
+        pass
+    removed = 0
+    try:
+        for f in cache.glob("kernels*.py*.nb[ic]"):
+            f.unlink()
+            removed += 1
+        cache.mkdir(exist_ok=True)
+        stamp.write_text(digest, encoding="utf-8")
+    except OSError:
+        pass  # read-only install: numba's own (user-wide) cache applies
+    return removed
 
 
 def helper[F: Callable[..., Any]](fn: F) -> F:
