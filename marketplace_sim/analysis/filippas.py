@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from marketplace_sim import metrics
+from marketplace_sim import data, metrics
 
 INFLATION = "reviews.inflation"
 #: Filippas, Horton & Golden (slides, slide 29): "24% of dissatisfied employers publicly gave
@@ -44,12 +44,7 @@ HIGH_STARS = 4
 #: The private feedback's weeks as a share of the run: its last fifth (years 9-10 of 10).
 WINDOW_SHARE = 0.2
 #: The calibration's recorded result (written by filippas_calibration, read by the findings).
-RECORD = (
-    Path(__file__).resolve().parents[1]
-    / "data"
-    / "experiments"
-    / "filippas-pressure-calibration.json"
-)
+RECORD = data.experiments_dir() / "filippas-pressure-calibration.json"
 #: The experiment whose grid is the calibration.
 CALIBRATION_EXPERIMENT = RECORD.with_suffix(".toml")
 
@@ -219,7 +214,8 @@ def write_record(path: Path, cal: Calibration, chosen: float, extra: Mapping[str
     from marketplace_sim import files
 
     doc = {"chosen": chosen, "target": TARGET, **asdict(cal), **extra}
-    doc["grid"] = [dict(zip(("inflation", "mean", "lo", "hi", "n"), g)) for g in cal.grid]
+    names = ("inflation", "mean", "lo", "hi", "n")
+    doc["grid"] = [dict(zip(names, g, strict=True)) for g in cal.grid]
     return files.write_json(_finite(doc), path)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,7 +95,7 @@ class InflationResult:
     #: the private-vs-public statistic per run (re-simulated with the contract log)
     private_runs: pd.DataFrame | None = None
     #: the calibration's record (:data:`marketplace_sim.analysis.filippas.RECORD`)
-    record: Mapping[str, object] | None = None
+    record: Mapping[str, Any] | None = None
 
     def private_ci(self, key: Key | None) -> CI:
         """The share of the dissatisfied giving 4+ stars in one condition, across runs."""
@@ -276,7 +277,7 @@ def _reading(r: InflationResult) -> str:
 
 def _origin(r: InflationResult, inp: StudyInput) -> str:
     """Where the parameters come from: the datum, the study and the calibration."""
-    rec = dict(r.record or {})
+    rec: dict[str, Any] = dict(r.record or {})
     first, last = private.private_window(int(inp.experiment.base.run.steps))
     shipped = f"{r.slow[0]:g}" if r.slow else "n/a"
     chosen = rec.get("chosen")
