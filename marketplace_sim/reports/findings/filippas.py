@@ -297,10 +297,10 @@ default, 156 weeks (raters' norm follows the ratings of the last three years). T
 `reviews.inflation` = {shipped}, is set by neither target but by a third number of the same
 study: while the platform collected private feedback ("Would you work with this freelancer
 again if you had a similar project?") beside the public stars, "24% of dissatisfied employers
-publicly gave 4+ stars" (Filippas, Horton & Golden, "Reputation Inflation", slides, slide 29:
-"Private and public feedback over time while both were collected"; the private feedback was
-"new platform-created", and Horton & Golden, "Reputation Inflation in an Online Marketplace",
-2015, describe the marketplace adding it to the public stars). In the model: among contracts
+publicly gave 4+ stars" (Filippas, Horton & Golden, "Reputation Inflation", slides, slide 29;
+slide 30: "Private and public feedback over time while both were collected"; slide 25: the
+private feedback was "new platform-created"; Horton & Golden, "Reputation Inflation in an
+Online Marketplace", February 2015, describe the marketplace adding it to the public stars). In the model: among contracts
 ending in weeks {first}-{last} (the last fifth of the run: years 9-10 of the 520-week decade,
 as the private feedback came late in the study's decade) whose candid private outcome is a failure
 and that got public stars, the share with 4 or 5 stars
