@@ -300,10 +300,10 @@ again if you had a similar project?") beside the public stars, "24% of dissatisf
 publicly gave 4+ stars" (Filippas, Horton & Golden, "Reputation Inflation", slides, slide 29;
 slide 30: "Private and public feedback over time while both were collected"; slide 25: the
 private feedback was "new platform-created"; Horton & Golden, "Reputation Inflation in an
-Online Marketplace", February 2015, describe the marketplace adding it to the public stars). In the model: among contracts
-ending in weeks {first}-{last} (the last fifth of the run: years 9-10 of the 520-week decade,
-as the private feedback came late in the study's decade) whose candid private outcome is a failure
-and that got public stars, the share with 4 or 5 stars
+Online Marketplace", February 2015, describe the marketplace adding it to the public stars).
+In the model: among contracts ending in weeks {first}-{last} (the last fifth of the run: years
+9-10 of the 520-week decade, as the private feedback came late in the study's decade) whose
+candid private outcome is a failure and that got public stars, the share with 4 or 5 stars
 (`marketplace_sim.analysis.filippas`). `experiments/filippas-pressure-calibration.toml`
 sweeps `reviews.inflation` from 0 to 0.6 ({len(rec.get("grid", []))} values x
 {rec.get("replications", "?")} worlds of the full decade, seeds apart from this experiment's)
