@@ -73,7 +73,8 @@ STUDIES: dict[str, Study] = {
             'Filippas, Horton & Golden, "Reputation Inflation", NBER WP 2018; Marketing '
             "Science 2022",
             "the mean public rating on oDesk/Upwork rose from about 3.7 to 4.8 stars over a "
-            "decade; at least a third to a half of the rise is inflation, not better work",
+            "decade; at least 35-45 % of the rise is inflation, not better work (CESifo WP "
+            "6750, 2017)",
             "filippas-inflation.toml",
         ),
         Study(

@@ -48,7 +48,7 @@ def paper_numbers() -> dict[str, str]:
         "paper.salganik.gini.independent": _range(*gini["independent"], ".2f"),
         "paper.salganik.gini.influence": _range(*gini["influence"], ".2f"),
         "paper.filippas.stars": f"{fil['start']:g} -> {fil['end']:g}",
-        "paper.filippas.share": "at least a third to a half",
+        "paper.filippas.share": "at least 35-45 %",
         "paper.pallais.ratio": "nearly tripled",
         "paper.vanderijt.gaps": "9 to 31 points",
     }
