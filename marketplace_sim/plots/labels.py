@@ -89,6 +89,7 @@ KEY_LABELS: dict[str, str] = {
     "run.seed": "market seed",
     # docking worlds (Lukac & Grow 2020)
     "clients.strategy_coefficient": "coef-strategy, Lukac & Grow's tau (steepness)",
+    "docking.ours": "our mechanisms switched on in their world",
 }
 
 
