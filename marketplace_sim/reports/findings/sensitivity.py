@@ -204,6 +204,7 @@ def generate(
     workers: int | None = None,
 ) -> Path:
     """Run both screens and write ``out/sensitivity.md`` and its figure."""
+    from marketplace_sim.experiments.executors import session
     from marketplace_sim.plots.findings import morris_figure
     from marketplace_sim.reports.findings.page import Settings, run_study
 
@@ -211,7 +212,8 @@ def generate(
     out, res = Path(out), Path(results)
     res.mkdir(parents=True, exist_ok=True)
     settings = Settings(quick, None, workers)
-    inps = {p.key: run_study(p, res, data.experiments_dir(), settings, None) for p in PLANS}
+    with session():  # one worker pool for both screens' sweeps
+        inps = {p.key: run_study(p, res, data.experiments_dir(), settings, None) for p in PLANS}
     results_ = {k: screen(inps[k], SCREENED[k]) for k in inps}
     panels = []
     for key, names in SCREENED.items():
