@@ -8,6 +8,16 @@ if Mesa is not imported yet, those three subpackages are put in ``sys.modules`` 
 that import the real subpackage on first use of any of its names (``mesa.discrete_space.
 OrthogonalMooreGrid`` works as ever, a moment later). Anything unexpected (Mesa already
 imported, a subpackage missing or moved) and Mesa is imported as usual.
+
+Two more costs of ``import mesa`` are avoided the same way:
+
+- ``mesa.batchrunner`` (``mesa.batch_run``) imports ``tqdm.auto``, which imports ``asyncio``,
+  ``ssl`` and ``importlib.metadata``: 40-70 ms. Its stand-in carries a ``batch_run`` that
+  imports the real module when called (``mesa.batch_run(...)`` works as ever).
+- ``mesa.model`` names its logger with ``inspect.stack()``, which reads the source lines of
+  every frame on the stack (about 50 ms at start-up, 150 ms on a busy machine); while Mesa is
+  imported, ``inspect.stack`` is asked for no source lines (``context=0``), which gives the
+  same frames, module and logger name.
 """
 
 from __future__ import annotations
@@ -15,12 +25,18 @@ from __future__ import annotations
 import importlib
 import importlib.machinery
 import importlib.util
+import inspect
 import os
 import sys
 import types
 from typing import Any
 
-DEFERRED = ("mesa.discrete_space", "mesa.space", "mesa.experimental.continuous_space")
+DEFERRED = (
+    "mesa.discrete_space",
+    "mesa.space",
+    "mesa.experimental.continuous_space",
+    "mesa.batchrunner",
+)
 
 
 class _Deferred(types.ModuleType):
@@ -58,9 +74,33 @@ def _defer() -> None:
         stub = _Deferred(name)
         stub.__spec__ = importlib.machinery.ModuleSpec(name, None)
         sys.modules[name] = stub
+    # `from mesa.batchrunner import batch_run` (in mesa/__init__) takes this, not the module
+    sys.modules["mesa.batchrunner"].__dict__["batch_run"] = _batch_run
+
+
+def _batch_run(*args: Any, **kwargs: Any) -> Any:
+    """``mesa.batch_run``: imports ``mesa.batchrunner`` on first use, then calls it."""
+    name = "mesa.batchrunner"
+    real = _load(name, sys.modules[name]) if isinstance(sys.modules.get(name), _Deferred) else None
+    return (real or importlib.import_module(name)).batch_run(*args, **kwargs)
+
+
+def _import_mesa() -> None:
+    """``import mesa``, with ``inspect.stack`` reading no source lines meanwhile."""
+    stack = inspect.stack
+
+    def frames_only(context: int = 1) -> list[inspect.FrameInfo]:
+        return stack(0)
+
+    inspect.stack = frames_only
+    try:
+        import mesa  # noqa: F401
+    finally:
+        inspect.stack = stack
 
 
 _defer()
-import mesa  # noqa: E402  (after the stand-ins)
+_import_mesa()
+import mesa  # noqa: E402  (imported just above)
 
 __all__ = ["mesa"]
