@@ -96,7 +96,7 @@ def _import_mesa() -> None:
     stack, getmodule = inspect.stack, inspect.getmodule
 
     def frames_only(context: int = 1) -> list[inspect.FrameInfo]:
-        f = sys._getframe(1)
+        f: types.FrameType | None = sys._getframe(1)
         out = []
         while f is not None:
             out.append(
@@ -105,12 +105,12 @@ def _import_mesa() -> None:
             f = f.f_back
         return out
 
-    def module_of(obj: object, _filename: str | None = None) -> types.ModuleType | None:
-        if isinstance(obj, types.FrameType):
-            mod = sys.modules.get(obj.f_globals.get("__name__", ""))
+X
+        if isinstance(object, types.FrameType):
+            mod = sys.modules.get(object.f_globals.get("__name__", ""))
             if mod is not None:
                 return mod
-        return getmodule(obj, _filename)
+        return getmodule(object, _filename)
 
     inspect.stack, inspect.getmodule = frames_only, module_of
     try:
