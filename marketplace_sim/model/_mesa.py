@@ -105,7 +105,8 @@ def _import_mesa() -> None:
             f = f.f_back
         return out
 
-X
+    # `object`: inspect.getmodule's own parameter name (a stand-in must accept the same)
+    def module_of(object: object, _filename: str | None = None) -> types.ModuleType | None:
         if isinstance(object, types.FrameType):
             mod = sys.modules.get(object.f_globals.get("__name__", ""))
             if mod is not None:
