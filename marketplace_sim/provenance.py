@@ -28,24 +28,40 @@ def utc_stamp() -> str:
 
 
 def git_commit() -> str | None:
-    """The git commit of the package's checkout (with ``-dirty``), or None outside git."""
+    """The git commit of the package's checkout (with ``-dirty``), or None outside git.
+
+    The two git commands run side by side (each is a process start-up of a few tens of
+    milliseconds, the status a scan of the worktree), not one after the other.
+    """
     here = Path(__file__).resolve().parent
+    commands = (
+        ["git", "rev-parse", "HEAD"],
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+    )
+    procs: list[subprocess.Popen[str]] = []
     try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
-        )
-        if sha.returncode != 0:
+        for cmd in commands:
+            procs.append(
+                subprocess.Popen(
+                    cmd,
+                    cwd=here,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    stdin=subprocess.DEVNULL,
+                    text=True,
+                )
+            )
+        (sha, _), (dirty, _) = (p.communicate(timeout=5) for p in procs)
+        if procs[0].returncode != 0:
             return None
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        return sha.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+        return sha.strip() + ("-dirty" if procs[1].returncode == 0 and dirty.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return None
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
 
 
 def package_versions() -> dict[str, str]:

@@ -112,3 +112,68 @@ def test_killing_the_driver_with_sigkill_leaves_no_worker_running(tmp_path):
     for k in left:  # do not leave them to the next test
         os.kill(k, signal.SIGKILL)
     assert left == []
+
+
+def pid_of(spec: dict) -> dict:
+    """Which process ran the spec (and, with ``die``, kill that process mid-task)."""
+    if spec.get("die"):
+        os._exit(3)
+    time.sleep(0.05)  # long enough for both workers to get tasks
+    return {"pid": os.getpid()}
+
+
+@pytest.mark.timeout(120)
+def test_a_local_pool_is_kept_across_calls_and_stopped_by_close():
+    """A fit calls imap_unordered once per generation: the same two workers serve every call.
+
+    Before, each call spawned a fresh pool (new pids, the model imported again); now the pids
+    of the second call are the first call's, a dead worker's pool is replaced, and close()
+    stops the workers.
+    """
+    ex = LocalExecutor(2)
+    specs = [{"run_id": f"t{i}"} for i in range(8)]
+    first = {r["pid"] for _, r in ex.imap_unordered(pid_of, specs)}
+    pids = ex.worker_pids()
+    assert len(pids) == 2 and first <= set(pids) and os.getpid() not in first
+    second = {r["pid"] for _, r in ex.imap_unordered(pid_of, specs)}
+    assert second <= set(pids) and ex.worker_pids() == pids
+    died = list(ex.imap_unordered(pid_of, [{"run_id": "bad", "die": True}]))
+    assert died[0][1]["status"] == "failed"
+    third = {r["pid"] for _, r in ex.imap_unordered(pid_of, specs)}
+    assert third.isdisjoint(pids)  # a fresh pool after the broken one
+    procs = list(ex._pool._processes.values())  # type: ignore[union-attr]
+    ex.close()
+    assert ex.worker_pids() == [] and not any(p.is_alive() for p in procs)
+
+
+@pytest.mark.timeout(120)
+def test_a_call_left_early_stops_the_pool_and_the_next_starts_a_fresh_one():
+    """A caller that stops iterating (Ctrl-C, an error) must not leave runs going for nobody."""
+    ex = LocalExecutor(2)
+    it = ex.imap_unordered(pid_of, [{"run_id": f"t{i}"} for i in range(20)])
+    next(it)
+    pids = ex.worker_pids()
+    it.close()
+    assert ex.worker_pids() == []
+    again = {r["pid"] for _, r in ex.imap_unordered(pid_of, [{"run_id": "x"}, {"run_id": "y"}])}
+    assert again.isdisjoint(pids)
+    ex.close()
+
+
+@pytest.mark.timeout(120)
+def test_a_session_shares_one_pool_between_executors():
+    """findings runs a sweep per study: inside session() they share one pool of workers."""
+    from marketplace_sim.experiments.executors import make_executor, session
+
+    with session():
+        a = make_executor("local", 2, None)
+        got_a = {r["pid"] for _, r in a.imap_unordered(pid_of, [{"run_id": "a"}] * 4)}
+        a.close()  # a sweep's close(): the session keeps the pool
+        b = make_executor("local", 2, None)
+        assert b is a and a.worker_pids()
+        got_b = {r["pid"] for _, r in b.imap_unordered(pid_of, [{"run_id": "b"}] * 4)}
+        assert got_b <= set(a.worker_pids()) and got_a <= set(a.worker_pids())
+        assert isinstance(make_executor("local", 1, None), SerialExecutor)
+    assert a.worker_pids() == []  # stopped at the end of the session
+    c = make_executor("local", 2, None)
+    assert c is not a and not c.keep_open

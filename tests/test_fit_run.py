@@ -124,6 +124,10 @@ def test_same_seed_same_posterior_on_two_workers(inputs, serial, tmp_path):
     out = tmp_path / "two"
     assert main(fit_args(inputs, out, "--workers", "2")) == 0
     assert outputs(out) == outputs(serial)
+    # one pool for the whole fit: its 7 rounds of simulations (pilots, 2 generations, refit
+    # pilots, check) ran on the same 2 worker processes, not on 2 fresh ones per round
+    workers = {json.loads(p.read_text())["worker"] for p in (out / "sims").glob("*/*.json")}
+    assert len(workers) == 2 and f":{os.getpid()}" not in " ".join(workers)
 
 
 def test_a_fit_interrupted_and_resumed_gives_the_same_results(

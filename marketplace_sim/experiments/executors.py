@@ -17,6 +17,7 @@ driver is killed, even with SIGKILL, they exit within a second instead of linger
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -25,6 +26,7 @@ import sys
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
@@ -50,6 +52,7 @@ __all__ = [
     "default_workers",
     "make_executor",
     "run_spec",
+    "session",
 ]
 
 IN_FLIGHT_PER_WORKER = 2  # specs submitted ahead per worker: keeps workers busy, memory bounded
@@ -175,11 +178,23 @@ class LocalExecutor:
     Processes are started with ``spawn`` (never ``fork``), so runs behave the same on Linux,
     macOS and Windows and no thread or lock of the driver leaks into a worker. If a worker dies,
     the specs in flight get ``lost(spec, message)`` and a fresh pool carries on with the rest.
+
+    The pool is persistent: started by the first :meth:`imap_unordered`, it serves every later
+    call (a fit's pilot rounds, generations and check, each a call) until :meth:`close`, so the
+    workers import the model and load the compiled kernels once per executor, not once per
+    call (about a second of two spawned workers' start-up each time). A call left early (an
+    exception, Ctrl-C, a caller that stops iterating) stops the pool, as the specs still in
+    flight would otherwise run on for nobody; the next call starts a fresh one. Within
+    :func:`session`, executors of the same worker count share one pool across sweeps.
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, keep_open: bool = False) -> None:
+        """A pool of ``workers`` processes; ``keep_open``: :meth:`close` leaves it running."""
         self.workers = workers
         self.description = f"{workers} local worker processes"
+        self.keep_open = keep_open
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._finalizer: weakref.finalize | None = None
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(
@@ -189,18 +204,38 @@ class LocalExecutor:
             initargs=(os.getpid(),),
         )
 
+    def _get_pool(self) -> cf.ProcessPoolExecutor:
+        """The running pool, started if there is none."""
+        if self._pool is None:
+            self._pool = self._new_pool()
+            # an executor dropped without close() still stops its workers
+            self._finalizer = weakref.finalize(self, _stop_pool, self._pool)
+        return self._pool
+
+    def _drop_pool(self) -> None:
+        """Stop the pool now (the next call starts a fresh one)."""
+        if self._finalizer is not None:
+            self._finalizer()  # calls _stop_pool(pool) once
+        self._pool, self._finalizer = None, None
+
+    def worker_pids(self) -> list[int]:
+        """The process ids of the pool's workers (empty before the first call)."""
+        procs = (getattr(self._pool, "_processes", None) or {}) if self._pool else {}
+        return sorted(int(pid) for pid in procs)
+
     def imap_unordered(
         self, fn: Callable[[Any], Any], specs: Iterable[Any], lost: Lost = default_lost
     ) -> Generator[tuple[Any, Any], None, None]:
         """Run the specs in the pool, a bounded number in flight; yield as they finish."""
         todo = iter(specs)
         limit = IN_FLIGHT_PER_WORKER * self.workers
-        pool = self._new_pool()
         pending: dict[cf.Future[Any], Any] = {}
+        finished = False
         try:
             while True:
-                _fill(pool, fn, todo, pending, limit)
+                _fill(self._get_pool(), fn, todo, pending, limit)
                 if not pending:
+                    finished = True
                     return
                 done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 broken = False
@@ -218,13 +253,15 @@ class LocalExecutor:
                     for fut, spec in list(pending.items()):
                         del pending[fut]
                         yield spec, lost(spec, LOST)
-                    _stop_pool(pool)
-                    pool = self._new_pool()
+                    self._drop_pool()
         finally:
-            _stop_pool(pool)
+            if not finished:  # left early: nobody wants what is still in flight
+                self._drop_pool()
 
     def close(self) -> None:
-        """Pools are closed by :meth:`imap_unordered` itself."""
+        """Stop the pool's workers (unless a :func:`session` keeps the pool open)."""
+        if not self.keep_open:
+            self._drop_pool()
 
 
 def _fill(
@@ -397,4 +434,37 @@ def make_executor(kind: str, workers: int | None, address: str | None) -> Execut
         return DaskExecutor(n, address)
     if n == 1:
         return SerialExecutor()
+    if _SESSION is not None:  # one pool per worker count for the whole session
+        if n not in _SESSION:
+            _SESSION[n] = LocalExecutor(n, keep_open=True)
+        return _SESSION[n]
     return LocalExecutor(n)
+
+
+_SESSION: dict[int, LocalExecutor] | None = None
+
+
+@contextlib.contextmanager
+def session() -> Iterator[None]:
+    """Share local worker pools across every sweep or fit started inside the block.
+
+    ``findings`` runs a dozen sweeps one after the other; without a session each starts its
+    own pool (two spawned workers importing the model and loading the kernels: about a
+    second of both cores each time). Inside the block, :func:`make_executor` returns the same
+    :class:`LocalExecutor` for the same worker count, whose :meth:`~LocalExecutor.close`
+    leaves the pool running; the pools are stopped when the block ends. Nested blocks share
+    the outermost session. Results do not depend on it: a run's result depends on its spec
+    alone, not on the process that ran it.
+    """
+    global _SESSION
+    if _SESSION is not None:
+        yield
+        return
+    _SESSION = {}
+    try:
+        yield
+    finally:
+        pools, _SESSION = _SESSION, None
+        for ex in pools.values():
+            ex.keep_open = False
+            ex.close()

@@ -136,17 +136,19 @@ def _write(
     try:
         with files.atomic_dir(out, replace=replace) as tmp:
             files.write_text(tmp / "config.toml", cfg.to_toml())
+            written = {}
             for name, df in tables.items():
                 if name == "contracts" and not cfg.run.record_contracts:
                     continue
-                files.write_parquet(df, tmp / f"{name}.parquet")
+                written[name] = files.tidy_dtypes(df)  # what the file holds
+                files.write_parquet(written[name], tmp / f"{name}.parquet")
             files.write_json(
                 manifest("run", command, started, wall, **extra), tmp / "manifest.json"
             )
-            if figures:
+            if figures:  # from the tables just written, not read back from the files
                 from marketplace_sim.plots.run import draw_run_figures
 
-                draw_run_figures(tmp)
+                draw_run_figures(tmp, tables=written)
     except FileExistsError:
         raise OutputFolderError(
             out, None, "results folder appeared while running; not replaced"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -328,38 +328,54 @@ RUN_FIGURES: dict[str, RunFigure] = {
 RUN_FIGURE_FILES: tuple[str, ...] = tuple(f"{stem}.png" for stem in RUN_FIGURES)
 
 
-def draw_run_figures(run_dir: Path | str, dpi: int = 150) -> list[Path]:
+#: PNG compression of the run figures: zlib level 1 instead of Pillow's 6. The same pixels in
+#: files about 15 % larger, written in a fifth less time (the encoding was 0.1 s of a run's
+#: figures).
+PNG_OPTIONS = {"compress_level": 1}
+
+
+def draw_run_figures(
+    run_dir: Path | str, dpi: int = 150, tables: Mapping[str, pd.DataFrame] | None = None
+) -> list[Path]:
     """Draw the :data:`RUN_FIGURES` of one run into ``<run_dir>/figures/<name>.png``.
 
     Reads ``steps.parquet``, ``freelancers.parquet`` and ``contracts.parquet`` from
-    ``run_dir``; figures needing a table whose file is absent are skipped (logged at INFO).
-    Each file is written atomically and each figure released right after saving.
+    ``run_dir`` (unless ``tables`` holds them already); figures needing a table whose file is
+    absent are skipped (logged at INFO). Each file is written atomically and each figure
+    released right after saving.
 
     Args:
         run_dir: Folder of a finished run.
         dpi: Resolution of the PNG files.
+        tables: The run's tables as written (:func:`marketplace_sim.files.tidy_dtypes`
+            applied), by file stem: a run that has just written them passes them here
+            instead of reading them back. A table not in it is read from its file.
 
     Returns:
         Paths of the files written, in :data:`RUN_FIGURES` order.
     """
     run_dir = Path(run_dir)
     needed = sorted({t for spec in RUN_FIGURES.values() for t in spec.tables})
-    tables: dict[str, pd.DataFrame] = {}
+    given = dict(tables or {})
+    frames: dict[str, pd.DataFrame] = {}
     for name in needed:
         path = run_dir / f"{name}.parquet"
-        if path.exists():
-            tables[name] = pd.read_parquet(path)
+        if name in given and path.exists():
+            frames[name] = given[name]
+        elif path.exists():
+            frames[name] = pd.read_parquet(path)
         else:
             logger.info("%s not found; skipping figures that need it", path)
     out_dir = run_dir / "figures"
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for stem, spec in RUN_FIGURES.items():
-        if not all(t in tables for t in spec.tables):
+        if not all(t in frames for t in spec.tables):
             continue
-        fig = spec.draw(*(tables[t] for t in spec.tables))
+        fig = spec.draw(*(frames[t] for t in spec.tables))
         try:
-            written.append(save_figure(fig, out_dir / f"{stem}.png", dpi=dpi))
+            path = out_dir / f"{stem}.png"
+            written.append(save_figure(fig, path, dpi=dpi, pil_kwargs=PNG_OPTIONS))
         finally:
             fig.clear()
     return written

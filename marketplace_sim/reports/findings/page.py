@@ -19,6 +19,7 @@ from typing import Any
 
 from marketplace_sim import data, files
 from marketplace_sim.errors import ConfigError, OutputFolderError
+from marketplace_sim.experiments.executors import session
 from marketplace_sim.reports.findings import (
     filippas,
     lukacgrow,
@@ -153,12 +154,13 @@ def generate(
     res.mkdir(parents=True, exist_ok=True)
     settings = Settings(quick, command, workers)
     inputs = []
-    for i, plan in enumerate(PLANS, 1):
+    with session():  # one worker pool for every study's sweep, not one each
+        for i, plan in enumerate(PLANS, 1):
 
-        def say(line: str, i: int = i) -> None:
-            print(f"findings [{i}/{len(PLANS)}] {line}", file=sys.stderr, flush=True)
+            def say(line: str, i: int = i) -> None:
+                print(f"findings [{i}/{len(PLANS)}] {line}", file=sys.stderr, flush=True)
 
-        inputs.append(run_study(plan, res, exp_dir, settings, say if progress else None))
+            inputs.append(run_study(plan, res, exp_dir, settings, say if progress else None))
     seconds = {inp.key: inp.seconds for inp in inputs}
     by_key = {inp.key: inp for inp in inputs}
     t0 = time.time()

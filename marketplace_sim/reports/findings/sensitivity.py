@@ -169,6 +169,7 @@ def generate(
         FindingsError: runs failed (their errors are in the sweep's ``runs.parquet``).
     """
     from marketplace_sim.experiments.design import load_experiment
+    from marketplace_sim.experiments.executors import session
     from marketplace_sim.reports.findings.page import Settings, run_study
 
     t0 = time.time()
@@ -181,7 +182,8 @@ def generate(
     musiclab_screen.check_paired(*(load_experiment(src / p.file) for p in PLANS[2:]))
     res.mkdir(parents=True, exist_ok=True)
     settings = Settings(quick, command, workers)
-    inps = {p.key: run_study(p, res, src, settings, progress) for p in PLANS}
+    with session():  # one worker pool for every screen's sweeps
+        inps = {p.key: run_study(p, res, src, settings, progress) for p in PLANS}
     screens = [
         screen(inps["pallais"], SCREENED["pallais"]),
         screen(inps["boost"], SCREENED["boost"]),
