@@ -286,6 +286,10 @@ def test_small_ladder_sweep_page_section_and_bad_ladder(tmp_path, capsys):
     assert "## What our model adds, mechanism by mechanism" in text
     assert "| 0.001 | + ranked discovery (`search`) |" in text
     assert (tmp_path / "docs" / "img" / "docking" / "ladder.png").exists()
+    # the counts stated are the sweep's own, not the shipped experiment's 3 x 50
+    assert "at one value of coef-strategy, 3 runs each" in text
+    ladder_part = text.split("## What our model adds")[1].split("## How it was made")[0]
+    assert "over the 3 +\n3 runs" in ladder_part and "50 runs" not in ladder_part
     table = dl.ladder_table(dl.read_ladder(tmp_path / "lad"))
     assert set(table["rung"]) == {"search"} and (table["n"] == 3).all()
     # --ladder naming a sweep that is not a ladder: one line naming the file, exit 2
@@ -295,4 +299,14 @@ def test_small_ladder_sweep_page_section_and_bad_ladder(tmp_path, capsys):
     assert str(tmp_path / "dock" / "runs.parquet") in line and "docking.ours" in line
     assert main([*argv, "--ladder", str(tmp_path / "nowhere")]) == 2
     assert "nowhere" in one_error_line(capsys)
+    assert not (tmp_path / "d2" / "docking.md").exists()
+    # a ladder whose only successful rung is the docked world: nothing to compare, exit 2
+    import pandas as pd
+
+    (tmp_path / "only").mkdir()
+    runs = pd.read_parquet(tmp_path / "lad" / "runs.parquet")
+    runs[runs["docking.ours"] == "none"].to_parquet(tmp_path / "only" / "runs.parquet")
+    assert main([*argv, "--ladder", str(tmp_path / "only")]) == 2
+    line = one_error_line(capsys)
+    assert "docking.ours" in line and "other than 'none'" in line
     assert not (tmp_path / "d2" / "docking.md").exists()

@@ -127,7 +127,8 @@ def test_same_seed_same_posterior_on_two_workers(inputs, serial, tmp_path):
     # one pool for the whole fit: its 7 rounds of simulations (pilots, 2 generations, refit
     # pilots, check) ran on the same 2 worker processes, not on 2 fresh ones per round
     workers = {json.loads(p.read_text())["worker"] for p in (out / "sims").glob("*/*.json")}
-    assert len(workers) == 2 and f":{os.getpid()}" not in " ".join(workers)
+    # (at most 2: one worker may happen to take every short task of a round)
+    assert 1 <= len(workers) <= 2 and f":{os.getpid()}" not in " ".join(workers)
 
 
 def test_a_fit_interrupted_and_resumed_gives_the_same_results(

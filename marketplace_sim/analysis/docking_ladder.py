@@ -55,7 +55,8 @@ def read_ladder(sweep_dir: str | Path) -> pd.DataFrame:
 
     Raises:
         DataError: no ``runs.parquet``, it is not a sweep over ``docking.ours`` and
-            ``clients.strategy_coefficient``, or the docked rung (``"none"``) is missing.
+            ``clients.strategy_coefficient``, or the docked rung (``"none"``) or every other
+            rung is missing (no successful run).
     """
     p = Path(sweep_dir) / "runs.parquet"
     if not p.exists():
@@ -68,6 +69,8 @@ def read_ladder(sweep_dir: str | Path) -> pd.DataFrame:
     runs = runs[runs["status"] == "ok"]
     if not (runs[RUNG_KEY] == DOCKED).any():
         raise DataError(p, RUNG_KEY, f"no run of the docked world ({RUNG_KEY} = {DOCKED!r})")
+    if not (runs[RUNG_KEY] != DOCKED).any():
+        raise DataError(p, RUNG_KEY, f"no run of a rung other than {DOCKED!r}: nothing to compare")
     out = runs[[m.column for m in LADDER_MEASURES] + list(EXTRA)].astype(float)
     out.insert(0, "coef", runs[KEY].astype(float).round(DECIMALS).to_numpy())
     out.insert(0, "rung", runs[RUNG_KEY].astype(str).to_numpy())

@@ -129,7 +129,10 @@ def run_statistics(experiment: Any, workers: int | None = 1) -> pd.DataFrame:
     runs = experiment.runs()
     specs = [{"run_id": r.run_id, "config": r.config_dict()} for r in runs]
     ex = SerialExecutor() if not workers or workers <= 1 else LocalExecutor(workers)
-    got = {res["run_id"]: res for _, res in ex.imap_unordered(_one, specs, _lost)}
+    try:
+        got = {res["run_id"]: res for _, res in ex.imap_unordered(_one, specs, _lost)}
+    finally:
+        ex.close()  # a local pool persists across calls until closed
     rows = []
     for r in runs:
         g = got[r.run_id]

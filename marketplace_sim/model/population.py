@@ -27,6 +27,7 @@ from marketplace_sim.model.contracts import deliver, record_feedback
 from marketplace_sim.model.state import bump
 
 if TYPE_CHECKING:
+    from marketplace_sim.config.agents import FreelancersSection
     from marketplace_sim.model.marketplace import MarketplaceModel
 
 POPULATION_STREAM = 0x706F70  # spawn key that separates the population stream from the market's
@@ -234,7 +235,7 @@ def exits(model: MarketplaceModel, t: int) -> None:
     else:
         idle_rows = np.flatnonzero(fl.active & (fl.load == 0))
         weeks_idle = t - fl.last_work_step[idle_rows]
-        p = np.minimum(fe.exit_max, fe.exit_base + fe.exit_idle_slope * weeks_idle)
+        p = exit_probability(weeks_idle, fe)
         stop = rng.random(idle_rows.size) < p
         if fe.one_job_share > 0:  # their one job done
             stop |= fl.one_job[idle_rows] & (fl.hires[idle_rows] > 0)
@@ -319,3 +320,8 @@ def make_agents(
     if consecutive:
         return np.arange(first, first + len(agents), dtype=np.int64)
     return np.fromiter((a.unique_id for a in agents), dtype=np.int64, count=len(agents))
+
+
+def exit_probability(weeks_idle: np.ndarray, fe: FreelancersSection) -> np.ndarray:
+    """The weekly exit hazard of an idle freelancer (ODD 7.1), capped at ``exit_max``."""
+    return np.minimum(fe.exit_max, fe.exit_base + fe.exit_idle_slope * weeks_idle)

@@ -96,11 +96,23 @@ def read(folder: str | Path, img: Path) -> Ladder:
         {m.column: m.label for m in dl.LADDER_MEASURES},
         {r: RUNGS.get(r, (r, ""))[0] for r in rungs},
         title="Our mechanisms in their world, one at a time: change from the docked world "
-        "(mean of 50 runs, bar: Welch 95 % interval)",
+        f"(mean of {_runs_each(table)} runs, bar: Welch 95 % interval)",
     )
     img.mkdir(parents=True, exist_ok=True)
     path = files.save_figure(fig, img / "ladder.png", dpi=100)
     return Ladder(folder, table, dl.docked_means(runs), manifest, path)
+
+
+def _runs_each(table: pd.DataFrame) -> str:
+    """Runs per rung and value as the table counts them: ``50``, or ``48-50`` if they differ."""
+    lo, hi = int(table["n"].min()), int(table["n"].max())
+    return f"{lo}" if lo == hi else f"{lo}-{hi}"
+
+
+def _values(k: int) -> str:
+    """``one value``, ``three values``, ``12 values``."""
+    words = {1: "one value", 2: "two values", 3: "three values", 4: "four values"}
+    return words.get(k, f"{k} values")
 
 
 def _cell(row: pd.Series, spec: str) -> str:
@@ -194,11 +206,13 @@ def section(ladder: Ladder, img: Path) -> str:
     )
     return (
         "## What our model adds, mechanism by mechanism\n\n"
-        + LADDER_INTRO
+        + LADDER_INTRO.format(
+            values=_values(pd.unique(ladder.table["coef"]).size), runs=_runs_each(ladder.table)
+        )
         + "\n\n"
         + rungs_markdown(ladder)
         + "\n\n"
-        + LADDER_TABLE_HEAD
+        + LADDER_TABLE_HEAD.format(runs=_runs_each(ladder.table))
         + "\n\n"
         + table_markdown(ladder)
         + "\n\n"
@@ -212,7 +226,7 @@ def section(ladder: Ladder, img: Path) -> str:
 LADDER_INTRO = """\
 From the world that docks (the port with 1-9 applicants per job), our model's mechanisms are
 switched on one at a time (`docking.ours`, default `"none"`: their model), and then all
-together, at three values of coef-strategy, 50 runs each
+together, at {values} of coef-strategy, {runs} runs each
 (`experiments/lukac-grow-2020-ladder.toml`).
 Each follows our formulas (`docs/ODD.md`) with our defaults, in their world: one job a tick, and
 one week of ours is 15 ticks (the jobs 120 employees get in a week at our baseline's 0.125 jobs
@@ -220,8 +234,8 @@ per freelancer-week). The starting-reputation bands of their measures are their 
 every rung, so each measure groups the same kind of employee whatever is switched on."""
 
 LADDER_TABLE_HEAD = """\
-Change from the docked world (rung mean minus docked mean, Welch 95 % interval over the 50 +
-50 runs; bold: the interval excludes 0). The docked rows are the means themselves. "Gini" is
+Change from the docked world (rung mean minus docked mean, Welch 95 % interval over the {runs} +
+{runs} runs; bold: the interval excludes 0). The docked rows are the means themselves. "Gini" is
 ours: the Gini of the run's earnings over the employees present."""
 
 WHY_REVIEWS = (
@@ -254,7 +268,10 @@ WHY_ENTRY_EXIT = (
     "starting reputation; few of them win a job, so employees with no new job rise by "
     "{lg_no_work_lo} at {lo:g} and {lg_no_work_hi} at {hi:g}. Exits at our hazard are rare "
     "over a run of about 14 weeks (about six employees, mostly idle ones who would have "
-    "counted as without a new job), so the rest barely moves."
+    "counted as without a new job). The newcomers join the low starting-reputation band and "
+    "rarely win: where that band wins many cheap jobs (high coef-strategy) they pull its mean "
+    "jobs and earnings down; where it gets few anyway (low coef-strategy) the rest barely "
+    "moves."
 )
 WHY_TOP_RATED = (
     "the badge needs $1,000 earned in the run and a JSS of 90 % or more: a handful of "

@@ -30,6 +30,7 @@ import numpy as np
 
 from marketplace_sim.config import Config
 from marketplace_sim.market import delivery, discovery, reviews
+from marketplace_sim.model import population
 from marketplace_sim.model.docking import lukac_grow as lg
 
 
@@ -246,8 +247,7 @@ def rehire_wanted(
 
 def exit_probability(weeks_idle: np.ndarray, cfg: Config) -> np.ndarray:
     """Our weekly exit hazard of an idle freelancer (ODD 7.1), capped at ``exit_max``."""
-    fe = cfg.freelancers
-    return np.minimum(fe.exit_max, fe.exit_base + fe.exit_idle_slope * weeks_idle)
+    return population.exit_probability(weeks_idle, cfg.freelancers)
 
 
 def entrants(rng: np.random.Generator, cfg: Config) -> int:

@@ -363,7 +363,7 @@ better work ("Reputation in the Long-Run", CESifo WP 6750, 2017, abstract).
 
 **Reading.** {_reading(r)} Of the rise under pressure, {pct(r.share)} is inflation
 (rise with pressure minus rise without, over the rise with pressure; replicate pairs): the
-study says at least 35-45 % ({_verdicts(r)}). Quality itself rises only in the first year, equally
+study says at least 35-45 % ({_verdicts(r)}). Quality itself rises mostly in the first year, equally
 in every condition (a new market's learning by doing and the exit of idle freelancers).
 {_origin(r, inp)} Ninety per cent of the rise is done {pace}.
 """
