@@ -197,6 +197,10 @@ class LocalExecutor:
         self._finalizer: weakref.finalize | None = None
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
+        from marketplace_sim.market import jit
+
+        if jit.AVAILABLE:  # once here, so that the workers do not race to drop stale kernels
+            jit.check_cache()
         return cf.ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),

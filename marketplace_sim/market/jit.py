@@ -103,15 +103,20 @@ def using(on: bool) -> Iterator[None]:
 
 
 def _numba() -> Any:
-    if not _checked[0]:
-        _checked[0] = True
-        drop_stale_cache()
+    check_cache()
     import numba
 
     return numba
 
 
 _checked = [False]
+
+
+def check_cache() -> None:
+    """:func:`drop_stale_cache`, once per process (before the first kernel is compiled)."""
+    if not _checked[0]:
+        _checked[0] = True
+        drop_stale_cache()
 #: The stamp of the kernels' sources their cached code was compiled from (in ``__pycache__``).
 STAMP = "marketplace-sim-kernels.stamp"
 
