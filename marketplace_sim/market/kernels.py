@@ -262,19 +262,25 @@ def home_positions(
     seg_end: np.ndarray,
     home_tot: np.ndarray,
     pos: np.ndarray,
+    guide: tuple[np.ndarray, np.ndarray, float],
 ) -> None:
     """Home-pool draws: a target in niche k's segment of the cumulative weights -> ``pos``.
 
-    The search runs within the segment, with the same answer as over the whole array: every
-    earlier entry is at most the target (at least the segment's starting sum), and answers
-    past the segment are clipped to its last row.
+    With a :func:`guide_table` over ``cum_home`` (``guide``), a search of the whole array, as
+    ``discovery._draw_home``; without (empty), a binary search within the segment, with the
+    same answer for a finite target: every earlier entry is at most the target (at least the
+    segment's starting sum). Answers past the segment are clipped to its last row.
     """
+    table, edges, scale = guide
     for i in range(h.size):
         g = k[h[i]]
         s = seg_start[g]
         target = (cum_home[s - 1] if s else 0.0) + u[i] * home_tot[g]
         last = seg_end[g] - 1
-        p = search_between(cum_home, target, s, seg_end[g])
+        if table.size:
+            p = guided_search(cum_home, target, table, edges, scale)
+        else:
+            p = search_between(cum_home, target, s, seg_end[g])
         pos[h[i]] = p if p < last else last
 
 

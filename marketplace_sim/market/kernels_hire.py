@@ -58,8 +58,11 @@ def draw_pairs(
     slot, k, p_home = pools[8], pools[9], pools[10]
     home, todo = kernels.split_home(uniforms(rng, slot.size), p_home)
     pos = np.empty(slot.size, dtype=np.int64)
+    # a guide over the home sums pays for its O(rows) build when the home draws are many
+    many = 8 * home.size >= cum_home.size
+    home_guide = kernels.guide_table(cum_home if many else cum_home[:0])
     kernels.home_positions(
-        uniforms(rng, home.size), home, k, cum_home, seg_start, seg_end, home_tot, pos
+        uniforms(rng, home.size), home, k, cum_home, seg_start, seg_end, home_tot, pos, home_guide
     )
     guide = kernels.guide_table(cum_cross)
     for _ in range(64):  # discovery._MAX_REJECTION_ROUNDS
