@@ -335,19 +335,23 @@ def distinct_pairs(
             grid[slot[i]] = order[pos[i]]
     job = np.empty(n_jobs * slots, dtype=np.int64)
     cand = np.empty(n_jobs * slots, dtype=np.int64)
+    row = np.empty(slots, dtype=np.int64)
     m = 0
     for j in range(n_jobs):
         base = j * slots
-        for a in range(base + 1, base + slots):  # insertion sort of the job's few draws
-            x = grid[a]
-            b = a - 1
-            while b >= base and grid[b] > x:
-                grid[b + 1] = grid[b]
-                b -= 1
-            grid[b + 1] = x
+        # sort the job's few draws by rank counting: each draw's place is the number of
+        # draws below it (ties: before it), counted without a branch on random values
+        # (an insertion sort mispredicts about once per draw)
+        for a in range(slots):
+            x = grid[base + a]
+            r = 0
+            for b in range(slots):
+                y = grid[base + b]
+                r += 1 if y < x or (y == x and b < a) else 0
+            row[r] = x
         prev = -1
-        for a in range(base, base + slots):
-            x = grid[a]
+        for a in range(slots):
+            x = row[a]
             if x != n_cand and x != prev:
                 job[m] = j
                 cand[m] = x
