@@ -51,14 +51,18 @@ def niche_order(
     """The rows with weight sorted by home niche, and each niche's segment of that order.
 
     A stable counting sort (as numpy's stable argsort of 16-bit keys); niche ``g``'s rows are
-    ``order[seg_start[g]:seg_end[g]]``.
+    ``order[seg_start[g]:seg_end[g]]``. The rows with weight (a minority: the unavailable
+    and the exited have none) are listed first, without a branch on the weight, and only
+    they are counted and placed.
     """
-    count = np.zeros(n_niches + 1, dtype=np.int64)
+    live_rows = np.empty(weight.size, dtype=np.int64)
     n_live = 0
     for i in range(weight.size):
-        if weight[i] != 0:
-            count[home_niche[i] + 1] += 1
-            n_live += 1
+        live_rows[n_live] = i
+        n_live += 1 if weight[i] != 0 else 0
+    count = np.zeros(n_niches + 1, dtype=np.int64)
+    for j in range(n_live):
+        count[home_niche[live_rows[j]] + 1] += 1
     seg_start = np.empty(n_niches, dtype=np.int64)
     seg_end = np.empty(n_niches, dtype=np.int64)
     acc = 0
@@ -68,11 +72,11 @@ def niche_order(
         seg_end[g] = acc
     fill = seg_start.copy()
     order = np.empty(n_live, dtype=np.int64)
-    for i in range(weight.size):
-        if weight[i] != 0:
-            g = home_niche[i]
-            order[fill[g]] = i
-            fill[g] += 1
+    for j in range(n_live):
+        i = live_rows[j]
+        g = home_niche[i]
+        order[fill[g]] = i
+        fill[g] += 1
     return order, seg_start, seg_end
 
 
@@ -395,9 +399,8 @@ def match_start(
     keep = np.empty(job.size, dtype=np.int64)
     m = 0
     for i in range(job.size):
-        if utility[i] > outside[job[i]]:  # NaN is never preferred
-            keep[m] = i
-            m += 1
+        keep[m] = i
+        m += 1 if utility[i] > outside[job[i]] else 0  # NaN is never preferred
     keep = keep[:m]
     job, cand, utility = job[keep], cand[keep], utility[keep]
     for i in range(1, m):
@@ -481,9 +484,8 @@ def match_round(
     keep = np.empty(job.size, dtype=np.int64)
     m = 0
     for i in range(job.size):
-        if not filled[job[i]] and not tried[i] and spare[cand[i]] > 0:
-            keep[m] = i
-            m += 1
+        keep[m] = i
+        m += 1 if not filled[job[i]] and not tried[i] and spare[cand[i]] > 0 else 0
     keep = keep[:m]
     job, cand, utility = job[keep], cand[keep], utility[keep]
     return won_job, won_cand, no, job, cand, utility, _best_of_segments(job, utility)
