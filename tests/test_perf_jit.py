@@ -220,6 +220,32 @@ def test_guided_search_is_searchsorted():
         assert got == np.searchsorted(cum, targets, side="right").tolist()
 
 
+def test_home_positions_with_and_without_a_guide_are_discoverys():
+    """Both searches give ``discovery._draw_home``'s positions (a whole-array search, clipped
+    to the niche's segment), zero-weight rows and empty niches included."""
+    from marketplace_sim.market import kernels
+
+    rng = np.random.default_rng(5)
+    n, n_niches = 3000, 7
+    w = rng.random(n) * (rng.random(n) < 0.8)
+    niche = np.sort(rng.integers(0, n_niches - 1, n))  # the last niche is empty
+    cum = np.cumsum(w)
+    seg_start = np.searchsorted(niche, np.arange(n_niches))
+    seg_end = np.searchsorted(niche, np.arange(n_niches), side="right")
+    cum0 = np.concatenate([[0.0], cum])
+    home_tot = cum0[seg_end] - cum0[seg_start]
+    k = rng.integers(0, n_niches - 1, 5000)
+    h = np.flatnonzero(rng.random(k.size) < 0.5)
+    u = rng.random(h.size)
+    target = cum0[seg_start[k[h]]] + u * home_tot[k[h]]
+    want = np.minimum(np.searchsorted(cum, target, side="right"), seg_end[k[h]] - 1)
+    for guide in (kernels.guide_table(cum), kernels.guide_table(cum[:0])):
+        pos = np.full(k.size, -1)
+        kernels.home_positions(u, h, k, cum, seg_start, seg_end, home_tot, pos, guide)
+        np.testing.assert_array_equal(pos[h], want)
+    assert kernels.guide_table(cum)[0].size  # the guided search was the one tested first
+
+
 def test_kernels_draw_from_the_models_generator():
     import numba
 

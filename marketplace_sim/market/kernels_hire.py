@@ -58,8 +58,13 @@ def draw_pairs(
     slot, k, p_home = pools[8], pools[9], pools[10]
     home, todo = kernels.split_home(uniforms(rng, slot.size), p_home)
     pos = np.empty(slot.size, dtype=np.int64)
+    # a guide over the home sums pays for its O(rows) build when the home draws are many and
+    # the sums too long for a binary search to stay in cache (at 2,000 freelancers, 1,200
+    # rows, the build costs about what the guided search saves)
+    many = 8 * home.size >= cum_home.size and cum_home.size >= 4096
+    home_guide = kernels.guide_table(cum_home if many else cum_home[:0])
     kernels.home_positions(
-        uniforms(rng, home.size), home, k, cum_home, seg_start, seg_end, home_tot, pos
+        uniforms(rng, home.size), home, k, cum_home, seg_start, seg_end, home_tot, pos, home_guide
     )
     guide = kernels.guide_table(cum_cross)
     for _ in range(64):  # discovery._MAX_REJECTION_ROUNDS
@@ -273,10 +278,9 @@ def rank_keys(
     n = spare.size
     rows = np.empty(n, dtype=np.int64)
     m = 0
-    for i in range(n):
-        if spare[i] > 0:
-            rows[m] = i
-            m += 1
+    for i in range(n):  # no branch on which rows have room: most rows have none
+        rows[m] = i
+        m += 1 if spare[i] > 0 else 0
     rows = rows[:m]
     if cached_rep.size:
         rep = cached_rep

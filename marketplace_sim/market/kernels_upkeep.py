@@ -31,20 +31,25 @@ def idle_exits(
     active, load, last_work, one_job, hires, exit_step = fl
     exit_max, exit_base, slope = par[0], par[1], par[2]
     rng = generator(rng_at)
-    leave = np.empty(active.size, dtype=np.int64)
+    idle = np.empty(active.size, dtype=np.int64)
+    n_idle = 0
+    for r in range(active.size):  # listed without a branch on the row (a random pattern)
+        idle[n_idle] = r
+        n_idle += 1 if active[r] & (load[r] == 0) else 0
+    leave = np.empty(n_idle, dtype=np.int64)
     m = 0
-    for r in range(active.size):
-        if active[r] and load[r] == 0:
-            weeks_idle = np.int32(t - last_work[r])  # int32, as the column's arithmetic
-            p = exit_base + slope * float(weeks_idle)
-            if exit_max < p:  # np.minimum(exit_max, p)
-                p = exit_max
-            stop = rng.random() < p
-            if one_job_on and one_job[r] and hires[r] > 0:
-                stop = True
-            if stop:
-                leave[m] = r
-                m += 1
+    for j in range(n_idle):
+        r = idle[j]
+        weeks_idle = np.int32(t - last_work[r])  # int32, as the column's arithmetic
+        p = exit_base + slope * float(weeks_idle)
+        if exit_max < p:  # np.minimum(exit_max, p)
+            p = exit_max
+        stop = rng.random() < p
+        if one_job_on and one_job[r] and hires[r] > 0:
+            stop = True
+        if stop:
+            leave[m] = r
+            m += 1
     leave = leave[:m]
     for i in range(m):
         active[leave[i]] = False
@@ -58,13 +63,17 @@ def client_exits(
 ) -> np.ndarray:
     """``population.exits``' clients who leave: ``rng.random(active rows) < hazard``."""
     rng = generator(rng_at)
-    gone = np.empty(active.size, dtype=np.int64)
+    rows = np.empty(active.size, dtype=np.int64)
+    n_active = 0
+    for r in range(active.size):  # listed without a branch on the row (a random pattern)
+        rows[n_active] = r
+        n_active += 1 if active[r] else 0
+    gone = np.empty(n_active, dtype=np.int64)
     m = 0
-    for r in range(active.size):
-        if active[r]:
-            if rng.random() < hazard:
-                gone[m] = r
-                m += 1
+    for j in range(n_active):
+        if rng.random() < hazard:
+            gone[m] = rows[j]
+            m += 1
     gone = gone[:m]
     for i in range(m):
         active[gone[i]] = False

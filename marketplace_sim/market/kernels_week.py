@@ -31,10 +31,9 @@ def take_done(pool: tuple[np.ndarray, ...], t: int) -> tuple[tuple[np.ndarray, .
     n = end.size
     rows = np.empty(n, dtype=np.int64)
     d = 0
-    for i in range(n):
-        if end[i] == t:
-            rows[d] = i
-            d += 1
+    for i in range(n):  # listed without a branch on which contracts end (a random pattern)
+        rows[d] = i
+        d += 1 if end[i] == t else 0
     rows = rows[:d]
     taken = (
         pool[0][rows],
@@ -50,21 +49,19 @@ def take_done(pool: tuple[np.ndarray, ...], t: int) -> tuple[tuple[np.ndarray, .
         pool[10][rows],
     )
     kept = 0
-    for i in range(n):
-        if end[i] != t:
-            if kept != i:
-                pool[0][kept] = pool[0][i]
-                pool[1][kept] = pool[1][i]
-                pool[2][kept] = pool[2][i]
-                pool[3][kept] = pool[3][i]
-                pool[4][kept] = pool[4][i]
-                pool[5][kept] = pool[5][i]
-                pool[6][kept] = pool[6][i]
-                pool[7][kept] = pool[7][i]
-                pool[8][kept] = pool[8][i]
-                pool[9][kept] = pool[9][i]
-                pool[10][kept] = pool[10][i]
-            kept += 1
+    for i in range(n):  # every row copied down (onto itself while none ended), no branch
+        pool[0][kept] = pool[0][i]
+        pool[1][kept] = pool[1][i]
+        pool[2][kept] = pool[2][i]
+        pool[3][kept] = pool[3][i]
+        pool[4][kept] = pool[4][i]
+        pool[5][kept] = pool[5][i]
+        pool[6][kept] = pool[6][i]
+        pool[7][kept] = pool[7][i]
+        pool[8][kept] = pool[8][i]
+        pool[9][kept] = pool[9][i]
+        pool[10][kept] = pool[10][i]
+        kept += 1 if end[i] != t else 0
     return taken, kept
 
 
@@ -437,13 +434,17 @@ def badges_and_rates(
         par[6],
     )
     for r in range(active.size):
-        badge = False
-        if active[r] and jss_n[r] >= min_c:
-            x = (jss_succ[r] - jss_fail[r]) / float(jss_n[r])
-            jss = x if x > 0.0 or x != x else 0.0  # np.maximum(0, x) keeps a NaN
-            badge = (
-                jss >= top_jss and earnings_year[r] >= top_earn and t - entry_step[r] >= top_tenure
-            )
+        # computed for every row, kept for the active with enough contracts: no branch on
+        # which rows are active (a random pattern; error_model="numpy": no division raises)
+        x = (jss_succ[r] - jss_fail[r]) / float(jss_n[r])
+        jss = x if x > 0.0 or x != x else 0.0  # np.maximum(0, x) keeps a NaN
+        badge = (
+            active[r]
+            & (jss_n[r] >= min_c)
+            & (jss >= top_jss)
+            & (earnings_year[r] >= top_earn)
+            & (t - entry_step[r] >= top_tenure)
+        )
         if badge and not top_rated[r]:
             gained[r] = True
         top_rated[r] = badge
