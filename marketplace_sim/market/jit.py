@@ -117,6 +117,8 @@ def check_cache() -> None:
     if not _checked[0]:
         _checked[0] = True
         drop_stale_cache()
+
+
 #: The stamp of the kernels' sources their cached code was compiled from (in ``__pycache__``).
 STAMP = "marketplace-sim-kernels.stamp"
 
