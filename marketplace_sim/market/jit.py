@@ -18,6 +18,7 @@ compilation.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import sys
@@ -74,15 +75,9 @@ def warm_up() -> None:
     if not enabled():
         return
     _warm[0] = True
-    from marketplace_sim.market import (  # noqa: F401
-        kernels_complete,
-        kernels_hire,
-        kernels_metrics,
-        kernels_post,
-        kernels_sort,
-        kernels_upkeep,
-        kernels_week,
-    )
+    for source in _kernel_sources():  # every kernels*.py module: the list is the folder
+        if source.stem.startswith("kernels"):
+            importlib.import_module(f"{__package__}.{source.stem}")
 
 
 @contextmanager

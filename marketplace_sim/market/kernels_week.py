@@ -14,7 +14,6 @@ import numpy as np
 from marketplace_sim.market.jit import kernel
 from marketplace_sim.market.jit_rng import generator
 from marketplace_sim.market.kernels import accept
-from marketplace_sim.market.kernels_metrics import pairwise_sum
 
 STAR_CUTS = (0.2, 0.4, 0.6, 0.8)  # reviews.STAR_CUTS
 
@@ -291,12 +290,6 @@ def open_contracts(
         hires[r] += 1
         last_work[r] = t
         open_c[k[i]] += 1
-
-
-@kernel
-def quality_sum(q: np.ndarray) -> float:
-    """``float(q.sum())`` (numpy's pairwise sum)."""
-    return pairwise_sum(q)
 
 
 # ----------------------------------------------------------------------------------------------

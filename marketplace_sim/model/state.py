@@ -194,13 +194,7 @@ class Table:
         viewed = list(self._views)
         self._forget_views()
         start = self._n
-        if start + k > self._cap:
-            new_cap = max(self._cap * 2, start + k)
-            for name, (dtype, fill) in self._spec.items():
-                grown = _column(new_cap, fill, dtype)
-                grown[:start] = self._data[name][:start]
-                self._data[name] = grown
-            self._cap = new_cap
+        self._reserve(start + k)
         self._n = start + k
         for name, fill in self._filled.items():
             if name not in values:
@@ -209,6 +203,17 @@ class Table:
             self._data[name][start : start + k] = v
         self._refresh_views(viewed)
         return np.arange(start, start + k)
+
+    def _reserve(self, rows: int) -> None:
+        """Capacity for ``rows`` rows: the columns doubled (at least) when they are too short."""
+        if rows <= self._cap:
+            return
+        new_cap = max(self._cap * 2, rows)
+        for name, (dtype, fill) in self._spec.items():
+            grown = _column(new_cap, fill, dtype)
+            grown[: self._n] = self._data[name][: self._n]
+            self._data[name] = grown
+        self._cap = new_cap
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the rows where ``mask`` is false, keeping order (for the open-contract pool)."""
@@ -239,13 +244,7 @@ class Table:
         viewed = list(self._views)
         self._forget_views()
         start = self._n
-        if start + k > self._cap:
-            new_cap = max(self._cap * 2, start + k)
-            for name, (dtype, fill) in self._spec.items():
-                grown = _column(new_cap, fill, dtype)
-                grown[:start] = self._data[name][:start]
-                self._data[name] = grown
-            self._cap = new_cap
+        self._reserve(start + k)
         self._n = start + k
         self._refresh_views(viewed)
         return tuple(self._data[name] for name in self._spec), start
