@@ -261,6 +261,24 @@ def test_mean_ci_ignores_nan_and_degenerate_sizes():
     assert mean_ci([1, 2, 3, np.nan]) == mean_ci([1, 2, 3])
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(2, 400),
+    level=st.floats(0.01, 0.999),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_mean_ci_is_the_student_t_interval_of_scipy_stats(n, level, seed):
+    """The interval is mean -/+ scipy.stats.t.ppf((1+level)/2, n-1) s/sqrt(n), to the bit.
+
+    mean_ci takes the quantile from scipy.special (lighter to import); the sweep tables
+    must not move by it.
+    """
+    vals = np.random.default_rng(seed).normal(size=n)
+    m, lo, hi = mean_ci(vals, level=level)
+    half = float(scipy.stats.t.ppf(0.5 + level / 2.0, df=n - 1) * vals.std(ddof=1) / np.sqrt(n))
+    assert (m, lo, hi) == (float(vals.mean()), m - half, m + half)
+
+
 def test_mean_ci_wider_at_higher_level():
     """A 99% interval contains the 90% interval."""
     vals = np.random.default_rng(7).normal(size=20)
