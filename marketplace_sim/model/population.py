@@ -89,9 +89,16 @@ def populate(model: MarketplaceModel) -> None:
 
 def enter(model: MarketplaceModel, t: int) -> None:
     """Newcomers of week ``t``: Poisson numbers of freelancers, then of clients."""
+    if model.compiled:
+        _enter_compiled(model, t)
+        return
     m, g = model.config.market, model.pop_rng
     add_freelancers(model, int(g.poisson(m.entry_rate)), t)
     add_clients(model, int(g.poisson(m.client_entry_rate)), t)
+
+
+#: the traits drawn from beta distributions, in the order they are drawn
+BETA_TRAITS = ("expertise", "communication", "reliability", "profile", "niche_focus")
 
 
 def add_freelancers(model: MarketplaceModel, n: int, step: int) -> None:
@@ -100,31 +107,80 @@ def add_freelancers(model: MarketplaceModel, n: int, step: int) -> None:
         return
     f = model.config.freelancers
     g = model.pop_rng
-    traits = {
-        name: g.beta(getattr(f, name).a, getattr(f, name).b, n)
-        for name in ("expertise", "communication", "reliability", "profile", "niche_focus")
-    }
+    traits = [g.beta(getattr(f, name).a, getattr(f, name).b, n) for name in BETA_TRAITS]
     home = draw_niches(model, g, n)
     capacity = g.integers(1, f.capacity_max + 1, n)
-    rate = f.rate_median * np.exp(f.rate_sigma * g.standard_normal(n))
-    columns = {"capacity": capacity, **optional_traits(model, n, capacity)}
-    rows = model.freelancers.append(
+    _store_freelancers(model, step, traits, home, capacity, g.standard_normal(n))
+
+
+def _store_freelancers(
+    model: MarketplaceModel,
+    step: int,
+    traits: Any,
+    home: np.ndarray,
+    capacity: np.ndarray,
+    z: np.ndarray,
+) -> None:
+    """Append the rows of freelancers with these draws (``traits`` as :data:`BETA_TRAITS`,
+    ``z`` the standard normals of their rates) and create their Mesa agents."""
+    f, fl = model.config.freelancers, model.freelancers
+    n = home.size
+    rate = f.rate_median * np.exp(f.rate_sigma * z)
+    columns = optional_traits(model, n, capacity) if model.trait_streams else {}
+    columns.setdefault("capacity", capacity)
+    expertise, communication, reliability, profile, niche_focus = traits
+    rows = fl.append(
         n,
         active=True,
         entry_step=step,
         last_work_step=step,
-        expertise0=traits["expertise"],
-        expertise=traits["expertise"],
-        communication=traits["communication"],
-        reliability=traits["reliability"],
-        profile=traits["profile"],
-        niche_focus=traits["niche_focus"],
+        expertise0=expertise,
+        expertise=expertise,
+        communication=communication,
+        reliability=reliability,
+        profile=profile,
+        niche_focus=niche_focus,
         home_niche=home,
         rate=np.maximum(rate, f.rate_floor),
         **columns,
     )
     ids = make_agents(Freelancer, model, rows, model.freelancer_agents)
-    model.freelancers.col("agent_id")[rows] = ids
+    fl.col("agent_id")[rows[0] :] = ids  # the rows are the last ones
+
+
+def _enter_compiled(model: MarketplaceModel, t: int) -> None:
+    """:func:`enter` with the draws taken by one kernel (``kernels_enter.draw_entrants``)."""
+    kernel, at, beta, par = _entry_kernel(model)
+    traits, ints, post_rate, weights = kernel(at, beta, par, niche_cdf(model))
+    if traits.shape[1]:
+        _store_freelancers(model, t, traits[:5], ints[0], ints[1], traits[5])
+    if post_rate.size:
+        _store_clients(model, t, post_rate, weights)
+
+
+def _entry_kernel(model: MarketplaceModel) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
+    """The entry kernel and its arguments for ``model``: made once per stream and config."""
+    cached = model.__dict__.get("_entry_kernel")
+    if cached is None or cached[0] is not model.pop_rng or cached[1] is not model.config:
+        from marketplace_sim.market import jit, kernels_enter  # imports numba
+
+        cfg = model.config
+        f, j, m = cfg.freelancers, cfg.jobs, cfg.market
+        beta = np.array([[getattr(f, k).a, getattr(f, k).b] for k in BETA_TRAITS], dtype=float)
+        par = np.array(
+            [
+                m.entry_rate,
+                m.client_entry_rate,
+                f.capacity_max,
+                j.post_rate_shape,
+                j.post_rate / j.post_rate_shape,
+            ],
+            dtype=float,
+        )
+        at = jit.generator_addresses(model.pop_rng)
+        cached = (model.pop_rng, cfg, kernels_enter.draw_entrants, at, beta, par)
+        model._entry_kernel = cached
+    return cached[2:]
 
 
 def optional_traits(model: MarketplaceModel, n: int, capacity: np.ndarray) -> dict[str, Any]:
@@ -165,12 +221,21 @@ def add_clients(model: MarketplaceModel, n: int, step: int) -> None:
     """Draw ``n`` clients' posting rates and choice weights, append rows, create agents."""
     if n <= 0:
         return
-    j, c = model.config.jobs, model.config.clients
+    j = model.config.jobs
     g = model.pop_rng
     post_rate = g.gamma(j.post_rate_shape, j.post_rate / j.post_rate_shape, n)
-    mult = np.exp(c.weight_sd * g.standard_normal((5, n)))
-    rows = model.clients.append(
-        n,
+    _store_clients(model, step, post_rate, g.standard_normal((5, n)))
+
+
+def _store_clients(
+    model: MarketplaceModel, step: int, post_rate: np.ndarray, z: np.ndarray
+) -> None:
+    """Append the rows of clients with these draws (``z``: the (5, n) standard normals of
+    their choice weights) and create their Mesa agents."""
+    cl = model.clients
+    mult = np.exp(model.config.clients.weight_sd * z)
+    rows = cl.append(
+        post_rate.size,
         active=True,
         entry_step=step,
         post_rate=post_rate,
@@ -180,7 +245,7 @@ def add_clients(model: MarketplaceModel, n: int, step: int) -> None:
         m_communication=mult[3],
         m_fit=mult[4],
     )
-    model.clients.col("agent_id")[rows] = make_agents(Client, model, rows, model.client_agents)
+    cl.col("agent_id")[rows[0] :] = make_agents(Client, model, rows, model.client_agents)
 
 
 def prior_history(model: MarketplaceModel, rows: np.ndarray, mean_jobs: float) -> None:
