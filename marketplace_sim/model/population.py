@@ -121,8 +121,10 @@ def _store_freelancers(
     capacity: np.ndarray,
     z: np.ndarray,
 ) -> None:
-    """Append the rows of freelancers with these draws (``traits`` as :data:`BETA_TRAITS`,
-    ``z`` the standard normals of their rates) and create their Mesa agents."""
+    """Append the rows of freelancers with these draws, create their Mesa agents.
+
+    ``traits`` as :data:`BETA_TRAITS`; ``z``: the standard normals of their rates.
+    """
     f, fl = model.config.freelancers, model.freelancers
     n = home.size
     rate = f.rate_median * np.exp(f.rate_sigma * z)
@@ -149,38 +151,92 @@ def _store_freelancers(
 
 
 def _enter_compiled(model: MarketplaceModel, t: int) -> None:
-    """:func:`enter` with the draws taken by one kernel (``kernels_enter.draw_entrants``)."""
-    kernel, at, beta, par = _entry_kernel(model)
-    traits, ints, post_rate, weights = kernel(at, beta, par, niche_cdf(model))
-    if traits.shape[1]:
-        _store_freelancers(model, t, traits[:5], ints[0], ints[1], traits[5])
-    if post_rate.size:
-        _store_clients(model, t, post_rate, weights)
+    """:func:`enter` with the traits drawn by kernels into the new rows (``kernels_enter``).
+
+    The same draws in the same order: the number of freelancers and their traits, then the
+    number of clients and theirs; the rates and choice weights are numpy's ``exp`` of the
+    kernels' scaled normals, as in :func:`add_freelancers` and :func:`add_clients`.
+    """
+    e = _entry(model)
+    g = model.pop_rng
+    n = int(g.poisson(e.entry_rate))
+    if n > 0:
+        fl = model.freelancers
+        data, start = fl.add(n)
+        cols = e.columns(data, _FL_DRAWN)
+        e.draw_freelancers(e.at, e.beta, niche_cdf(model), e.fl_par, t, start, n, cols)
+        rate = fl.rate[start:]  # rate_sigma * the normals
+        x = np.exp(rate)
+        np.maximum(np.multiply(e.rate_median, x, out=x), e.rate_floor, out=rate)
+        if model.trait_streams:
+            for name, v in optional_traits(model, n, fl.capacity[start:]).items():
+                fl.col(name)[start:] = v
+        ids = make_agents(Freelancer, model, np.arange(start, start + n), model.freelancer_agents)
+        fl.col("agent_id")[start:] = ids
+    n = int(g.poisson(e.client_entry_rate))
+    if n > 0:
+        cl = model.clients
+        data, start = cl.add(n)
+        mult = np.exp(e.draw_clients(e.at, e.cl_par, t, start, n, e.columns(data, _CL_DRAWN)))
+        end = start + n
+        for i, name in enumerate(_CL_WEIGHTS):
+            data[name][start:end] = mult[i]
+        ids = make_agents(Client, model, np.arange(start, end), model.client_agents)
+        cl.col("agent_id")[start:] = ids
 
 
-def _entry_kernel(model: MarketplaceModel) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
-    """The entry kernel and its arguments for ``model``: made once per stream and config."""
-    cached = model.__dict__.get("_entry_kernel")
-    if cached is None or cached[0] is not model.pop_rng or cached[1] is not model.config:
+# the columns the entry kernels write, in their order
+_FL_DRAWN = (
+    "expertise0",
+    *BETA_TRAITS,
+    "home_niche",
+    "capacity",
+    "rate",
+    "active",
+    "entry_step",
+    "last_work_step",
+)
+_CL_DRAWN = ("post_rate", "active", "entry_step")
+_CL_WEIGHTS = ("m_reputation", "m_price", "m_profile", "m_communication", "m_fit")
+
+
+class _Entry:
+    """What the entry kernels need of one model, made once per population stream and config."""
+
+    def __init__(self, model: MarketplaceModel) -> None:
         from marketplace_sim.market import jit, kernels_enter  # imports numba
 
         cfg = model.config
         f, j, m = cfg.freelancers, cfg.jobs, cfg.market
-        beta = np.array([[getattr(f, k).a, getattr(f, k).b] for k in BETA_TRAITS], dtype=float)
-        par = np.array(
-            [
-                m.entry_rate,
-                m.client_entry_rate,
-                f.capacity_max,
-                j.post_rate_shape,
-                j.post_rate / j.post_rate_shape,
-            ],
-            dtype=float,
+        self.rng, self.config = model.pop_rng, cfg
+        self.draw_freelancers = kernels_enter.draw_freelancers
+        self.draw_clients = kernels_enter.draw_clients
+        self.at = jit.generator_addresses(model.pop_rng)
+        self.beta = np.array([[getattr(f, k).a, getattr(f, k).b] for k in BETA_TRAITS])
+        self.fl_par = np.array([f.capacity_max, f.rate_sigma])
+        # post_rate / post_rate_shape as add_clients computes it
+        self.cl_par = np.array(
+            [j.post_rate_shape, j.post_rate / j.post_rate_shape, cfg.clients.weight_sd]
         )
-        at = jit.generator_addresses(model.pop_rng)
-        cached = (model.pop_rng, cfg, kernels_enter.draw_entrants, at, beta, par)
-        model._entry_kernel = cached
-    return cached[2:]
+        self.entry_rate, self.client_entry_rate = m.entry_rate, m.client_entry_rate
+        self.rate_median, self.rate_floor = f.rate_median, f.rate_floor
+        self._columns: dict[tuple[str, ...], tuple[np.ndarray, ...]] = {}
+
+    def columns(
+        self, data: dict[str, np.ndarray], names: tuple[str, ...]
+    ) -> tuple[np.ndarray, ...]:
+        """``names``' columns of ``data`` (kept while the table keeps its arrays)."""
+        cols = self._columns.get(names)
+        if cols is None or cols[0] is not data[names[0]]:
+            cols = self._columns[names] = tuple(data[name] for name in names)
+        return cols
+
+
+def _entry(model: MarketplaceModel) -> _Entry:
+    e: _Entry | None = model.__dict__.get("_entry")
+    if e is None or e.rng is not model.pop_rng or e.config is not model.config:
+        e = model._entry = _Entry(model)
+    return e
 
 
 def optional_traits(model: MarketplaceModel, n: int, capacity: np.ndarray) -> dict[str, Any]:
@@ -230,8 +286,10 @@ def add_clients(model: MarketplaceModel, n: int, step: int) -> None:
 def _store_clients(
     model: MarketplaceModel, step: int, post_rate: np.ndarray, z: np.ndarray
 ) -> None:
-    """Append the rows of clients with these draws (``z``: the (5, n) standard normals of
-    their choice weights) and create their Mesa agents."""
+    """Append the rows of clients with these draws, create their Mesa agents.
+
+    ``z``: the (5, n) standard normals of their choice weights.
+    """
     cl = model.clients
     mult = np.exp(model.config.clients.weight_sd * z)
     rows = cl.append(

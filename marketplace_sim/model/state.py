@@ -185,7 +185,7 @@ class Table:
         are overwritten, not deleted first.
         """
         self.__dict__.update(
-            zip(self._views, map(getitem, self._view_data, repeat(slice(0, self._n))))
+            zip(self._views, map(getitem, self._view_data, repeat(slice(0, self._n))), strict=False)
         )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -214,17 +214,28 @@ class Table:
         """
         if not values.keys() <= self._spec.keys():
             raise KeyError(f"unknown columns: {sorted(set(values) - set(self._spec))}")
+        data, start = self.add(k)
+        end = start + k
+        for name, v in values.items():
+            data[name][start:end] = v
+        return np.arange(start, end)
+
+    def add(self, k: int) -> tuple[dict[str, np.ndarray], int]:
+        """Add ``k`` rows for a kernel to fill: (every column at full capacity, first new row).
+
+        As :meth:`append` without values: the new rows of the columns whose default is not 0
+        hold it; those of the zero-default columns hold 0 in a table only ever appended to
+        (after :meth:`keep`, :meth:`shrink` or :meth:`grow`, maybe old values, as with
+        :meth:`append`). The caller writes the other columns of the new rows.
+        """
         start = self._n
         end = start + k
         self._reserve(end)
         if end > self._clean:
             self._prefill(start, end)
         self._n = end
-        data = self._data
-        for name, v in values.items():
-            data[name][start:end] = v
         self._refresh_views()
-        return np.arange(start, end)
+        return self._data, start
 
     def _prefill(self, start: int, end: int) -> None:
         """Set the columns whose default is not 0 to it in rows ``start`` to ``end`` and ahead.
