@@ -21,7 +21,7 @@ import numpy as np
 
 from marketplace_sim.config import Config
 from marketplace_sim.market import delivery
-from marketplace_sim.model import fastpaths
+from marketplace_sim.model import fastenter, fastpaths
 from marketplace_sim.model.agents import Client, Freelancer, deregister, register
 from marketplace_sim.model.contracts import deliver, record_feedback
 from marketplace_sim.model.state import bump
@@ -90,7 +90,7 @@ def populate(model: MarketplaceModel) -> None:
 def enter(model: MarketplaceModel, t: int) -> None:
     """Newcomers of week ``t``: Poisson numbers of freelancers, then of clients."""
     if model.compiled:
-        _enter_compiled(model, t)
+        fastenter.enter(model, t)
         return
     m, g = model.config.market, model.pop_rng
     add_freelancers(model, int(g.poisson(m.entry_rate)), t)
@@ -148,95 +148,6 @@ def _store_freelancers(
     )
     ids = make_agents(Freelancer, model, rows, model.freelancer_agents)
     fl.col("agent_id")[rows[0] :] = ids  # the rows are the last ones
-
-
-def _enter_compiled(model: MarketplaceModel, t: int) -> None:
-    """:func:`enter` with the traits drawn by kernels into the new rows (``kernels_enter``).
-
-    The same draws in the same order: the number of freelancers and their traits, then the
-    number of clients and theirs; the rates and choice weights are numpy's ``exp`` of the
-    kernels' scaled normals, as in :func:`add_freelancers` and :func:`add_clients`.
-    """
-    e = _entry(model)
-    g = model.pop_rng
-    n = int(g.poisson(e.entry_rate))
-    if n > 0:
-        fl = model.freelancers
-        data, start = fl.add(n)
-        cols = e.columns(data, _FL_DRAWN)
-        e.draw_freelancers(e.at, e.beta, niche_cdf(model), e.fl_par, t, start, n, cols)
-        rate = fl.rate[start:]  # rate_sigma * the normals
-        x = np.exp(rate)
-        np.maximum(np.multiply(e.rate_median, x, out=x), e.rate_floor, out=rate)
-        if model.trait_streams:
-            for name, v in optional_traits(model, n, fl.capacity[start:]).items():
-                fl.col(name)[start:] = v
-        ids = make_agents(Freelancer, model, np.arange(start, start + n), model.freelancer_agents)
-        fl.col("agent_id")[start:] = ids
-    n = int(g.poisson(e.client_entry_rate))
-    if n > 0:
-        cl = model.clients
-        data, start = cl.add(n)
-        mult = np.exp(e.draw_clients(e.at, e.cl_par, t, start, n, e.columns(data, _CL_DRAWN)))
-        end = start + n
-        for i, name in enumerate(_CL_WEIGHTS):
-            data[name][start:end] = mult[i]
-        ids = make_agents(Client, model, np.arange(start, end), model.client_agents)
-        cl.col("agent_id")[start:] = ids
-
-
-# the columns the entry kernels write, in their order
-_FL_DRAWN = (
-    "expertise0",
-    *BETA_TRAITS,
-    "home_niche",
-    "capacity",
-    "rate",
-    "active",
-    "entry_step",
-    "last_work_step",
-)
-_CL_DRAWN = ("post_rate", "active", "entry_step")
-_CL_WEIGHTS = ("m_reputation", "m_price", "m_profile", "m_communication", "m_fit")
-
-
-class _Entry:
-    """What the entry kernels need of one model, made once per population stream and config."""
-
-    def __init__(self, model: MarketplaceModel) -> None:
-        from marketplace_sim.market import jit, kernels_enter  # imports numba
-
-        cfg = model.config
-        f, j, m = cfg.freelancers, cfg.jobs, cfg.market
-        self.rng, self.config = model.pop_rng, cfg
-        self.draw_freelancers = kernels_enter.draw_freelancers
-        self.draw_clients = kernels_enter.draw_clients
-        self.at = jit.generator_addresses(model.pop_rng)
-        self.beta = np.array([[getattr(f, k).a, getattr(f, k).b] for k in BETA_TRAITS])
-        self.fl_par = np.array([f.capacity_max, f.rate_sigma])
-        # post_rate / post_rate_shape as add_clients computes it
-        self.cl_par = np.array(
-            [j.post_rate_shape, j.post_rate / j.post_rate_shape, cfg.clients.weight_sd]
-        )
-        self.entry_rate, self.client_entry_rate = m.entry_rate, m.client_entry_rate
-        self.rate_median, self.rate_floor = f.rate_median, f.rate_floor
-        self._columns: dict[tuple[str, ...], tuple[np.ndarray, ...]] = {}
-
-    def columns(
-        self, data: dict[str, np.ndarray], names: tuple[str, ...]
-    ) -> tuple[np.ndarray, ...]:
-        """``names``' columns of ``data`` (kept while the table keeps its arrays)."""
-        cols = self._columns.get(names)
-        if cols is None or cols[0] is not data[names[0]]:
-            cols = self._columns[names] = tuple(data[name] for name in names)
-        return cols
-
-
-def _entry(model: MarketplaceModel) -> _Entry:
-    e: _Entry | None = model.__dict__.get("_entry")
-    if e is None or e.rng is not model.pop_rng or e.config is not model.config:
-        e = model._entry = _Entry(model)
-    return e
 
 
 def optional_traits(model: MarketplaceModel, n: int, capacity: np.ndarray) -> dict[str, Any]:
@@ -420,29 +331,37 @@ def _remove_agents(model: MarketplaceModel, agents: list[Any], rows: np.ndarray)
 def make_agents(
     cls: type[Freelancer] | type[Client],
     model: MarketplaceModel,
-    rows: np.ndarray,
+    rows: np.ndarray | range,
     out: list[Any],
 ) -> np.ndarray:
     """Create one Mesa agent per row, append them to ``out``; returns their unique ids.
 
     The agents are registered in one go when Mesa's per-agent calls would make no
-    difference (``agents.register``). Python's cyclic garbage collector is paused meanwhile:
-    a million new agents would otherwise trigger thousands of collections, each traversing
-    every live agent so far, about a third of the set-up time; none of these objects is
-    garbage.
+    difference (``agents.register``). Python's cyclic garbage collector is paused meanwhile
+    (from :data:`GC_PAUSE` agents): a million new agents would otherwise trigger thousands
+    of collections, each traversing every live agent so far, about a third of the set-up
+    time; none of these objects is garbage.
     """
     first = model.agent_id_counter
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        agents, consecutive = register(cls, model, rows.tolist())
-    finally:
-        if was_enabled:
-            gc.enable()
+    rows_ = rows if isinstance(rows, range) else rows.tolist()
+    if len(rows_) < GC_PAUSE:  # a few agents: pausing costs more than it saves
+        agents, consecutive = register(cls, model, rows_)
+    else:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            agents, consecutive = register(cls, model, rows_)
+        finally:
+            if was_enabled:
+                gc.enable()
     out.extend(agents)
     if consecutive:
         return np.arange(first, first + len(agents), dtype=np.int64)
     return np.fromiter((a.unique_id for a in agents), dtype=np.int64, count=len(agents))
+
+
+#: Agents made at once from which :func:`make_agents` pauses the garbage collector.
+GC_PAUSE = 256
 
 
 def exit_probability(weeks_idle: np.ndarray, fe: FreelancersSection) -> np.ndarray:

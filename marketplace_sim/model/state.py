@@ -184,9 +184,8 @@ class Table:
         C: ``map`` and ``dict.update``), not a call to ``__getattr__`` each. The old views
         are overwritten, not deleted first.
         """
-        self.__dict__.update(
-            zip(self._views, map(getitem, self._view_data, repeat(slice(0, self._n))), strict=False)
-        )
+        views: Any = map(getitem, self._view_data, repeat(slice(0, self._n)))
+        self.__dict__.update(zip(self._views, views, strict=False))
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle the columns, not the cached views (a copy of a view would not write through)."""
@@ -236,6 +235,22 @@ class Table:
         self._n = end
         self._refresh_views()
         return self._data, start
+
+    @property
+    def buffers(self) -> dict[str, np.ndarray]:
+        """The columns at full capacity, by name (for kernels writing the rows of :meth:`room`).
+
+        Valid until the table grows past its capacity (then the columns are new arrays).
+        """
+        return self._data
+
+    def room(self) -> int:
+        """Rows after the live ones a kernel may write before :meth:`add` makes them live.
+
+        They are within the capacity and hold the defaults (:meth:`_prefill`), so adding
+        them later does not set them again.
+        """
+        return self._clean - self._n
 
     def _prefill(self, start: int, end: int) -> None:
         """Set the columns whose default is not 0 to it in rows ``start`` to ``end`` and ahead.
