@@ -9,6 +9,7 @@ per-agent path, and check that whoever could tell the difference gets Mesa's own
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from marketplace_sim.config import load_config
@@ -129,9 +130,9 @@ def test_a_run_registers_every_live_agent(steps):
     assert model.agent_id_counter == 1 + fl.n + cl.n
 
 
-@pytest.mark.parametrize("rows", [range(40, 43), list(range(10, 10 + 300))])
+@pytest.mark.parametrize("rows", [range(40, 43), np.arange(10, 10 + 300)])
 def test_make_agents_pauses_the_collector_only_for_many(rows, monkeypatch):
-    """``population.make_agents`` takes a range or a list of rows; from ``GC_PAUSE`` agents
+    """``population.make_agents`` takes a range or an array of rows; from ``GC_PAUSE`` agents
     the cyclic collector is off while they are made (and on again after), below it stays on."""
     import gc
 
