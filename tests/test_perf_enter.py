@@ -16,7 +16,7 @@ from test_perf_jit import CONFIGS
 
 from marketplace_sim.config import load_config
 from marketplace_sim.market import jit
-from marketplace_sim.model import state
+from marketplace_sim.model import population, state
 from marketplace_sim.model.marketplace import MarketplaceModel
 
 pytest.importorskip("numba")
@@ -188,13 +188,27 @@ def _run(name, compiled):
     return tables, agents, model.pop_rng.bit_generator.state, model.rng.bit_generator.state
 
 
-@pytest.mark.parametrize("prefill", [state.PREFILL, 3])
+@pytest.mark.parametrize("free", [None, 3, 12])
 @pytest.mark.parametrize("name", sorted(WORLDS))
-def test_compiled_entry_equals_numpy_entry(name, prefill, monkeypatch):
-    """With few free rows (``PREFILL`` 3) many weeks take numpy's way after the count."""
-    monkeypatch.setattr(state, "PREFILL", prefill)
+def test_compiled_entry_equals_numpy_entry(name, free, monkeypatch):
+    """With few free rows (``free``) many weeks take numpy's way after the counts."""
+    if free is not None:
+        original = state.Table.free_rows
+        monkeypatch.setattr(
+            state.Table, "free_rows", lambda self, at_least=0: min(free, original(self, at_least))
+        )
     expected = _run(name, compiled=False)
+    calls = []
+    numpy_way = population.add_freelancers
+    monkeypatch.setattr(
+        population, "add_freelancers", lambda *a: calls.append(a[1]) or numpy_way(*a)
+    )
     got = _run(name, compiled=True)
+    weeks = WORLDS[name][1]["run.steps"]
+    if free is None:  # the initial freelancers only: every week's entrants by the kernel
+        assert len(calls) == 1
+    elif free == 3:  # the weeks with more than 3 freelancers entering
+        assert weeks / 2 < len(calls) - 1 <= weeks
     for table, frame in expected[0].items():
         pd.testing.assert_frame_equal(got[0][table], frame, check_exact=True, obj=table)
     assert got[1:] == expected[1:]  # the same Mesa agents; both streams in the same state

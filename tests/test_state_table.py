@@ -94,17 +94,22 @@ def test_rows_after_compaction_get_the_defaults_again():
 def test_free_rows_written_by_a_kernel_become_live_with_add():
     table = state.Table(SPEC, capacity=32)
     table.append(5)
-    room = table.room()
+    room = table.free_rows()
     assert 0 < room <= 32 - 5
     data = table.buffers
     data["b"][5:8] = [1.0, 2.0, 3.0]  # a kernel writes rows past the live ones
     assert table.b.size == 5
     got, start = table.add(3)
-    assert start == 5 and got is data and table.room() == room - 3
+    assert start == 5 and got is data and table.free_rows() == room - 3
     np.testing.assert_array_equal(table.b, [0, 0, 0, 0, 0, 1, 2, 3])
     np.testing.assert_array_equal(table.a, [-1] * 8)  # the defaults, set ahead, kept
     table.shrink(2)
-    assert table.room() == 0  # rows after a compaction hold old values: no free rows
+    assert table.free_rows() == 0  # rows after a compaction hold old values: none free
+    table.b[:] = 4.0
+    table.buffers["a"][2:] = 9  # old values past the live rows
+    assert table.free_rows(at_least=50) == 30  # as many as the capacity allows, set now
+    np.testing.assert_array_equal(table.buffers["a"][2:], [-1] * 30)
+    assert table.n == 2 and (table.b == 4.0).all()  # the live rows untouched
 
 
 def test_a_pickled_table_keeps_its_rows_and_not_its_views():

@@ -2,7 +2,7 @@
 
 ``kernels_enter.draw_week`` draws the week's entrants from the population stream as
 ``population.enter`` does (see :mod:`marketplace_sim.market.kernels_enter`) and writes their
-traits into the free rows after the live ones of the tables (``Table.room``), which are then
+traits into the free rows after the live ones of the tables (``Table.free_rows``), which are then
 added (``Table.add``); what is left (numpy's ``exp`` of the rates and choice weights, the
 optional traits, the Mesa agents) is done here as ``population`` does it.
 """
@@ -25,7 +25,7 @@ def enter(model: MarketplaceModel, t: int) -> None:
     """``population.enter`` with the draws taken by a kernel (``kernels_enter.draw_week``).
 
     The kernel writes the entrants' traits into the free rows after the live ones
-    (``Table.room``), which are then added; the same draws in the same order as
+    (``Table.free_rows``), which are then added; the same draws in the same order as
     ``add_freelancers`` and ``add_clients``, whose numpy code draws the rest in
     the rare week with more entrants than free rows. The rates and choice weights are
     numpy's ``exp`` of the kernel's scaled normals, as there.
@@ -40,10 +40,10 @@ def enter(model: MarketplaceModel, t: int) -> None:
         t,
         e.columns(fl, _FL_DRAWN),
         fl.n,
-        fl.room(),
+        fl.free_rows(e.fl_rows),
         e.columns(cl, _CL_DRAWN),
         cl.n,
-        cl.room(),
+        cl.free_rows(e.cl_rows),
     )
     if m < 0:  # more freelancers than free rows: only their number drawn
         population.add_freelancers(model, n, t)
@@ -118,6 +118,10 @@ class _Entry:
             ]
         )
         self.client_entry_rate = m.client_entry_rate
+        # free rows to have for a week's entrants: more than a Poisson count ever reaches
+        # but in a week in millions (the rest: numpy's draws, in add_freelancers/add_clients)
+        self.fl_rows = int(3 * m.entry_rate) + 16
+        self.cl_rows = int(3 * m.client_entry_rate) + 16
         self.rate_median, self.rate_floor = f.rate_median, f.rate_floor
         self._columns: dict[tuple[str, ...], tuple[np.ndarray, ...]] = {}
 

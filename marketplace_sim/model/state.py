@@ -244,21 +244,26 @@ class Table:
         """
         return self._data
 
-    def room(self) -> int:
+    def free_rows(self, at_least: int = 0) -> int:
         """Rows after the live ones a kernel may write before :meth:`add` makes them live.
 
         They are within the capacity and hold the defaults (:meth:`_prefill`), so adding
-        them later does not set them again.
+        them later does not set them again. With fewer than ``at_least`` free, the defaults
+        are set for ``at_least`` (and :data:`PREFILL`) more rows first, as far as the capacity
+        allows.
         """
+        if self._clean - self._n < at_least:
+            self._prefill(self._n, self._n + at_least)
         return self._clean - self._n
 
     def _prefill(self, start: int, end: int) -> None:
         """Set the columns whose default is not 0 to it in rows ``start`` to ``end`` and ahead.
 
-        Rows ``start`` on are not live: up to :data:`PREFILL` rows past ``end`` (within the
-        capacity) are set too, so the next appends find them set (``_clean``).
+        Rows ``start`` on are not live: up to :data:`PREFILL` rows past ``end`` are set too
+        (within the capacity, which ``end`` may exceed only when called by
+        :meth:`free_rows`), so the next appends find them set (``_clean``).
         """
-        upto = max(end, min(self._cap, end + PREFILL))
+        upto = min(self._cap, end + PREFILL)
         for name, fill in self._filled.items():
             self._data[name][start:upto] = fill
         self._clean = upto
