@@ -9,6 +9,7 @@ per-agent path, and check that whoever could tell the difference gets Mesa's own
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from marketplace_sim.config import load_config
@@ -127,3 +128,31 @@ def test_a_run_registers_every_live_agent(steps):
     assert list(model.agents_by_type[Client]) == live_c
     assert list(model.agents) == sorted(live_f + live_c, key=lambda a: a.unique_id)
     assert model.agent_id_counter == 1 + fl.n + cl.n
+
+
+@pytest.mark.parametrize("rows", [range(40, 43), np.arange(10, 10 + 300)])
+def test_make_agents_pauses_the_collector_only_for_many(rows, monkeypatch):
+    """``population.make_agents`` takes a range or an array of rows; from ``GC_PAUSE`` agents
+    the cyclic collector is off while they are made (and on again after), below it stays on."""
+    import gc
+
+    from marketplace_sim.model import population
+
+    seen = []
+    original = agents_mod.register
+
+    def spying(cls, model, rows_):
+        seen.append(gc.isenabled())
+        return original(cls, model, rows_)
+
+    model = _empty_model()
+    monkeypatch.setattr(population, "register", spying)
+    first = model.agent_id_counter
+    out: list = []
+    assert gc.isenabled()
+    ids = population.make_agents(Freelancer, model, rows, out)
+    assert gc.isenabled()
+    assert seen == [len(rows) < population.GC_PAUSE]
+    assert ids.tolist() == list(range(first, first + len(rows)))
+    assert [a.row for a in out] == list(rows) and [a.unique_id for a in out] == ids.tolist()
+    assert len(model.agents) == len(rows)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from marketplace_sim.model._mesa import mesa
@@ -144,7 +145,7 @@ def _registries(
 
 
 def register(
-    cls: type[_RowAgent], model: MarketplaceModel, rows: list[int]
+    cls: type[_RowAgent], model: MarketplaceModel, rows: Sequence[int]
 ) -> tuple[list[Any], bool]:
     """One Mesa agent of class ``cls`` per row, registered with ``model``, in order.
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from marketplace_sim.config import Config
 from marketplace_sim.market import delivery
-from marketplace_sim.model import fastpaths
+from marketplace_sim.model import fastenter, fastpaths
 from marketplace_sim.model.agents import Client, Freelancer, deregister, register
 from marketplace_sim.model.contracts import deliver, record_feedback
 from marketplace_sim.model.state import bump
@@ -89,9 +89,16 @@ def populate(model: MarketplaceModel) -> None:
 
 def enter(model: MarketplaceModel, t: int) -> None:
     """Newcomers of week ``t``: Poisson numbers of freelancers, then of clients."""
+    if model.compiled:
+        fastenter.enter(model, t)
+        return
     m, g = model.config.market, model.pop_rng
     add_freelancers(model, int(g.poisson(m.entry_rate)), t)
     add_clients(model, int(g.poisson(m.client_entry_rate)), t)
+
+
+#: the traits drawn from beta distributions, in the order they are drawn
+BETA_TRAITS = ("expertise", "communication", "reliability", "profile", "niche_focus")
 
 
 def add_freelancers(model: MarketplaceModel, n: int, step: int) -> None:
@@ -100,31 +107,47 @@ def add_freelancers(model: MarketplaceModel, n: int, step: int) -> None:
         return
     f = model.config.freelancers
     g = model.pop_rng
-    traits = {
-        name: g.beta(getattr(f, name).a, getattr(f, name).b, n)
-        for name in ("expertise", "communication", "reliability", "profile", "niche_focus")
-    }
+    traits = [g.beta(getattr(f, name).a, getattr(f, name).b, n) for name in BETA_TRAITS]
     home = draw_niches(model, g, n)
     capacity = g.integers(1, f.capacity_max + 1, n)
-    rate = f.rate_median * np.exp(f.rate_sigma * g.standard_normal(n))
-    columns = {"capacity": capacity, **optional_traits(model, n, capacity)}
-    rows = model.freelancers.append(
+    _store_freelancers(model, step, traits, home, capacity, g.standard_normal(n))
+
+
+def _store_freelancers(
+    model: MarketplaceModel,
+    step: int,
+    traits: Any,
+    home: np.ndarray,
+    capacity: np.ndarray,
+    z: np.ndarray,
+) -> None:
+    """Append the rows of freelancers with these draws, create their Mesa agents.
+
+    ``traits`` as :data:`BETA_TRAITS`; ``z``: the standard normals of their rates.
+    """
+    f, fl = model.config.freelancers, model.freelancers
+    n = home.size
+    rate = f.rate_median * np.exp(f.rate_sigma * z)
+    columns = optional_traits(model, n, capacity) if model.trait_streams else {}
+    columns.setdefault("capacity", capacity)
+    expertise, communication, reliability, profile, niche_focus = traits
+    rows = fl.append(
         n,
         active=True,
         entry_step=step,
         last_work_step=step,
-        expertise0=traits["expertise"],
-        expertise=traits["expertise"],
-        communication=traits["communication"],
-        reliability=traits["reliability"],
-        profile=traits["profile"],
-        niche_focus=traits["niche_focus"],
+        expertise0=expertise,
+        expertise=expertise,
+        communication=communication,
+        reliability=reliability,
+        profile=profile,
+        niche_focus=niche_focus,
         home_niche=home,
         rate=np.maximum(rate, f.rate_floor),
         **columns,
     )
     ids = make_agents(Freelancer, model, rows, model.freelancer_agents)
-    model.freelancers.col("agent_id")[rows] = ids
+    fl.col("agent_id")[rows[0] :] = ids  # the rows are the last ones
 
 
 def optional_traits(model: MarketplaceModel, n: int, capacity: np.ndarray) -> dict[str, Any]:
@@ -165,12 +188,23 @@ def add_clients(model: MarketplaceModel, n: int, step: int) -> None:
     """Draw ``n`` clients' posting rates and choice weights, append rows, create agents."""
     if n <= 0:
         return
-    j, c = model.config.jobs, model.config.clients
+    j = model.config.jobs
     g = model.pop_rng
     post_rate = g.gamma(j.post_rate_shape, j.post_rate / j.post_rate_shape, n)
-    mult = np.exp(c.weight_sd * g.standard_normal((5, n)))
-    rows = model.clients.append(
-        n,
+    _store_clients(model, step, post_rate, g.standard_normal((5, n)))
+
+
+def _store_clients(
+    model: MarketplaceModel, step: int, post_rate: np.ndarray, z: np.ndarray
+) -> None:
+    """Append the rows of clients with these draws, create their Mesa agents.
+
+    ``z``: the (5, n) standard normals of their choice weights.
+    """
+    cl = model.clients
+    mult = np.exp(model.config.clients.weight_sd * z)
+    rows = cl.append(
+        post_rate.size,
         active=True,
         entry_step=step,
         post_rate=post_rate,
@@ -180,7 +214,7 @@ def add_clients(model: MarketplaceModel, n: int, step: int) -> None:
         m_communication=mult[3],
         m_fit=mult[4],
     )
-    model.clients.col("agent_id")[rows] = make_agents(Client, model, rows, model.client_agents)
+    cl.col("agent_id")[rows[0] :] = make_agents(Client, model, rows, model.client_agents)
 
 
 def prior_history(model: MarketplaceModel, rows: np.ndarray, mean_jobs: float) -> None:
@@ -297,29 +331,37 @@ def _remove_agents(model: MarketplaceModel, agents: list[Any], rows: np.ndarray)
 def make_agents(
     cls: type[Freelancer] | type[Client],
     model: MarketplaceModel,
-    rows: np.ndarray,
+    rows: np.ndarray | range,
     out: list[Any],
 ) -> np.ndarray:
     """Create one Mesa agent per row, append them to ``out``; returns their unique ids.
 
     The agents are registered in one go when Mesa's per-agent calls would make no
-    difference (``agents.register``). Python's cyclic garbage collector is paused meanwhile:
-    a million new agents would otherwise trigger thousands of collections, each traversing
-    every live agent so far, about a third of the set-up time; none of these objects is
-    garbage.
+    difference (``agents.register``). Python's cyclic garbage collector is paused meanwhile
+    (from :data:`GC_PAUSE` agents): a million new agents would otherwise trigger thousands
+    of collections, each traversing every live agent so far, about a third of the set-up
+    time; none of these objects is garbage.
     """
     first = model.agent_id_counter
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        agents, consecutive = register(cls, model, rows.tolist())
-    finally:
-        if was_enabled:
-            gc.enable()
+    rows_ = rows if isinstance(rows, range) else rows.tolist()
+    if len(rows_) < GC_PAUSE:  # a few agents: pausing costs more than it saves
+        agents, consecutive = register(cls, model, rows_)
+    else:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            agents, consecutive = register(cls, model, rows_)
+        finally:
+            if was_enabled:
+                gc.enable()
     out.extend(agents)
     if consecutive:
         return np.arange(first, first + len(agents), dtype=np.int64)
     return np.fromiter((a.unique_id for a in agents), dtype=np.int64, count=len(agents))
+
+
+#: Agents made at once from which :func:`make_agents` pauses the garbage collector.
+GC_PAUSE = 256
 
 
 def exit_probability(weeks_idle: np.ndarray, fe: FreelancersSection) -> np.ndarray:

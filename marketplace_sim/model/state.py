@@ -10,12 +10,17 @@ who was ever present. Mesa agents (``agents.py``) are thin handles onto these ro
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import repeat
+from operator import getitem
 from typing import Any
 
 import numpy as np
 
 # name -> (dtype, fill value for new rows)
 ColumnSpec = Mapping[str, tuple[Any, Any]]
+
+#: Rows past the live ones set to the column defaults ahead of appends (Table._prefill).
+PREFILL = 256
 
 FREELANCER_COLUMNS: ColumnSpec = {
     "agent_id": (np.int64, -1),  # Mesa unique_id
@@ -111,8 +116,15 @@ class Table:
     row count changes, so reading ``table.rate`` a hundred times a week costs a dictionary
     lookup, not a slice each time (a week of a small world reads columns about 120 times).
     When the row count changes (:meth:`append`, :meth:`grow`, :meth:`shrink`) the views
-    that were cached are made again at once for the new count; arrays obtained before are
-    the old views, as ever.
+    that were cached are made again at once for the new count, in one C-level pass over the
+    cached columns (:meth:`_refresh_views`); arrays obtained before are the old views, as
+    ever.
+
+    Columns whose default is not 0 are set to it for a block of rows ahead of the live ones
+    (:data:`PREFILL` rows, :meth:`_prefill`), so that an append of a few rows writes only the
+    values it is given; the rows after the live ones are known to hold the defaults up to
+    ``_clean``, which :meth:`keep`, :meth:`shrink`, :meth:`grow` and a reallocation reset
+    (their rows beyond the live ones may hold old values).
     """
 
     def __init__(self, spec: ColumnSpec, capacity: int = 1024) -> None:
@@ -121,8 +133,10 @@ class Table:
         self._n = 0
         self._data = {name: _column(self._cap, fill, dtype) for name, (dtype, fill) in spec.items()}
         self._views: list[str] = []  # columns whose view is cached in __dict__
-        # columns whose default is not 0: set row by row at append (see _column)
+        self._view_data: list[np.ndarray] = []  # their arrays (self._data[name]), in order
+        # columns whose default is not 0: set ahead of the live rows (see _column, _prefill)
         self._filled = {name: fill for name, (_, fill) in spec.items() if fill != 0}
+        self._clean = 0  # rows [_n, _clean) hold the defaults of the _filled columns
 
     def __len__(self) -> int:
         return self._n
@@ -145,6 +159,7 @@ class Table:
         view = data[name][: self._n]
         self.__dict__[name] = view
         self._views.append(name)
+        self._view_data.append(data[name])
         return view
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -159,24 +174,31 @@ class Table:
         for name in self._views:
             del d[name]
         self._views.clear()
+        self._view_data.clear()
 
-    def _refresh_views(self, names: list[str]) -> None:
-        """Cache the views of ``names`` again, for the new row count.
+    def _refresh_views(self) -> None:
+        """Cache the views of the cached columns again, for the new row count.
 
         The columns read before a change are read again after it (a week reads the same
-        columns every week): remaking their views here costs a slice each, not a call to
-        ``__getattr__`` each.
+        columns every week): remaking their views here costs a slice each (the loop runs in
+        C: ``map`` and ``dict.update``), not a call to ``__getattr__`` each. The old views
+        are overwritten, not deleted first.
         """
-        d, data, n = self.__dict__, self._data, self._n
-        for name in names:
-            d[name] = data[name][:n]
-        self._views.extend(names)
+        views: Any = map(getitem, self._view_data, repeat(slice(0, self._n)))
+        self.__dict__.update(zip(self._views, views, strict=False))
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle the columns, not the cached views (a copy of a view would not write through)."""
         state = {k: v for k, v in self.__dict__.items() if k not in self._views}
         state["_views"] = []
+        state["_view_data"] = []
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled table (one pickled before ``_view_data``/``_clean`` too)."""
+        state.setdefault("_view_data", [])
+        state.setdefault("_clean", state.get("_n", 0))
+        self.__dict__.update(state)
 
     def col(self, name: str) -> np.ndarray:
         """The live rows of a column (same as attribute access)."""
@@ -191,18 +213,60 @@ class Table:
         """
         if not values.keys() <= self._spec.keys():
             raise KeyError(f"unknown columns: {sorted(set(values) - set(self._spec))}")
-        viewed = list(self._views)
-        self._forget_views()
-        start = self._n
-        self._reserve(start + k)
-        self._n = start + k
-        for name, fill in self._filled.items():
-            if name not in values:
-                self._data[name][start : start + k] = fill
+        data, start = self.add(k)
+        end = start + k
         for name, v in values.items():
-            self._data[name][start : start + k] = v
-        self._refresh_views(viewed)
-        return np.arange(start, start + k)
+            data[name][start:end] = v
+        return np.arange(start, end)
+
+    def add(self, k: int) -> tuple[dict[str, np.ndarray], int]:
+        """Add ``k`` rows for a kernel to fill: (every column at full capacity, first new row).
+
+        As :meth:`append` without values: the new rows of the columns whose default is not 0
+        hold it; those of the zero-default columns hold 0 in a table only ever appended to
+        (after :meth:`keep`, :meth:`shrink` or :meth:`grow`, maybe old values, as with
+        :meth:`append`). The caller writes the other columns of the new rows.
+        """
+        start = self._n
+        end = start + k
+        self._reserve(end)
+        if end > self._clean:
+            self._prefill(start, end)
+        self._n = end
+        self._refresh_views()
+        return self._data, start
+
+    @property
+    def buffers(self) -> dict[str, np.ndarray]:
+        """The columns at full capacity, by name (for kernels writing the rows of :meth:`room`).
+
+        Valid until the table grows past its capacity (then the columns are new arrays).
+        """
+        return self._data
+
+    def free_rows(self, at_least: int = 0) -> int:
+        """Rows after the live ones a kernel may write before :meth:`add` makes them live.
+
+        They are within the capacity and hold the defaults (:meth:`_prefill`), so adding
+        them later does not set them again. With fewer than ``at_least`` free, the defaults
+        are set for ``at_least`` (and :data:`PREFILL`) more rows first, as far as the capacity
+        allows.
+        """
+        if self._clean - self._n < at_least:
+            self._prefill(self._n, self._n + at_least)
+        return self._clean - self._n
+
+    def _prefill(self, start: int, end: int) -> None:
+        """Set the columns whose default is not 0 to it in rows ``start`` to ``end`` and ahead.
+
+        Rows ``start`` on are not live: up to :data:`PREFILL` rows past ``end`` are set too
+        (within the capacity, which ``end`` may exceed only when called by
+        :meth:`free_rows`), so the next appends find them set (``_clean``).
+        """
+        upto = min(self._cap, end + PREFILL)
+        for name, fill in self._filled.items():
+            self._data[name][start:upto] = fill
+        self._clean = upto
 
     def _reserve(self, rows: int) -> None:
         """Capacity for ``rows`` rows: the columns doubled (at least) when they are too short."""
@@ -214,6 +278,8 @@ class Table:
             grown[: self._n] = self._data[name][: self._n]
             self._data[name] = grown
         self._cap = new_cap
+        self._clean = self._n  # the new rows are unset (np.empty)
+        self._view_data[:] = [self._data[name] for name in self._views]
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the rows where ``mask`` is false, keeping order (for the open-contract pool)."""
@@ -223,6 +289,7 @@ class Table:
             col = self._data[name]
             col[:kept] = col[: self._n][mask]
         self._n = kept
+        self._clean = kept  # rows after the kept ones hold old values
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         """The live rows of every column, in declaration order (for the compiled kernels)."""
@@ -230,10 +297,9 @@ class Table:
 
     def shrink(self, n: int) -> None:
         """Keep the first ``n`` rows (a kernel compacted the rows to keep to the front)."""
-        viewed = list(self._views)
-        self._forget_views()
         self._n = n
-        self._refresh_views(viewed)
+        self._clean = n  # rows after the kept ones hold old values
+        self._refresh_views()
 
     def grow(self, k: int) -> tuple[tuple[np.ndarray, ...], int]:
         """Add ``k`` rows for a kernel to fill: (every column at full capacity, first new row).
@@ -241,12 +307,11 @@ class Table:
         The new rows hold whatever the columns held (defaults, or old values): the caller
         writes every column of them.
         """
-        viewed = list(self._views)
-        self._forget_views()
         start = self._n
         self._reserve(start + k)
         self._n = start + k
-        self._refresh_views(viewed)
+        self._clean = self._n  # the kernel gets every row: none is known to be unset
+        self._refresh_views()
         return tuple(self._data[name] for name in self._spec), start
 
     def take(self, rows: np.ndarray) -> dict[str, np.ndarray]:
