@@ -12,27 +12,91 @@ the numpy code, the same arithmetic in the same order, integer tallies in place.
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 
-from marketplace_sim.market import kernels_hire, kernels_week
-from marketplace_sim.market.jit import kernel
+from marketplace_sim.market import kernels_hire, kernels_sort, kernels_week
+from marketplace_sim.market.jit import helper, kernel
 from marketplace_sim.market.jit_rng import generator
 from marketplace_sim.market.kernels import search_between
+
+POISSON_MULT_BELOW = 10.0  # numpy's random_poisson: the multiplication method below this rate
+
+
+@helper
+def poisson_mult(rng: np.random.Generator, lam: float) -> int:
+    """One ``rng.poisson(lam)`` draw for ``0 <= lam < 10``, as numpy's ``random_poisson``.
+
+    numpy draws such rates by multiplying uniforms until the product is at most
+    ``exp(-lam)`` (``random_poisson_mult``; ``lam == 0``: 0, nothing drawn). Its ``exp`` is
+    the C library's, as ``math.exp`` here (not numpy's vectorised ufunc).
+    """
+    if lam == 0.0:
+        return 0
+    enlam = math.exp(-lam)
+    x = 0
+    prod = 1.0
+    while True:
+        prod *= rng.random()
+        if prod > enlam:
+            x += 1
+        else:
+            return x
 
 
 @kernel
 def post_jobs(
     rng_at: np.ndarray,
     active: np.ndarray,
+    post_rate: np.ndarray,
+    jobs_posted: np.ndarray,
+    cdf: np.ndarray,
+    prep: tuple[Any, ...],
+) -> tuple[Any, ...]:
+    """The week's jobs, then :func:`rehire_prep` of them (which draws nothing).
+
+    As ``rng.poisson(post_rate[active])`` (jobs posted by each active client, in row order),
+    ``np.repeat(active rows, n_posts)``, ``jobs_posted`` counted, then ``draw_niches``
+    (``cdf.searchsorted(rng.random(n), side="right")``) and ``rng.standard_normal(n)``.
+    ``prep``: the arguments of :func:`rehire_prep` after ``jobs``.
+
+    Returns ``(ok, client row, niche, standard-normal draw of the budget)`` per job and
+    :func:`rehire_prep`'s ``(spare, rj, rf, x)`` (empty when there is no job). ``ok`` False,
+    with nothing drawn or changed, if an active client's rate is not in ``[0, 10)``: the
+    caller then lets numpy draw (:func:`post_drawn`).
+    """
+    e_i = np.empty(0, dtype=np.int64)
+    for r in range(active.size):
+        if active[r] and not (0.0 <= post_rate[r] < POISSON_MULT_BELOW):
+            return False, e_i, e_i, np.empty(0), e_i, e_i, e_i, np.empty(0)
+    rng = generator(rng_at)
+    n_posts = np.empty(active.size, dtype=np.int64)
+    a = 0
+    for r in range(active.size):
+        if active[r]:
+            n_posts[a] = poisson_mult(rng, post_rate[r])
+            a += 1
+    job_client, niche, z, spare, rj, rf, x = post_drawn(
+        rng_at, active, n_posts[:a], jobs_posted, cdf, prep
+    )
+    return True, job_client, niche, z, spare, rj, rf, x
+
+
+@kernel
+def post_drawn(
+    rng_at: np.ndarray,
+    active: np.ndarray,
     n_posts: np.ndarray,
     jobs_posted: np.ndarray,
     cdf: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The week's jobs: (client row, niche, standard-normal draw of the budget) per job.
+    prep: tuple[Any, ...],
+) -> tuple[np.ndarray, ...]:
+    """:func:`post_jobs` given ``n_posts`` (``rng.poisson``'s draws, numpy's or ours).
 
-    ``n_posts``: jobs posted by each active client (``rng.poisson``, in row order). As
-    ``np.repeat(active rows, n_posts)``, ``jobs_posted`` counted, then ``draw_niches``
-    (``cdf.searchsorted(rng.random(n), side="right")``) and ``rng.standard_normal(n)``.
+    Returns ``(client row, niche, standard-normal draw of the budget)`` per job and
+    :func:`rehire_prep`'s ``(spare, rj, rf, x)`` (empty when there is no job).
     """
     n = 0
     for i in range(n_posts.size):
@@ -54,7 +118,14 @@ def post_jobs(
     z = np.empty(n)
     for j in range(n):
         z[j] = rng.standard_normal()
-    return job_client, niche, z
+    if n == 0:  # no posting: no hiring this week
+        e_i = np.empty(0, dtype=np.int64)
+        return job_client, niche, z, e_i, e_i, e_i, np.empty(0)
+    listing, flags, cl, fl, premium, price_weight = prep
+    spare, rj, rf, x = rehire_prep(
+        (job_client, niche), listing, flags, cl, fl, premium, price_weight
+    )
+    return job_client, niche, z, spare, rj, rf, x
 
 
 @kernel
@@ -97,7 +168,7 @@ def rehire_and_rank(
     open_c: np.ndarray,
     open_par: np.ndarray,
     rank: tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray, np.ndarray],
-) -> tuple[bool, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[Any, ...]:
     """Direct rehires and their contracts, then the ranking keys of search (if jobs are left).
 
     ``rehire``: candidate jobs, rows and ``p_rehire`` (numpy's ``exp``); ``state``: active,
@@ -106,18 +177,20 @@ def rehire_and_rank(
     ``open_fl``, ``open_c``, ``open_par`` as :func:`kernels_week.open_contracts`; ``rank``:
     the arguments of :func:`kernels_hire.rank_keys` after ``rng_at`` and ``spare``.
 
-    Returns ``(ok, rehired, open_jobs, rep, rows, key, tie_break)``: ``ok`` False, with
-    nothing drawn or changed, when ``log1p_reviews`` is too short for some available row
-    (the caller extends it and calls again).
+    Returns ``(ok, rehired, open_jobs, rep, rows, key, tie_break, sort)``: ``ok`` False,
+    with nothing drawn or changed, when ``log1p_reviews`` is too short for some available
+    row (the caller extends it and calls again); ``sort``: the first step of
+    ``kernels_sort.order_by``, ``(b, bits, packed)`` of the tie-breaks, for ``np.sort``.
     """
     active, spare, declined = state
     rank_fl, log1p, rank_par, cached_rep = rank
     empty_i, empty_f = np.empty(0, dtype=np.int64), np.empty(0)
+    no_sort = (1, np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.uint64))
     if cached_rep.size == 0:
         n_reviews = rank_fl[1]
         for r in range(spare.size):
             if spare[r] > 0 and n_reviews[r] >= log1p.size:
-                return False, 0, empty_i, empty_f, empty_i, empty_f, empty_f
+                return False, 0, empty_i, empty_f, empty_i, empty_f, empty_f, no_sort
     rj, rf = kernels_week.rehire_accept(
         rng_at, rehire[0], rehire[1], rehire[2], active, spare, declined
     )
@@ -137,11 +210,13 @@ def rehire_and_rank(
             open_jobs[m] = j
             m += 1
     if m == 0:  # no search this week: nothing drawn for it
-        return True, rj.size, open_jobs, empty_f, empty_i, empty_f, empty_f
+        return True, rj.size, open_jobs, empty_f, empty_i, empty_f, empty_f, no_sort
     _, rep, rows, key, tie_break = kernels_hire.rank_keys(
         rng_at, spare, rank_fl, log1p, rank_par, cached_rep
     )
-    return True, rj.size, open_jobs, rep, rows, key, tie_break
+    b = kernels_sort.bits_for(rows.size)
+    bits, packed = kernels_sort.pack(tie_break, empty_i, b)
+    return True, rj.size, open_jobs, rep, rows, key, tie_break, (b, bits, packed)
 
 
 @kernel
@@ -175,3 +250,35 @@ def start_hired(
         t, hf, job_client[hj], niche[hj], budget[hj], duration[hj], False, first_id,
         pool, at, open_fl, open_c, open_par,
     )  # fmt: skip
+
+
+@kernel
+def search_and_start(
+    rng_at: np.ndarray,
+    ranked: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int],
+    search: tuple[Any, ...],
+    open_jobs: np.ndarray,
+    jobs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    contract: tuple[int, int, int],
+    pool: tuple[np.ndarray, ...],
+    open_fl: tuple[np.ndarray, ...],
+    open_c: np.ndarray,
+    open_par: np.ndarray,
+    listing: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> int:
+    """Search and choice for the open jobs, then :func:`start_hired`; returns the hires.
+
+    ``ranked`` as ``kernels_hire.search_and_choose``; ``search``: its arguments after
+    ``jobs`` and before ``sizes`` (appeal, by_position, applies, explore, home_boost), then
+    after ``jobs`` (sizes, rep, fl, cl, par, spare, declined); ``open_jobs``: the jobs left
+    after the rehires; the rest as :func:`start_hired`.
+    """
+    appeal, by_position, applies, explore, home_boost = search[:5]
+    sizes, rep, fl, cl, par, spare, declined = search[5:]
+    job_client, niche = jobs[0], jobs[1]
+    hj, hf = kernels_hire.search_and_choose(
+        rng_at, ranked, appeal, by_position, applies, explore, home_boost,
+        (niche[open_jobs], job_client[open_jobs]), sizes, rep, fl, cl, par, spare, declined,
+    )  # fmt: skip
+    start_hired((open_jobs[hj], hf), jobs, contract, pool, open_fl, open_c, open_par, listing)
+    return hf.size

@@ -132,17 +132,17 @@ def tables(model: MarketplaceModel) -> FastTables:
 
 def choose(
     model: MarketplaceModel,
-    order: np.ndarray,
     rep: np.ndarray,
-    jobs: tuple[np.ndarray, np.ndarray],
     spare: np.ndarray,
     application_rate: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``hiring.search_and_choose`` after the ranking sort; returns (job, row) of each hire.
+    n_available: int,
+) -> tuple[Any, ...]:
+    """The arguments of ``kernels_hire.search_and_choose`` that are not the jobs or the order.
 
-    ``order``: the available rows by search rank; ``rep``: their reputation index (0 for
-    the others); ``jobs``: niche and client row of each open job. Job indices are into
-    ``jobs``.
+    ``hiring.search_and_choose`` after the ranking sort runs in ``kernels_post.
+    search_and_start`` with these (its ``search``): ``rep``, the reputation index of the
+    available rows (0 for the others); ``spare`` (updated in place); ``n_available``: the
+    number of available rows (search ranks).
     """
     cfg, fl, cl = model.config, model.freelancers, model.clients
     p = cfg.platform
@@ -155,15 +155,12 @@ def choose(
         explore = (spare > 0).astype(np.float64)
         if application_rate is not None:
             explore = explore * application_rate
-    return t.hire.search_and_choose(
-        t.rng_at,
-        order,
+    return (
         t.appeal(fl.profile),
-        t.by_position(order.size),
+        t.by_position(n_available),
         applies,
         explore,
         t.boost(fl.niche_focus),
-        jobs,
         (cfg.market.niches, slots - n_explore, n_explore),
         rep,
         _utility_columns(fl),
