@@ -424,15 +424,18 @@ def accept(cand: np.ndarray, prio: np.ndarray, spare: np.ndarray) -> np.ndarray:
     offers to the others ("contested") are sorted.
     """
     ok = np.ones(cand.size, dtype=np.bool_)
-    count = np.zeros(spare.size, dtype=np.int32)
+    # more offers than room: spare less the offers below 0. Counted in ``spare`` itself and
+    # put back after (integers: exact), not in a count per row (an O(rows) array a round)
     for i in range(cand.size):
-        count[cand[i]] += 1
+        spare[cand[i]] -= 1
     contested = np.empty(cand.size, dtype=np.int64)
     m = 0
     for i in range(cand.size):
-        if count[cand[i]] > spare[cand[i]]:
+        if spare[cand[i]] < 0:
             contested[m] = i  # in ascending position: ties in priority keep it
             m += 1
+    for i in range(cand.size):
+        spare[cand[i]] += 1
     contested = contested[:m]
     by_prio = contested[np.argsort(prio[contested], kind="mergesort")]  # stable
     order = by_prio[np.argsort(cand[by_prio], kind="mergesort")]

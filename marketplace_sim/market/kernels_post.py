@@ -60,9 +60,9 @@ def post_jobs(
     As ``rng.poisson(post_rate[active])`` (jobs posted by each active client, in row order),
     ``np.repeat(active rows, n_posts)``, ``jobs_posted`` counted, then ``draw_niches``
     (``cdf.searchsorted(rng.random(n), side="right")``) and ``rng.standard_normal(n)``.
-    ``prep``: the arguments of :func:`rehire_prep` after ``jobs``.
+    ``prep``: the arguments of :func:`rehire_prep` after ``jobs``, then ``budget_sigma``.
 
-    Returns ``(ok, client row, niche, standard-normal draw of the budget)`` per job and
+    Returns ``(ok, client row, niche, budget_sigma times a standard-normal draw)`` per job and
     :func:`rehire_prep`'s ``(spare, rj, rf, x)`` (empty when there is no job). ``ok`` False,
     with nothing drawn or changed, if an active client's rate is not in ``[0, 10)``: the
     caller then lets numpy draw (:func:`post_drawn`).
@@ -95,7 +95,7 @@ def post_drawn(
 ) -> tuple[np.ndarray, ...]:
     """:func:`post_jobs` given ``n_posts`` (``rng.poisson``'s draws, numpy's or ours).
 
-    Returns ``(client row, niche, standard-normal draw of the budget)`` per job and
+    Returns ``(client row, niche, budget_sigma times a standard-normal draw)`` per job and
     :func:`rehire_prep`'s ``(spare, rj, rf, x)`` (empty when there is no job).
     """
     n = 0
@@ -115,13 +115,13 @@ def post_drawn(
     niche = np.empty(n, dtype=np.int64)
     for j in range(n):
         niche[j] = search_between(cdf, rng.random(), 0, cdf.size)
+    listing, flags, cl, fl, premium, price_weight, sigma = prep
     z = np.empty(n)
     for j in range(n):
-        z[j] = rng.standard_normal()
+        z[j] = sigma * rng.standard_normal()  # budget_sigma * z, as numpy multiplies
     if n == 0:  # no posting: no hiring this week
         e_i = np.empty(0, dtype=np.int64)
         return job_client, niche, z, e_i, e_i, e_i, np.empty(0)
-    listing, flags, cl, fl, premium, price_weight = prep
     spare, rj, rf, x = rehire_prep(
         (job_client, niche), listing, flags, cl, fl, premium, price_weight
     )
@@ -168,6 +168,7 @@ def rehire_and_rank(
     open_c: np.ndarray,
     open_par: np.ndarray,
     rank: tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray, np.ndarray],
+    scale: tuple[float, float],
 ) -> tuple[Any, ...]:
     """Direct rehires and their contracts, then the ranking keys of search (if jobs are left).
 
@@ -175,7 +176,9 @@ def rehire_and_rank(
     spare, declined; ``jobs``: client, niche, budget, duration per job; ``contract``: week,
     first contract id, first pool row (capacity reserved by the caller); ``pool``,
     ``open_fl``, ``open_c``, ``open_par`` as :func:`kernels_week.open_contracts`; ``rank``:
-    the arguments of :func:`kernels_hire.rank_keys` after ``rng_at`` and ``spare``.
+    the arguments of :func:`kernels_hire.rank_keys` after ``rng_at`` and ``spare``;
+    ``scale``: budget_median and rehire_prob. The budgets and ``p_rehire`` come as numpy's
+    ``exp`` alone: they are multiplied by these in place (as numpy would, once).
 
     Returns ``(ok, rehired, open_jobs, rep, rows, key, tie_break, sort)``: ``ok`` False,
     with nothing drawn or changed, when ``log1p_reviews`` is too short for some available
@@ -191,10 +194,15 @@ def rehire_and_rank(
         for r in range(spare.size):
             if spare[r] > 0 and n_reviews[r] >= log1p.size:
                 return False, 0, empty_i, empty_f, empty_i, empty_f, empty_f, no_sort
-    rj, rf = kernels_week.rehire_accept(
-        rng_at, rehire[0], rehire[1], rehire[2], active, spare, declined
-    )
     job_client, niche, budget, duration = jobs
+    p_rehire = rehire[2]
+    for j in range(budget.size):
+        budget[j] = scale[0] * budget[j]  # budget_median * exp(budget_sigma * z)
+    for i in range(p_rehire.size):
+        p_rehire[i] = scale[1] * p_rehire[i]  # rehire_prob * exp(x)
+    rj, rf = kernels_week.rehire_accept(
+        rng_at, rehire[0], rehire[1], p_rehire, active, spare, declined
+    )
     t, first_id, at = contract
     kernels_week.open_contracts(
         t, rf, job_client[rj], niche[rj], budget[rj], duration[rj], True, first_id,

@@ -37,6 +37,7 @@ def post_and_hire(model: MarketplaceModel, t: int) -> None:
     open_par = tabs.par("open", model, fastpaths.open_parameters)
     rank_fl, rank_par = fastpaths.rank_inputs(model)
     cached_rep = model.cache.get("rep", _EMPTY)
+    scale = (model.config.jobs.budget_median, model.config.clients.rehire_prob)
     need = 0
     while True:
         ok, rehired, open_jobs, rep, rows, key, tie_break, packing = kp.rehire_and_rank(
@@ -48,6 +49,7 @@ def post_and_hire(model: MarketplaceModel, t: int) -> None:
             *opening,
             open_par,
             (rank_fl, tabs.log1p_reviews(need), rank_par, cached_rep),
+            scale,
         )
         if ok:
             break
@@ -99,7 +101,8 @@ def _post(
     """The week's jobs, spare capacity and the direct-rehire candidates (None: no jobs).
 
     Returns ``((client, niche, budget, duration) per job, spare, (candidate jobs, rows,
-    p_rehire))``.
+    p_rehire))``, the budgets and ``p_rehire`` still to be multiplied by budget_median and
+    rehire_prob (``kernels_post.rehire_and_rank`` does).
     """
     cfg, fl, cl, rng = model.config, model.freelancers, model.clients, model.rng
     j, fe, c = cfg.jobs, cfg.freelancers, cfg.clients
@@ -111,6 +114,7 @@ def _post(
         (fl.rate, fl.home_niche, fl.niche_focus),
         fe.specialist_premium,
         c.price_weight,
+        j.budget_sigma,
     )
     kp, cdf = tabs.post, niche_cdf(model)
     posted = kp.post_jobs(tabs.rng_at, cl.active, cl.post_rate, cl.jobs_posted, cdf, prep)
@@ -123,6 +127,6 @@ def _post(
     model.week["jobs_filled"] = 0
     if n_jobs == 0:
         return None
-    budget = j.budget_median * np.exp(j.budget_sigma * z)
+    budget = np.exp(z)  # times budget_median in rehire_and_rank (z: budget_sigma * draws)
     duration = rng.geometric(1.0 / j.duration_mean, n_jobs)
-    return (job_client, niche, budget, duration), spare, (rj, rf, c.rehire_prob * np.exp(x))
+    return (job_client, niche, budget, duration), spare, (rj, rf, np.exp(x))

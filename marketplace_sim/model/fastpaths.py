@@ -257,7 +257,7 @@ def complete_contracts(model: MarketplaceModel, t: int) -> None:
         fl.jss_fail, fl.jobs_completed, fl.load, fl.last_work_step, fl.expertise, fl.expertise0,
     )  # fmt: skip
     settle_cl = (cl.spend, cl.open_contracts, cl.last_freelancer, cl.last_satisfied, cl.last_rate)
-    kept, c, q, timely, sat, outcome, net, fees, most, counters, logged = tabs.done.complete(
+    kept, f, outcome, net, fees, most, counters, logged = tabs.done.complete(
         tabs.rng_at,
         t,
         pool.arrays(),
@@ -280,35 +280,27 @@ def complete_contracts(model: MarketplaceModel, t: int) -> None:
         model.rating_norm = reviews.update_norm(model.rating_norm, mean, r.norm_weeks)
     tabs.most_jobs = max(tabs.most_jobs, most)
     model.platform_revenue += fees
-    f = c[1]
     model.earnings_window.append((t, f, net))
     model.jss_window.append((t, f, outcome))
     model.week.update(
         quality_sum=quality_sum, completed=f.size, stars_sum=float(stars_sum), stars_n=stars_n
     )
     if cfg.run.record_contracts:
-        _log(model, c, q, timely, sat, outcome, logged)
+        _log(model, outcome, logged)
 
 
-def _log(
-    model: MarketplaceModel,
-    c: tuple[np.ndarray, ...],
-    q: np.ndarray,
-    timely: np.ndarray,
-    sat: np.ndarray,
-    outcome: np.ndarray,
-    logged: tuple[np.ndarray, ...],
-) -> None:
+def _log(model: MarketplaceModel, outcome: np.ndarray, logged: tuple[np.ndarray, ...]) -> None:
     """``contracts._log`` from the kernel's columns."""
-    stars_all, fl_id, cl_id, value, fee = logged
+    contract_id, niche, start, end, rehire, q, timely, sat, stars_all, fl_id, cl_id = logged[:11]
+    value, fee = logged[11:]
     model.contract_log.append(
         {
-            "contract_id": c[0],
+            "contract_id": contract_id,
             "freelancer_id": fl_id,
             "client_id": cl_id,
-            "niche": c[3],
-            "start_step": c[4],
-            "end_step": c[5],
+            "niche": niche,
+            "start_step": start,
+            "end_step": end,
             "value": value,
             "fee": fee,
             "quality": q,
@@ -316,7 +308,7 @@ def _log(
             "satisfaction": sat,
             "stars": stars_all,
             "private_outcome": outcome,
-            "rehire": c[10],
+            "rehire": rehire,
         }
     )
 
