@@ -1,13 +1,14 @@
 """Compiled posting and hiring of a week around the search (numba): fewer calls from Python.
 
-``hiring.post_and_hire`` in four kernels, numpy's ``exp``, ``poisson``, ``geometric`` and
-``sort`` between them (see :mod:`marketplace_sim.market.jit`: no transcendental function in a
-kernel; draws numpy's algorithms would take differently stay numpy's): the posted jobs
-(:func:`post_jobs`: the niche and budget draws), spare capacity and the direct-rehire
-candidates (:func:`rehire_prep`), the rehires, their contracts and the ranking keys
-(:func:`rehire_and_rank`), and after search and choice the contracts of the hired
-(:func:`start_hired`). The same draws from the market stream in the same order and sizes as
-the numpy code, the same arithmetic in the same order, integer tallies in place.
+``hiring.post_and_hire`` in three calls, numpy's ``exp``, ``geometric`` and ``sort`` between
+them (see :mod:`marketplace_sim.market.jit`: no transcendental function in a kernel unless it
+is the C library's that numpy's own draw calls; draws numpy's algorithms would take
+differently stay numpy's): the posted jobs (:func:`post_jobs`: the Poisson counts below 10
+(:func:`poisson_mult`), niche and budget draws, spare capacity and the direct-rehire
+candidates, :func:`rehire_prep`), the rehires, their contracts and the ranking keys packed for
+the sort (:func:`rehire_and_rank`), and search, choice and the contracts of the hired
+(:func:`search_and_start`). The same draws from the market stream in the same order and sizes
+as the numpy code, the same arithmetic in the same order, integer tallies in place.
 """
 
 from __future__ import annotations

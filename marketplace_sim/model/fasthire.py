@@ -1,9 +1,11 @@
 """Posting and hiring of a week through the compiled kernels (``hiring.post_and_hire``).
 
 The numpy code of :func:`marketplace_sim.model.hiring.post_and_hire` makes about a hundred
-numpy calls a week; here they are four kernels of :mod:`marketplace_sim.market.kernels_post`,
-the search kernel, and the numpy calls that must stay numpy's (``poisson``, ``geometric``,
-``exp``, the ranking sort's ``np.sort``): the same draws in the same order, the same results.
+numpy calls a week; here they are three kernels of :mod:`marketplace_sim.market.kernels_post`
+(posting, rehires and ranking keys, search-choice-contracts), ``kernels_sort.resort`` between
+the ranking sort's two ``np.sort`` calls, and the numpy calls that must stay numpy's
+(``geometric``, ``exp``; ``poisson`` only for a rate of 10 or more): the same draws in the
+same order, the same results.
 """
 
 from __future__ import annotations
