@@ -282,6 +282,52 @@ def test_gumbel_is_numpys():
     assert np.array_equal(draws(jit.generator_addresses(a), 100_000), b.gumbel(size=100_000))
 
 
+def test_poisson_draws_below_ten_are_numpys():
+    """``kernels_post.poisson_mult`` (the multiplication method, libm's ``exp``) draws what
+    ``Generator.poisson`` draws for rates in [0, 10): the same values, the same uniforms
+    used (the generators end in the same state). Rates near 0, one ulp below 10, and the
+    gamma-distributed client rates of the model."""
+    import numba
+
+    from marketplace_sim.market.jit_rng import generator
+    from marketplace_sim.market.kernels_post import poisson_mult
+
+    @numba.njit
+    def draws(at, lam):
+        rng = generator(at)
+        out = np.empty(lam.size, dtype=np.int64)
+        for i in range(lam.size):
+            out[i] = poisson_mult(rng, lam[i])
+        return out
+
+    rng = np.random.default_rng(13)
+    edge = np.array([0.0, 5e-324, 1e-12, 0.5, 1.0, 2.5, np.nextafter(10.0, 0.0)])
+    for lam in (np.repeat(edge, 2000), rng.gamma(0.5, 1.0, 50_000).clip(0, 9.99), rng.random(9)):
+        a, b = np.random.default_rng(14), np.random.default_rng(14)
+        assert np.array_equal(draws(jit.generator_addresses(a), lam), b.poisson(lam))
+        assert a.bit_generator.state == b.bit_generator.state
+
+
+def test_high_posting_rates_fall_back_on_numpys_poisson():
+    """Clients posting 10 or more jobs a week are drawn by numpy's other method: the
+    compiled posting lets numpy draw that week (a rate of 10 exactly, and above), and the run
+    is still the numpy run."""
+    overrides = {"run.steps": 12, "market.freelancers": 300, "market.clients": 60,
+                 "jobs.post_rate": 4.0, "jobs.post_rate_shape": 0.3, "run.seed": 4}  # fmt: skip
+    runs = []
+    for compiled in (False, True):
+        with jit.using(compiled):
+            model = MarketplaceModel(load_config(CONFIGS / "baseline.toml", overrides))
+            model.clients.post_rate[:2] = 10.0  # numpy's PTRS method from 10 on
+            for _ in range(model.config.run.steps):
+                model.step()
+        assert (model.clients.post_rate[2:] >= 10).any()  # gamma's tail too
+        runs.append((model.steps_frame(), model.contracts_frame(), model.rng.bit_generator.state))
+    pd.testing.assert_frame_equal(runs[1][0], runs[0][0], check_exact=True)
+    pd.testing.assert_frame_equal(runs[1][1], runs[0][1], check_exact=True)
+    assert runs[1][2] == runs[0][2]
+
+
 def test_update_order_sorts_like_numpy():
     from marketplace_sim.market.kernels_metrics import ranks_of, update_order
 

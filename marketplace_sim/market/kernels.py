@@ -46,18 +46,22 @@ def weights_by_position(
 
 @kernel
 def niche_order(
-    weight: np.ndarray, home_niche: np.ndarray, n_niches: int
+    weight: np.ndarray, home_niche: np.ndarray, n_niches: int, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The rows with weight sorted by home niche, and each niche's segment of that order.
 
     A stable counting sort (as numpy's stable argsort of 16-bit keys); niche ``g``'s rows are
     ``order[seg_start[g]:seg_end[g]]``. The rows with weight (a minority: the unavailable
     and the exited have none) are listed first, without a branch on the weight, and only
-    they are counted and placed.
+    they are counted and placed. ``rows``: ascending rows holding every row with weight
+    (the available ones: the same list as a pass over all rows, without the departed), or
+    empty: every row.
     """
-    live_rows = np.empty(weight.size, dtype=np.int64)
+    n_scan = rows.size if rows.size else weight.size
+    live_rows = np.empty(n_scan, dtype=np.int64)
     n_live = 0
-    for i in range(weight.size):
+    for j in range(n_scan):
+        i = rows[j] if rows.size else j
         live_rows[n_live] = i
         n_live += 1 if weight[i] != 0 else 0
     count = np.zeros(n_niches + 1, dtype=np.int64)
@@ -142,14 +146,15 @@ def applicant_pools(
     n_niches: int,
     job_niche: np.ndarray,
     slots: int,
+    rows: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
     """The home and cross pools of ``draw_applicants``, and the slots that can be filled.
 
     Returns ``(order, niche_sorted, seg_start, seg_end, cum_home, cum_cross, home_tot,
     cross_all, slot, k, p_home)`` as the numpy code computes them (``home_boost`` empty:
-    none; ``cross_all`` as a 1-element array).
+    none; ``cross_all`` as a 1-element array). ``rows`` as :func:`niche_order`.
     """
-    order, seg_start, seg_end = niche_order(weight, home_niche, n_niches)
+    order, seg_start, seg_end = niche_order(weight, home_niche, n_niches, rows)
     niche_sorted, cum_home, cum_cross = pool_sums(
         order, weight, niche_focus, home_niche, home_boost
     )
@@ -419,15 +424,18 @@ def accept(cand: np.ndarray, prio: np.ndarray, spare: np.ndarray) -> np.ndarray:
     offers to the others ("contested") are sorted.
     """
     ok = np.ones(cand.size, dtype=np.bool_)
-    count = np.zeros(spare.size, dtype=np.int32)
+    # more offers than room: spare less the offers below 0. Counted in ``spare`` itself and
+    # put back after (integers: exact), not in a count per row (an O(rows) array a round)
     for i in range(cand.size):
-        count[cand[i]] += 1
+        spare[cand[i]] -= 1
     contested = np.empty(cand.size, dtype=np.int64)
     m = 0
     for i in range(cand.size):
-        if count[cand[i]] > spare[cand[i]]:
+        if spare[cand[i]] < 0:
             contested[m] = i  # in ascending position: ties in priority keep it
             m += 1
+    for i in range(cand.size):
+        spare[cand[i]] += 1
     contested = contested[:m]
     by_prio = contested[np.argsort(prio[contested], kind="mergesort")]  # stable
     order = by_prio[np.argsort(cand[by_prio], kind="mergesort")]

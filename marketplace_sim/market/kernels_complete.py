@@ -36,12 +36,14 @@ def complete(
     columns and the star counts of ``settle``; ``learn`` as ``settle``; ``ids``: the Mesa ids
     of freelancer and client rows; ``log``: whether the contract log's columns are wanted.
 
-    Returns ``(kept, contracts, q, timely, sat, outcome, net, fees, most, counters, log
-    columns)``: the rows kept in the pool; the completed contracts' columns; their quality,
-    timeliness, satisfaction, private outcome and net pay; the fees; the most jobs any of
-    them has completed now; ``(quality sum, stars sum, stars given)``; and, with ``log``,
-    (stars per contract, 0 without review; freelancer id; client id; value and fee in USD),
-    empty arrays without. Nothing is drawn when no contract ends (``kept`` = pool size).
+    Returns ``(kept, freelancer, outcome, net, fees, most, counters, log columns)``: the
+    rows kept in the pool; the completed contracts' freelancer rows, private outcomes and
+    net pay; the fees; the most jobs any of them has completed now; ``(quality sum, stars
+    sum, stars given)``; and, with ``log``, (contract id, niche, start step, end step,
+    rehire, quality, timeliness, satisfaction, stars per contract (0 without review),
+    freelancer id, client id, value and fee in USD), empty arrays without (only the arrays
+    the caller reads are returned: each costs a conversion). Nothing is drawn when no
+    contract ends (``kept`` = pool size).
     """
     c, kept = kernels_week.take_done(pool, t)
     f = c[1]
@@ -49,9 +51,8 @@ def complete(
     if n == 0:
         e_f, e_i, e_b = np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.bool_)
         e_8 = np.empty(0, dtype=np.int8)
-        return (
-            kept, c, e_f, e_b, e_f, e_8, e_i, 0, 0, (0.0, 0, 0), (e_8, e_i, e_i, e_f, e_f)
-        )  # fmt: skip
+        empty_log = (c[0], c[3], c[4], c[5], c[10], e_f, e_b, e_f, e_8, e_i, e_i, e_f, e_f)
+        return kept, f, e_8, e_i, 0, 0, (0.0, 0, 0), empty_log
     fl, par, leniency = delivery
     q, timely, sat, outcome, reviewed, st = kernels_week.deliver(rng_at, f, c[9], fl, par, leniency)
     settle_fl, settle_cl, star_counts = settle
@@ -77,6 +78,8 @@ def complete(
         cl_id[i] = ids[1][c[2][i]]
         value[i] = c[6][i] / 100.0  # / CENTS
         fee[i] = c[7][i] / 100.0
-    return kept, c, q, timely, sat, outcome, net, fees, most, counters, (
-        stars_all, fl_id, cl_id, value, fee
+    logged = (
+        c[0][:m], c[3][:m], c[4][:m], c[5][:m], c[10][:m], q[:m], timely[:m], sat[:m],
+        stars_all, fl_id, cl_id, value, fee,
     )  # fmt: skip
+    return kept, f, outcome, net, fees, most, counters, logged

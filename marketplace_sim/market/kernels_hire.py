@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from marketplace_sim.market import kernels
+from marketplace_sim.market import kernels, kernels_sort
 from marketplace_sim.market.jit import helper, kernel
 from marketplace_sim.market.jit_rng import generator
 
@@ -49,10 +49,11 @@ def draw_pairs(
     n_niches: int,
     job_niche: np.ndarray,
     slots: int,
+    rows: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``discovery.draw_applicants``, random draws included."""
+    """``discovery.draw_applicants``, random draws included (``rows``: see ``niche_order``)."""
     pools = kernels.applicant_pools(
-        weight, niche_focus, home_niche, home_boost, n_niches, job_niche, slots
+        weight, niche_focus, home_niche, home_boost, n_niches, job_niche, slots, rows
     )
     order, niche_sorted, seg_start, seg_end, cum_home, cum_cross, home_tot, cross_all = pools[:8]
     slot, k, p_home = pools[8], pools[9], pools[10]
@@ -181,7 +182,7 @@ def _add_evidence(
 @kernel
 def search_and_choose(
     rng_at: np.ndarray,
-    order: np.ndarray,
+    ranked: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int],
     appeal: np.ndarray,
     by_position: np.ndarray,
     applies: np.ndarray,
@@ -198,8 +199,9 @@ def search_and_choose(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``hiring.search_and_choose`` after the ranking sort; returns (open job, freelancer row).
 
-    ``order``: the available rows by search rank; ``appeal``, ``by_position``, ``applies``:
-    see :func:`kernels.weights_by_position`; ``explore``: exploration weights (empty: no
+    ``ranked``: the available rows (ascending) and what ``kernels_sort.final_order`` needs to
+    put them in search order; ``appeal``, ``by_position``, ``applies``: see
+    :func:`kernels.weights_by_position`; ``explore``: exploration weights (empty: no
     exploration slots); ``jobs``: niche and client row of each open job; ``sizes``: niches,
     search slots, exploration slots; ``par``: generalist_fit, specialist_premium, rate_ref,
     reputation_weight, price_weight, profile_weight, communication_weight, fit_weight,
@@ -207,14 +209,19 @@ def search_and_choose(
     ``spare`` and ``declined`` are updated in place.
     """
     rng = generator(rng_at)
+    rows = ranked[0]
+    order = kernels_sort.final_order(rows, ranked[1], ranked[2], ranked[3], ranked[4])
     jn, jk = jobs
     n_niches, n_search, n_explore = sizes
     home_niche, niche_focus = fl[0], fl[1]
     vis = kernels.weights_by_position(appeal.size, order, appeal, by_position, applies)
-    job, cand = draw_pairs(rng, vis, niche_focus, home_niche, home_boost, n_niches, jn, n_search)
+    # only the available rows have weight: the pools list them from ``rows``, not every row
+    job, cand = draw_pairs(
+        rng, vis, niche_focus, home_niche, home_boost, n_niches, jn, n_search, rows
+    )
     if n_explore:
         ej, ec = draw_pairs(
-            rng, explore, niche_focus, home_niche, home_boost, n_niches, jn, n_explore
+            rng, explore, niche_focus, home_niche, home_boost, n_niches, jn, n_explore, rows
         )
         job, cand = merge_pairs(job, cand, ej, ec, appeal.size)
     if job.size == 0:

@@ -46,6 +46,15 @@ def position_bits(n: int) -> int:
     return max(1, (n - 1).bit_length())
 
 
+@helper
+def bits_for(n: int) -> int:
+    """:func:`position_bits` inside a kernel: the least ``b >= 1`` with ``2 ** b >= n``."""
+    b = 1
+    while (1 << b) < n:
+        b += 1
+    return b
+
+
 @kernel
 def pack(values: np.ndarray, perm: np.ndarray, b: int) -> tuple[np.ndarray, np.ndarray]:
     """``(bits, packed)``: :func:`ordered_bits` of ``values``, and the packed integers.
@@ -135,3 +144,41 @@ def order_by(key: np.ndarray, tie_break: np.ndarray, key_constant: bool) -> np.n
         return by_tie
     bits, packed = pack(key, by_tie, b)
     return unpack(np.sort(packed), bits, by_tie, b)[0]
+
+
+# The sort split around the weekly kernels (``fasthire``): the tie-breaks packed by the kernel
+# that draws them, :func:`resort` between the two ``np.sort`` calls, the last :func:`unpack`
+# (:func:`final_order`) in the kernel that reads the order: two calls fewer than order_by.
+
+
+@kernel
+def resort(
+    packed_sorted: np.ndarray, bits: np.ndarray, key: np.ndarray, b: int, key_constant: bool
+) -> tuple[np.ndarray, bool, np.ndarray, np.ndarray]:
+    """:func:`order_by` between its sorts: ``(by_tie, equal, key bits, key packed)``.
+
+    ``packed_sorted``: ``np.sort`` of :func:`pack` of the tie-breaks (``bits``). The key is
+    packed in tie-break order unless two tie-breaks are equal or ``key_constant`` (then the
+    last two are empty: ``by_tie`` is the order, or the caller runs ``np.lexsort``).
+    """
+    no_perm = np.empty(0, dtype=np.int64)
+    by_tie, equal = unpack(packed_sorted, bits, no_perm, b)
+    if equal or key_constant:
+        none = np.empty(0, dtype=np.uint64)
+        return by_tie, equal, none, none
+    key_bits, packed = pack(key, by_tie, b)
+    return by_tie, False, key_bits, packed
+
+
+@kernel
+def final_order(
+    rows: np.ndarray, perm: np.ndarray, packed_sorted: np.ndarray, bits: np.ndarray, b: int
+) -> np.ndarray:
+    """``rows`` in ranking order (the end of :func:`order_by`).
+
+    ``rows[perm]``, or with ``packed_sorted`` (``np.sort`` of :func:`resort`'s packed key)
+    ``rows[unpack(packed_sorted, bits, perm, b)]``.
+    """
+    if packed_sorted.size:
+        perm = unpack(packed_sorted, bits, perm, b)[0]
+    return rows[perm]

@@ -82,6 +82,47 @@ def client_exits(
 
 
 @kernel
+def exits_without_dormancy(
+    rng_at: np.ndarray,
+    t: int,
+    fl: tuple[np.ndarray, ...],
+    par: np.ndarray,
+    one_job_on: bool,
+    deleted_step: np.ndarray,
+    cl: tuple[np.ndarray, np.ndarray],
+    hazard: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``population.exits`` without dormancy: :func:`idle_exits`, then :func:`client_exits`.
+
+    Without dormancy nothing is drawn between the two (``_delete_dormant`` draws with
+    dormancy only); the freelancers who stop are deleted (``deleted_step = t``). ``cl``:
+    the clients' active, exit_step. Returns (freelancer rows, client rows) who left.
+    """
+    leave = idle_exits(rng_at, t, fl, par, one_job_on)
+    for i in range(leave.size):
+        deleted_step[leave[i]] = t
+    return leave, client_exits(rng_at, t, cl[0], cl[1], hazard)
+
+
+@kernel
+def expire_both(
+    earn: tuple[np.ndarray, np.ndarray],
+    jss_entry: tuple[np.ndarray, np.ndarray],
+    listed: tuple[np.ndarray, np.ndarray, bool],
+    earnings_year: np.ndarray,
+    jss: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """:func:`expire_earnings` of one window entry and :func:`expire_outcomes` of another.
+
+    ``earn``: rows and net pay; ``jss_entry``: rows and outcomes; ``listed``: active,
+    dormant, dormancy on. The two touch different columns: their order does not matter.
+    """
+    active, dormant, dormancy = listed
+    expire_earnings(earn[0], earn[1], active, dormant, dormancy, earnings_year)
+    expire_outcomes(jss_entry[0], jss_entry[1], active, dormant, dormancy, jss)
+
+
+@kernel
 def expire_earnings(
     rows: np.ndarray,
     net: np.ndarray,

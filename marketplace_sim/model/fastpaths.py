@@ -132,17 +132,17 @@ def tables(model: MarketplaceModel) -> FastTables:
 
 def choose(
     model: MarketplaceModel,
-    order: np.ndarray,
     rep: np.ndarray,
-    jobs: tuple[np.ndarray, np.ndarray],
     spare: np.ndarray,
     application_rate: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``hiring.search_and_choose`` after the ranking sort; returns (job, row) of each hire.
+    n_available: int,
+) -> tuple[Any, ...]:
+    """The arguments of ``kernels_hire.search_and_choose`` that are not the jobs or the order.
 
-    ``order``: the available rows by search rank; ``rep``: their reputation index (0 for
-    the others); ``jobs``: niche and client row of each open job. Job indices are into
-    ``jobs``.
+    ``hiring.search_and_choose`` after the ranking sort runs in ``kernels_post.
+    search_and_start`` with these (its ``search``): ``rep``, the reputation index of the
+    available rows (0 for the others); ``spare`` (updated in place); ``n_available``: the
+    number of available rows (search ranks).
     """
     cfg, fl, cl = model.config, model.freelancers, model.clients
     p = cfg.platform
@@ -155,15 +155,12 @@ def choose(
         explore = (spare > 0).astype(np.float64)
         if application_rate is not None:
             explore = explore * application_rate
-    return t.hire.search_and_choose(
-        t.rng_at,
-        order,
+    return (
         t.appeal(fl.profile),
-        t.by_position(order.size),
+        t.by_position(n_available),
         applies,
         explore,
         t.boost(fl.niche_focus),
-        jobs,
         (cfg.market.niches, slots - n_explore, n_explore),
         rep,
         _utility_columns(fl),
@@ -260,7 +257,7 @@ def complete_contracts(model: MarketplaceModel, t: int) -> None:
         fl.jss_fail, fl.jobs_completed, fl.load, fl.last_work_step, fl.expertise, fl.expertise0,
     )  # fmt: skip
     settle_cl = (cl.spend, cl.open_contracts, cl.last_freelancer, cl.last_satisfied, cl.last_rate)
-    kept, c, q, timely, sat, outcome, net, fees, most, counters, logged = tabs.done.complete(
+    kept, f, outcome, net, fees, most, counters, logged = tabs.done.complete(
         tabs.rng_at,
         t,
         pool.arrays(),
@@ -283,35 +280,27 @@ def complete_contracts(model: MarketplaceModel, t: int) -> None:
         model.rating_norm = reviews.update_norm(model.rating_norm, mean, r.norm_weeks)
     tabs.most_jobs = max(tabs.most_jobs, most)
     model.platform_revenue += fees
-    f = c[1]
     model.earnings_window.append((t, f, net))
     model.jss_window.append((t, f, outcome))
     model.week.update(
         quality_sum=quality_sum, completed=f.size, stars_sum=float(stars_sum), stars_n=stars_n
     )
     if cfg.run.record_contracts:
-        _log(model, c, q, timely, sat, outcome, logged)
+        _log(model, outcome, logged)
 
 
-def _log(
-    model: MarketplaceModel,
-    c: tuple[np.ndarray, ...],
-    q: np.ndarray,
-    timely: np.ndarray,
-    sat: np.ndarray,
-    outcome: np.ndarray,
-    logged: tuple[np.ndarray, ...],
-) -> None:
+def _log(model: MarketplaceModel, outcome: np.ndarray, logged: tuple[np.ndarray, ...]) -> None:
     """``contracts._log`` from the kernel's columns."""
-    stars_all, fl_id, cl_id, value, fee = logged
+    contract_id, niche, start, end, rehire, q, timely, sat, stars_all, fl_id, cl_id = logged[:11]
+    value, fee = logged[11:]
     model.contract_log.append(
         {
-            "contract_id": c[0],
+            "contract_id": contract_id,
             "freelancer_id": fl_id,
             "client_id": cl_id,
-            "niche": c[3],
-            "start_step": c[4],
-            "end_step": c[5],
+            "niche": niche,
+            "start_step": start,
+            "end_step": end,
             "value": value,
             "fee": fee,
             "quality": q,
@@ -319,7 +308,7 @@ def _log(
             "satisfaction": sat,
             "stars": stars_all,
             "private_outcome": outcome,
-            "rehire": c[10],
+            "rehire": rehire,
         }
     )
 

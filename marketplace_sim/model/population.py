@@ -259,13 +259,24 @@ def exits(model: MarketplaceModel, t: int) -> None:
     fe = model.config.freelancers
     if model.compiled:
         kernels = fastpaths.tables(model)
-        leave = kernels.upkeep.idle_exits(
-            kernels.rng_at,
-            t,
+        idle = (
             (fl.active, fl.load, fl.last_work_step, fl.one_job, fl.hires, fl.exit_step),
-            np.array([fe.exit_max, fe.exit_base, fe.exit_idle_slope]),
+            kernels.par("exits", model, _exit_parameters),
             fe.one_job_share > 0,
         )
+        if not fe.dormancy:  # nothing drawn between the freelancers' and clients' exits
+            leave, gone = kernels.upkeep.exits_without_dormancy(
+                kernels.rng_at,
+                t,
+                *idle,
+                fl.deleted_step,
+                (cl.active, cl.exit_step),
+                model.config.clients.exit_hazard,
+            )
+            _remove_agents(model, model.freelancer_agents, leave)
+            _remove_agents(model, model.client_agents, gone)
+            return
+        leave = kernels.upkeep.idle_exits(kernels.rng_at, t, *idle)
     else:
         idle_rows = np.flatnonzero(fl.active & (fl.load == 0))
         weeks_idle = t - fl.last_work_step[idle_rows]
@@ -294,6 +305,12 @@ def exits(model: MarketplaceModel, t: int) -> None:
         cl.active[gone] = False
         cl.exit_step[gone] = t
     _remove_agents(model, model.client_agents, gone)
+
+
+def _exit_parameters(model: MarketplaceModel) -> np.ndarray:
+    """The keys ``kernels_upkeep.idle_exits`` reads, in its order."""
+    fe = model.config.freelancers
+    return np.array([fe.exit_max, fe.exit_base, fe.exit_idle_slope])
 
 
 def _delete_dormant(model: MarketplaceModel, t: int) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from marketplace_sim.market import discovery, pricing, reviews
+from marketplace_sim.model import fastpaths
 from marketplace_sim.model.state import bump
 from marketplace_sim.units import CENTS, WEEKS_PER_YEAR
 
@@ -141,16 +142,36 @@ def expire_windows(model: MarketplaceModel, t: int) -> None:
 
 
 def _expire_compiled(model: MarketplaceModel, t: int) -> None:
-    """``expire_windows`` through the kernels (the same tallies)."""
-    from marketplace_sim.model import fastpaths
+    """``expire_windows`` through the kernels (the same tallies).
 
+    A week most often expires one entry of each window: those two in one call.
+    """
     fl, upkeep = model.freelancers, fastpaths.tables(model).upkeep
     dormancy = model.config.freelancers.dormancy
     earn, jss, window = model.earnings_window, model.jss_window, model.config.platform.jss_window
-    while earn and earn[0][0] <= t - WEEKS_PER_YEAR:
+    due_earn, due_jss = t - WEEKS_PER_YEAR, t - window
+    if (
+        earn
+        and jss
+        and earn[0][0] <= due_earn
+        and jss[0][0] <= due_jss
+        and (len(earn) == 1 or earn[1][0] > due_earn)
+        and (len(jss) == 1 or jss[1][0] > due_jss)
+    ):
+        _, rows, net = earn.popleft()
+        _, jss_rows, outcome = jss.popleft()
+        upkeep.expire_both(
+            (rows, net),
+            (jss_rows, outcome),
+            (fl.active, fl.dormant, dormancy),
+            fl.earnings_year,
+            (fl.jss_n, fl.jss_succ, fl.jss_fail),
+        )
+        return
+    while earn and earn[0][0] <= due_earn:
         _, rows, net = earn.popleft()
         upkeep.expire_earnings(rows, net, fl.active, fl.dormant, dormancy, fl.earnings_year)
-    while jss and jss[0][0] <= t - window:
+    while jss and jss[0][0] <= due_jss:
         _, rows, outcome = jss.popleft()
         upkeep.expire_outcomes(
             rows, outcome, fl.active, fl.dormant, dormancy, (fl.jss_n, fl.jss_succ, fl.jss_fail)
@@ -161,8 +182,6 @@ def update_reputation(model: MarketplaceModel, t: int) -> None:
     """End of week ``t``: Top Rated badges, first-year earnings, and the monthly rate review."""
     fl = model.freelancers
     if model.compiled:  # badges and rates first: neither reads first-year earnings
-        from marketplace_sim.model import fastpaths
-
         fastpaths.badges_and_rates(model, t, review=t % RATE_REVIEW_EVERY == 0)
         upkeep = fastpaths.tables(model).upkeep
         upkeep.freeze_first_year(t - WEEKS_PER_YEAR, fl.entry_step, fl.earnings, fl.earnings_early)
