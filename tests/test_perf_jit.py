@@ -196,16 +196,23 @@ def test_pairwise_sum_is_numpys_sum():
 
 def test_interp_and_top_shares_are_numpys():
     from marketplace_sim import metrics
-    from marketplace_sim.market.kernels_metrics import gini_sorted, top_shares_sorted
+    from marketplace_sim.market.kernels_metrics import gini_and_top_shares
 
     rng = np.random.default_rng(1)
     for n in (1, 2, 7, 100, 101, 1000, 4321):
         s = np.sort(np.round(rng.exponential(3.0, n) * (rng.random(n) < 0.7), 2))
         s[-1] = max(s[-1], 0.5)  # something earned, or both sides are NaN only
-        np.testing.assert_array_equal(  # exact, NaN where numpy gives NaN (nothing earned)
-            top_shares_sorted(s, 0.01, 0.10), metrics.top_shares_sorted(s, (0.01, 0.1))
-        )
-        np.testing.assert_array_equal(gini_sorted(s), metrics.gini_sorted(s))
+        gini, *tops = gini_and_top_shares(s, 0.01, 0.10)
+        # exact, NaN where numpy gives NaN (nothing earned)
+        np.testing.assert_array_equal(tops, metrics.top_shares_sorted(s, (0.01, 0.1)))
+        np.testing.assert_array_equal(gini, metrics.gini_sorted(s))
+    for n in (1, 3, 10, 200):  # q on a grid point p = j / n, and q = 1: no interpolation
+        s = np.sort(rng.exponential(1.0, n))
+        for q in (1.0 / n, 0.5, 1.0):
+            assert gini_and_top_shares(s, q, 1.0)[1:] == tuple(
+                metrics.top_shares_sorted(s, (q, 1.0))
+            )
+    assert np.isnan(gini_and_top_shares(np.zeros(5), 0.01, 0.1)).all()
 
 
 def test_guided_search_is_searchsorted():
@@ -282,28 +289,44 @@ def test_gumbel_is_numpys():
     assert np.array_equal(draws(jit.generator_addresses(a), 100_000), b.gumbel(size=100_000))
 
 
-def test_update_order_sorts_like_numpy():
-    from marketplace_sim.market.kernels_metrics import ranks_of, update_order
+def test_kept_orders_sort_like_numpy():
+    """keep_order (in place, merged from the back) and ranks_into: np.sort and scipy's ranks,
+    week after week, members coming and going, values changing, ties (unpaid at 0)."""
+    from marketplace_sim.market.kernels_metrics import keep_order, ranks_into
 
     rng = np.random.default_rng(3)
-    order, values = np.empty(0, dtype=np.int64), np.empty(0)
-    fixed_order, fixed_values = np.empty(0, dtype=np.int64), np.empty(0)
-    trait = rng.random(3000)
-    earnings = np.zeros(3000)
+    cap = 3000
+    order, values = np.empty(cap, dtype=np.int64), np.empty(cap)
+    fixed_order, fixed_values = np.empty(cap, dtype=np.int64), np.empty(cap)
+    size = fixed_size = 0
+    trait = np.round(rng.random(cap) * 50) / 5  # ties among fixed values too
+    earnings = np.zeros(cap)
     for week in range(30):
         n_rows = 1000 + 60 * week
         rows = np.flatnonzero(rng.random(n_rows) < 0.8)
-        paid = rows[rng.random(rows.size) < 0.1]
+        n = rows.size
+        paid = rows[rng.random(n) < 0.1]
         earnings[paid] += np.round(rng.exponential(100.0, paid.size))  # ties at 0 stay
-        order, values = update_order(order, values, rows, earnings[rows], n_rows, False)
-        fixed_order, fixed_values = update_order(
-            fixed_order, fixed_values, rows, trait[rows], n_rows, True
+        index = np.full(n_rows, -1)
+        index[rows] = np.arange(n)
+        scratch = (np.zeros(n, dtype=bool), np.empty(n, dtype=np.int64), np.empty(n))
+        vals = earnings[rows]
+        size = keep_order(order, values, size, rows, vals, n, index, False, scratch)
+        fixed_size = keep_order(
+            fixed_order, fixed_values, fixed_size, rows, trait[rows], n, index, True, scratch
         )
-        assert np.array_equal(values, np.sort(earnings[rows]))
-        assert np.array_equal(earnings[order], values)
-        assert np.array_equal(fixed_values, np.sort(trait[rows]))
-        ranks = ranks_of(order, values, rows, n_rows)
-        assert np.array_equal(ranks, scipy.stats.rankdata(earnings[rows]))
+        assert size == fixed_size == n
+        assert not scratch[0].any()  # left all false for the next call
+        assert np.array_equal(values[:n], np.sort(vals))
+        assert np.array_equal(earnings[order[:n]], values[:n])
+        assert np.array_equal(np.sort(order[:n]), rows)  # each member once
+        assert np.array_equal(fixed_values[:n], np.sort(trait[rows]))
+        assert np.array_equal(trait[fixed_order[:n]], fixed_values[:n])
+        ranks = np.full(n, -1.0)
+        ranks_into(order, values, n, index, ranks)
+        assert np.array_equal(ranks, scipy.stats.rankdata(vals))
+        ranks_into(fixed_order, fixed_values, n, index, ranks)
+        assert np.array_equal(ranks, scipy.stats.rankdata(trait[rows]))
 
 
 # ------------------------------------------------------------------------------------------

@@ -94,67 +94,72 @@ def pairwise_sum(a: np.ndarray) -> float:
     return 0.0 + _pairwise(a, 0, a.size)
 
 
+
 @kernel
-def update_order(
+def keep_order(
     order: np.ndarray,
     sorted_values: np.ndarray,
+    size: int,
     rows: np.ndarray,
-    values: np.ndarray,
-    n_rows: int,
+    vals: np.ndarray,
+    n: int,
+    index: np.ndarray,
     fixed: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``ranks.SortedRows.update`` in one pass: the members sorted by value, kept from last week.
+    scratch: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> int:
+    """``ranks.SortedRows.update`` in place: the members sorted by value, kept from last time.
 
-    ``order``/``sorted_values``: last call's member rows in ascending value and their values.
+    ``order[:size]``/``sorted_values[:size]``: last call's member rows in ascending value and
+    their values (buffers of room for every member). The members now are ``rows[:n]``
+    (ascending) with values ``vals[:n]``; ``index[r]`` is row ``r``'s member number, or -1.
     Members still present whose value did not change (with ``fixed``: every member still
-    present) keep their order; the others are sorted and merged in. Returns the new pair,
-    whose values equal ``np.sort(values)``.
+    present) keep their order; the others are sorted and merged in, from the back, so the
+    buffers need no copy. ``scratch``: ``placed`` (all false, left so), fresh rows and
+    values, each of length ``n`` at least. Returns the new size, ``n``; then
+    ``sorted_values[:n]`` equals ``np.sort(vals[:n])``.
     """
-    member = np.zeros(n_rows, dtype=np.bool_)
-    value_of = np.empty(n_rows)
-    for i in range(rows.size):
-        member[rows[i]] = True
-        value_of[rows[i]] = values[i]
-    kept = np.empty(order.size, dtype=np.int64)
-    kept_v = np.empty(order.size)
+    placed, fresh_r, fresh_v = scratch
+    n_rows = index.size
     m = 0
-    for j in range(order.size):
+    for j in range(size):
         r = order[j]
-        if r < n_rows and member[r] and (fixed or value_of[r] == sorted_values[j]):
-            kept[m] = r
-            kept_v[m] = sorted_values[j]
-            m += 1
-            member[r] = False  # placed; the members still marked are (re)inserted
-    fresh = np.empty(rows.size - m, dtype=np.int64)
+        if r < n_rows:
+            p = index[r]
+            if p >= 0 and (fixed or vals[p] == sorted_values[j]):
+                order[m] = r
+                sorted_values[m] = sorted_values[j]
+                placed[p] = True
+                m += 1
     f = 0
-    for i in range(rows.size):
-        if member[rows[i]]:
-            fresh[f] = rows[i]
-            f += 1
-    fresh_v = np.empty(f)
-    for i in range(f):
-        fresh_v[i] = value_of[fresh[i]]
-    by = np.argsort(fresh_v)
-    out = np.empty(rows.size, dtype=np.int64)
-    out_v = np.empty(rows.size)
-    a = b = 0
-    for j in range(rows.size):  # merge the two sorted runs
-        if b == f or (a < m and kept_v[a] <= fresh_v[by[b]]):
-            out[j], out_v[j] = kept[a], kept_v[a]
-            a += 1
+    for p in range(n):
+        if placed[p]:
+            placed[p] = False
         else:
-            out[j], out_v[j] = fresh[by[b]], fresh_v[by[b]]
-            b += 1
-    return out, out_v
+            fresh_r[f] = rows[p]
+            fresh_v[f] = vals[p]
+            f += 1
+    by = np.argsort(fresh_v[:f])
+    a, b, j = m, f, n
+    while b > 0:  # merge the two sorted runs from the back: ties keep the kept ones first
+        j -= 1
+        fb = by[b - 1]
+        if a > 0 and sorted_values[a - 1] > fresh_v[fb]:
+            a -= 1
+            order[j], sorted_values[j] = order[a], sorted_values[a]
+        else:
+            b -= 1
+            order[j], sorted_values[j] = fresh_r[fb], fresh_v[fb]
+    return n
 
 
 @kernel
-def ranks_of(
-    order: np.ndarray, sorted_values: np.ndarray, rows: np.ndarray, n_rows: int
-) -> np.ndarray:
-    """Average ranks (``scipy.stats.rankdata``) of ``rows``, given the sorted members."""
-    n = order.size
-    rank_of = np.empty(n_rows)
+def ranks_into(
+    order: np.ndarray, sorted_values: np.ndarray, n: int, index: np.ndarray, out: np.ndarray
+) -> None:
+    """Average ranks (``scipy.stats.rankdata``) of the ``n`` sorted members, into ``out``.
+
+    ``out[index[row]]`` gets the rank of each member row: the members' own order.
+    """
     i = 0
     while i < n:
         e = i + 1
@@ -162,20 +167,43 @@ def ranks_of(
             e += 1
         r = (i + 1) + (e - i - 1) / 2  # first position (1-based) plus (count - 1) / 2
         for j in range(i, e):
-            rank_of[order[j]] = r
+            out[index[order[j]]] = r
         i = e
-    out = np.empty(rows.size)
-    for i in range(rows.size):
-        out[i] = rank_of[rows[i]]
-    return out
+
+
+@helper
+def _share_at(q: float, n: int, cum: np.ndarray) -> float:
+    """``np.interp(q, p, share)`` with ``p = arange(n + 1) / n``, ``share = cum / cum[n]``.
+
+    ``0 < q <= 1``; the two points around ``q`` are computed as numpy computes every point.
+    """
+    lo, hi = 0, n + 1
+    while lo < hi:  # j = the last index with p[j] <= q
+        mid = (lo + hi) >> 1
+        if float(mid) / n <= q:
+            lo = mid + 1
+        else:
+            hi = mid
+    j = lo - 1
+    pj = float(j) / n
+    total = cum[n]
+    if j == n or pj == q:
+        return cum[j] / total
+    sj = cum[j] / total
+    slope = (cum[j + 1] / total - sj) / (float(j + 1) / n - pj)
+    return slope * (q - pj) + sj
 
 
 @kernel
-def gini_sorted(s: np.ndarray) -> float:
-    """``metrics.gini_sorted``: the gap-sum form, numpy's sums."""
+def gini_and_top_shares(s: np.ndarray, q1: float, q2: float) -> tuple[float, float, float]:
+    """``metrics.gini_sorted(s)`` and ``metrics.top_shares_sorted(s, (q1, q2))``.
+
+    The gap-sum Gini with numpy's sums; the top shares from the cumulative sum of the values
+    scaled by the largest, richest first (``np.cumsum``'s order).
+    """
     n = s.size
     if n == 0 or not s[n - 1] > 0:
-        return np.nan
+        return np.nan, np.nan, np.nan
     top = s[n - 1]
     x = np.empty(n)
     for i in range(n):
@@ -184,45 +212,14 @@ def gini_sorted(s: np.ndarray) -> float:
     for k in range(1, n):
         kf = float(k)
         wd[k - 1] = (kf * (n - kf)) * (x[k] - x[k - 1])
-    return pairwise_sum(wd) / (n * pairwise_sum(x))
-
-
-@helper
-def _interp(q: float, p: np.ndarray, share: np.ndarray) -> float:
-    """``np.interp(q, p, share)`` for ``p`` increasing and ``p[0] <= q <= p[-1]``."""
-    lo, hi = 0, p.size
-    while lo < hi:  # j = the last index with p[j] <= q
-        mid = (lo + hi) >> 1
-        if p[mid] <= q:
-            lo = mid + 1
-        else:
-            hi = mid
-    j = lo - 1
-    if j == p.size - 1 or p[j] == q:
-        return share[j]
-    slope = (share[j + 1] - share[j]) / (p[j + 1] - p[j])
-    return slope * (q - p[j]) + share[j]
-
-
-@kernel
-def top_shares_sorted(s: np.ndarray, q1: float, q2: float) -> tuple[float, float]:
-    """``metrics.top_shares_sorted(s, (q1, q2))``."""
-    n = s.size
-    if n == 0 or not s[n - 1] > 0:
-        return np.nan, np.nan
-    top = s[n - 1]
+    gini = pairwise_sum(wd) / (n * pairwise_sum(x))
     cum = np.empty(n + 1)
     cum[0] = 0.0
     acc = 0.0
     for i in range(n):
-        acc += s[n - 1 - i] / top
+        acc += x[n - 1 - i]
         cum[i + 1] = acc
-    p = np.empty(n + 1)
-    share = np.empty(n + 1)
-    for i in range(n + 1):
-        p[i] = float(i) / n
-        share[i] = cum[i] / cum[n]
-    return _interp(q1, p, share), _interp(q2, p, share)
+    return gini, _share_at(q1, n, cum), _share_at(q2, n, cum)
 
 
 @kernel
@@ -231,102 +228,150 @@ def rank_correlation(ra: np.ndarray, rb: np.ndarray) -> float:
     n = ra.size
     ma = pairwise_sum(ra) / n
     mb = pairwise_sum(rb) / n
-    a = np.empty(n)
-    b = np.empty(n)
-    for i in range(n):
-        a[i] = ra[i] - ma
-        b[i] = rb[i] - mb
     ab = np.empty(n)
     aa = np.empty(n)
     bb = np.empty(n)
     for i in range(n):
-        ab[i] = a[i] * b[i]
-        aa[i] = a[i] * a[i]
-        bb[i] = b[i] * b[i]
+        a = ra[i] - ma
+        b = rb[i] - mb
+        ab[i] = a * b
+        aa[i] = a * a
+        bb[i] = b * b
     r = pairwise_sum(ab) / math.sqrt(pairwise_sum(aa) * pairwise_sum(bb))
     return 1.0 if r > 1.0 else -1.0 if r < -1.0 else r
 
 
-@kernel
-def _spearman_of_ranks(
-    rank: np.ndarray, srt: np.ndarray, other_rank: np.ndarray, other_sorted: np.ndarray
-) -> float:
+@helper
+def _spearman(rank: np.ndarray, srt: np.ndarray, other: np.ndarray, other_srt: np.ndarray) -> float:
     """``observation._rank_corr`` given both sides' ranks and sorted values."""
-    if srt.size < 3 or srt[0] == srt[srt.size - 1] or other_sorted[0] == other_sorted[-1]:
+    n = srt.size
+    if n < 3 or srt[0] == srt[n - 1] or other_srt[0] == other_srt[n - 1]:
         return np.nan
-    return rank_correlation(rank, other_rank)
+    return rank_correlation(rank, other)
 
 
 @kernel
-def concentration(
-    act: np.ndarray,
-    earnings: np.ndarray,
-    earnings_early: np.ndarray,
-    expertise0: np.ndarray,
-    orders: tuple[np.ndarray, ...],
-) -> tuple[tuple[float, float, float, float, float], tuple[np.ndarray, ...]]:
-    """``observation._concentration``: Gini, top 1 % and 10 % shares, the two Spearmans.
+def observe(
+    fl: tuple[np.ndarray, ...],
+    client_active: np.ndarray,
+    star_counts: np.ndarray,
+    rating_par: np.ndarray,
+    orders: np.ndarray,
+    values: np.ndarray,
+    sizes: np.ndarray,
+) -> tuple[int, float, float, float, float, float, float, float, int, int, float, float, float]:
+    """``observation.compute_metrics``'s computed columns (those not read off the week's tallies).
 
-    ``orders``: last week's (order, sorted values) of earnings, innate expertise, first-year
-    and later earnings (``ranks.SortedRows`` states), returned updated after the metrics.
-    Earnings in cents (``/ 100`` as the numpy code divides by ``CENTS``).
+    ``fl``: the freelancer columns active, earnings (cents), earnings_early, expertise0,
+    stars_sum, n_reviews, top_rated, jobs_completed, rate. ``rating_par``: rule (0 mean, 1
+    bayesian), prior mean, prior weight, rounding scale (0: none), as
+    ``reviews.displayed_rating``. ``orders``/``values``/``sizes``: the kept orders of
+    earnings, innate expertise, first-year and later earnings (``ranks.KeptOrders``), updated
+    in place. Returns freelancers_active, gini_earnings, top1_share, top10_share,
+    share_never_hired, mean_rating, share_five_star, merit_spearman, n_top_rated,
+    clients_active, mean_rate, share_top_rated, early_late_spearman.
     """
-    n, n_rows = act.size, earnings.size
+    active, earnings, early_cents, expertise0 = fl[0], fl[1], fl[2], fl[3]
+    n_rows = active.size
+    index = np.empty(n_rows, dtype=np.int64)  # row -> member number, -1 if not a member
+    act = np.empty(n_rows, dtype=np.int64)
+    n = 0
+    for r in range(n_rows):
+        if active[r]:
+            index[r] = n
+            act[n] = r
+            n += 1
+        else:
+            index[r] = -1
     earn = np.empty(n)
     expertise = np.empty(n)
-    n_early = 0
     for i in range(n):
-        r = act[i]
-        earn[i] = earnings[r] / 100.0
-        expertise[i] = expertise0[r]
-        n_early += earnings_early[r] >= 0
-    e_order, e_sorted = update_order(orders[0], orders[1], act, earn, n_rows, False)
-    x_order, x_sorted = update_order(orders[2], orders[3], act, expertise, n_rows, True)
-    e_rank = ranks_of(e_order, e_sorted, act, n_rows)
-    x_rank = ranks_of(x_order, x_sorted, act, n_rows)
-    top1, top10 = top_shares_sorted(e_sorted, 0.01, 0.10)
-    merit = _spearman_of_ranks(x_rank, x_sorted, e_rank, e_sorted)
-    early_late = np.nan
-    a_order, a_sorted, l_order, l_sorted = orders[4], orders[5], orders[6], orders[7]
-    if n_early >= 10:
-        rows = np.empty(n_early, dtype=np.int64)
-        early = np.empty(n_early)
-        late = np.empty(n_early)
-        m = 0
-        for i in range(n):
-            r = act[i]
-            if earnings_early[r] >= 0:
-                rows[m] = r
-                early[m] = float(earnings_early[r])
-                late[m] = float(earnings[r] - earnings_early[r])
-                m += 1
-        l_order, l_sorted = update_order(l_order, l_sorted, rows, late, n_rows, False)
-        a_order, a_sorted = update_order(a_order, a_sorted, rows, early, n_rows, True)
-        early_late = _spearman_of_ranks(
-            ranks_of(a_order, a_sorted, rows, n_rows),
-            a_sorted,
-            ranks_of(l_order, l_sorted, rows, n_rows),
-            l_sorted,
-        )
-    metrics = (gini_sorted(e_sorted), top1, top10, merit, early_late)
-    return metrics, (e_order, e_sorted, x_order, x_sorted, a_order, a_sorted, l_order, l_sorted)
+        earn[i] = earnings[act[i]] / 100.0  # as the numpy code divides by CENTS
+        expertise[i] = expertise0[act[i]]
+    mean_rating, n_top, n_never, mean_rate = _active_means(act[:n], fl, rating_par)
+    scratch = (np.zeros(n, dtype=np.bool_), np.empty(n, dtype=np.int64), np.empty(n))
+    e_rank, x_rank = np.empty(n), np.empty(n)
+    sizes[0] = keep_order(orders[0], values[0], sizes[0], act, earn, n, index, False, scratch)
+    sizes[1] = keep_order(orders[1], values[1], sizes[1], act, expertise, n, index, True, scratch)
+    ranks_into(orders[0], values[0], n, index, e_rank)
+    ranks_into(orders[1], values[1], n, index, x_rank)
+    e_sorted = values[0, :n]
+    gini, top1, top10 = gini_and_top_shares(e_sorted, 0.01, 0.10)
+    merit = _spearman(x_rank, values[1, :n], e_rank, e_sorted)
+    early_late = _early_late(act[:n], index, earnings, early_cents, orders, values, sizes, scratch)
+    total = 0
+    for k in range(star_counts.size):
+        total += star_counts[k]
+    n_clients = 0
+    for r in range(client_active.size):
+        n_clients += client_active[r]
+    return (
+        n,
+        gini,
+        top1,
+        top10,
+        n_never / n if n else np.nan,
+        mean_rating,
+        star_counts[5] / total if total else np.nan,
+        merit,
+        n_top,
+        n_clients,
+        mean_rate,
+        n_top / n if n else np.nan,
+        early_late,
+    )
 
 
 @kernel
-def active_means(
+def _early_late(
     act: np.ndarray,
-    stars_sum: np.ndarray,
-    n_reviews: np.ndarray,
-    top_rated: np.ndarray,
-    jobs_completed: np.ndarray,
-    rate: np.ndarray,
-    rating_par: np.ndarray,
-) -> tuple[float, int, int, float]:
-    """Mean displayed rating, Top Rated count, never-hired count, mean rate of the active.
+    index: np.ndarray,
+    earnings: np.ndarray,
+    early_cents: np.ndarray,
+    orders: np.ndarray,
+    values: np.ndarray,
+    sizes: np.ndarray,
+    scratch: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> float:
+    """Rank correlation of first-year and later earnings of the active with a first year.
 
-    ``rating_par``: rule (0 mean, 1 bayesian), prior mean, prior weight, rounding scale
-    (0: none), as ``reviews.displayed_rating`` and ``platform.rating_precision``.
+    NaN (and the kept orders left as they are) with fewer than ten such. ``index``: row ->
+    member number of the active, reused here for the rows with a first year.
     """
+    n = act.size
+    m = 0
+    for i in range(n):
+        m += early_cents[act[i]] >= 0
+    if m < 10:
+        return np.nan
+    rows = np.empty(m, dtype=np.int64)
+    early = np.empty(m)
+    late = np.empty(m)
+    k = 0
+    for i in range(n):
+        r = act[i]
+        if early_cents[r] >= 0:
+            rows[k] = r
+            early[k] = float(early_cents[r])
+            late[k] = float(earnings[r] - early_cents[r])
+            index[r] = k
+            k += 1
+        else:
+            index[r] = -1
+    sizes[3] = keep_order(orders[3], values[3], sizes[3], rows, late, m, index, False, scratch)
+    sizes[2] = keep_order(orders[2], values[2], sizes[2], rows, early, m, index, True, scratch)
+    a_rank, l_rank = np.empty(m), np.empty(m)
+    ranks_into(orders[2], values[2], m, index, a_rank)
+    ranks_into(orders[3], values[3], m, index, l_rank)
+    return _spearman(a_rank, values[2, :m], l_rank, values[3, :m])
+
+
+@kernel
+def _active_means(
+    act: np.ndarray, fl: tuple[np.ndarray, ...], rating_par: np.ndarray
+) -> tuple[float, int, int, float]:
+    """Mean displayed rating, Top Rated count, never-hired count, mean rate of the active."""
+    stars_sum, n_reviews, top_rated, jobs_completed, rate = fl[4], fl[5], fl[6], fl[7], fl[8]
     n = act.size
     bayes, prior_mean, prior_weight, scale = (
         rating_par[0] == 1,

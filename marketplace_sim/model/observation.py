@@ -19,7 +19,7 @@ import pandas as pd
 from marketplace_sim import metrics
 from marketplace_sim.columns import METRIC_COLUMNS
 from marketplace_sim.market import choice
-from marketplace_sim.model import fastpaths, population
+from marketplace_sim.model import fastpaths, population, ranks
 from marketplace_sim.model._mesa import mesa
 from marketplace_sim.model.reputation import (
     displayed_ratings,
@@ -66,14 +66,54 @@ CONTRACT_LOG_COLUMNS: tuple[str, ...] = (
 
 
 def compute_metrics(model: MarketplaceModel) -> dict[str, float]:
-    """The metric columns for the current week."""
-    act = np.flatnonzero(model.freelancers.active)  # rows: the table also holds everyone gone
+    """The metric columns for the current week, in the order of :data:`METRIC_COLUMNS`."""
     if model.compiled:
-        values, n_never, mean_rate = fastpaths.weekly_metrics(model, act)
-        values.update(_activity(model, act, n_never, mean_rate))
-    else:
-        values = {**_concentration(model, act), **_ratings(model, act), **_activity(model, act)}
+        return _compiled_metrics(model)
+    ranks.hand_back(model)  # the kept orders, if the compiled code computed the last week
+    act = np.flatnonzero(model.freelancers.active)  # rows: the table also holds everyone gone
+    values = {**_concentration(model, act), **_ratings(model, act), **_activity(model, act)}
     return {name: values[name] for name in METRIC_COLUMNS}
+
+
+def _compiled_metrics(model: MarketplaceModel) -> dict[str, float]:
+    """:func:`compute_metrics` with the computed columns from one compiled call."""
+    (
+        n_act,
+        gini,
+        top1,
+        top10,
+        never,
+        mean_rating,
+        five_star,
+        merit,
+        n_top,
+        n_clients,
+        mean_rate,
+        share_top,
+        early_late,
+    ) = fastpaths.weekly_metrics(model)
+    fill_rate, posted, mean_quality, mean_stars = _tallies(model.week)
+    return {
+        "freelancers_active": n_act,
+        "gini_earnings": gini,
+        "top1_share": top1,
+        "top10_share": top10,
+        "share_never_hired": never,
+        "mean_rating": mean_rating,
+        "share_five_star": five_star,
+        "merit_spearman": merit,
+        "fill_rate": fill_rate,
+        "n_top_rated": n_top,
+        "clients_active": n_clients,
+        "jobs_posted": posted,
+        "contracts_open": model.contracts.n,
+        "mean_quality": mean_quality,
+        "mean_stars_week": mean_stars,
+        "mean_rate": mean_rate,
+        "share_top_rated": share_top,
+        "early_late_spearman": early_late,
+        "platform_revenue": model.platform_revenue / CENTS,
+    }
 
 
 def _concentration(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
@@ -116,35 +156,36 @@ def _ratings(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
     }
 
 
-def _activity(
-    model: MarketplaceModel,
-    act: np.ndarray,
-    n_never: int | None = None,
-    mean_rate: float | None = None,
-) -> dict[str, float]:
-    """Who is active and what happened this week: posts, fills, deliveries, stars, rates.
-
-    ``n_never`` (never-hired count) and ``mean_rate`` of the active: computed here if None.
-    """
-    fl, w = model.freelancers, model.week
+def _activity(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
+    """Who is active and what happened this week: posts, fills, deliveries, stars, rates."""
+    fl = model.freelancers
     n_act = act.size
-    posted = w.get("jobs_posted", 0)
-    if n_never is None:
-        n_never = int(np.count_nonzero(fl.jobs_completed[act] == 0))
-    if mean_rate is None:
-        mean_rate = _mean(fl.rate[act]) if n_act else np.nan
+    fill_rate, posted, mean_quality, mean_stars = _tallies(model.week)
     return {
         "freelancers_active": n_act,
-        "share_never_hired": n_never / n_act if n_act else np.nan,
-        "fill_rate": w.get("jobs_filled", 0) / posted if posted else np.nan,
+        "share_never_hired": (
+            int(np.count_nonzero(fl.jobs_completed[act] == 0)) / n_act if n_act else np.nan
+        ),
+        "fill_rate": fill_rate,
         "clients_active": int(model.clients.active.sum()),
         "jobs_posted": posted,
         "contracts_open": model.contracts.n,
-        "mean_quality": w["quality_sum"] / w["completed"] if w.get("completed") else np.nan,
-        "mean_stars_week": w["stars_sum"] / w["stars_n"] if w.get("stars_n") else np.nan,
-        "mean_rate": mean_rate,
+        "mean_quality": mean_quality,
+        "mean_stars_week": mean_stars,
+        "mean_rate": _mean(fl.rate[act]) if n_act else np.nan,
         "platform_revenue": model.platform_revenue / CENTS,
     }
+
+
+def _tallies(w: dict[str, float]) -> tuple[float, float, float, float]:
+    """Fill rate, jobs posted, mean quality and mean stars of the week's tallies."""
+    posted = w.get("jobs_posted", 0)
+    return (
+        w.get("jobs_filled", 0) / posted if posted else np.nan,
+        posted,
+        w["quality_sum"] / w["completed"] if w.get("completed") else np.nan,
+        w["stars_sum"] / w["stars_n"] if w.get("stars_n") else np.nan,
+    )
 
 
 def _rank_corr(

@@ -15,9 +15,14 @@ measure here depends on: tied values get the same average rank).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from marketplace_sim.metrics import ranks_of_sorted
+
+if TYPE_CHECKING:
+    from marketplace_sim.model.marketplace import MarketplaceModel
 
 SORT_BELOW = 4096  # members; below this, sort from scratch
 
@@ -142,3 +147,74 @@ class SortedRows:
     def nbytes(self) -> int:
         """Bytes held between calls."""
         return self._order.nbytes + self._sorted.nbytes
+
+
+#: The kept orders of the weekly metrics, by slot of :class:`KeptOrders`.
+SLOTS: tuple[str, ...] = ("earnings", "expertise0", "early", "late")
+
+
+class KeptOrders:
+    """The four kept orders of :data:`SLOTS` in fixed buffers, for the compiled metrics.
+
+    The compiled kernel (``kernels_metrics.observe``) updates them in place, so a week passes
+    three arrays and gets none back. They and the model's :class:`SortedRows` (the numpy
+    code's) hold the same orders in turn: ``current`` says which holds the latest, and
+    :meth:`take` / :meth:`give` hand them over, so either code may compute the next week.
+    """
+
+    def __init__(self) -> None:
+        self.order = np.zeros((len(SLOTS), 0), dtype=np.int64)  # member rows, ascending value
+        self.values = np.zeros((len(SLOTS), 0))  # their values, in that order
+        self.sizes = np.zeros(len(SLOTS), dtype=np.int64)  # members of each
+        self.current = False  # whether these hold the latest orders (else the SortedRows)
+
+    def reserve(self, n_rows: int) -> None:
+        """Room for ``n_rows`` members in each order (doubled when short), contents kept."""
+        cap = self.order.shape[1]
+        if n_rows <= cap:
+            return
+        cap = max(2 * cap, n_rows, 1024)
+        order = np.zeros((len(SLOTS), cap), dtype=np.int64)
+        values = np.zeros((len(SLOTS), cap))
+        order[:, : self.order.shape[1]] = self.order
+        values[:, : self.values.shape[1]] = self.values
+        self.order, self.values = order, values
+
+    def take(self, kept: dict[str, SortedRows], n_rows: int) -> None:
+        """Copy in the orders the :class:`SortedRows` hold (the numpy code ran last)."""
+        states = [kept[name].state() for name in SLOTS]
+        self.reserve(max(n_rows, *(o.size for o, _ in states)))
+        for k, (order, values) in enumerate(states):
+            self.order[k, : order.size] = order
+            self.values[k, : order.size] = values
+            self.sizes[k] = order.size
+        self.current = True
+
+    def give(self, kept: dict[str, SortedRows], n_rows: int) -> None:
+        """Hand the orders to the :class:`SortedRows` (the numpy code runs next)."""
+        for k, name in enumerate(SLOTS):
+            size = int(self.sizes[k])
+            kept[name].set_state(self.order[k, :size].copy(), self.values[k, :size].copy(), n_rows)
+        self.current = False
+
+    def nbytes(self) -> int:
+        """Bytes held between calls."""
+        return self.order.nbytes + self.values.nbytes + self.sizes.nbytes
+
+
+def kept_orders(model: MarketplaceModel) -> KeptOrders:
+    """The model's :class:`KeptOrders`, holding the latest orders, with room for every row."""
+    kept: KeptOrders | None = getattr(model, "_kept_orders", None)
+    if kept is None:
+        kept = model._kept_orders = KeptOrders()
+    if not kept.current:
+        kept.take(model.sorted_rows, model.freelancers.n)
+    kept.reserve(model.freelancers.n)
+    return kept
+
+
+def hand_back(model: MarketplaceModel) -> None:
+    """Before the numpy code updates ``model.sorted_rows``: the latest orders, if compiled."""
+    kept: KeptOrders | None = getattr(model, "_kept_orders", None)
+    if kept is not None and kept.current:
+        kept.give(model.sorted_rows, model.freelancers.n)
