@@ -202,17 +202,17 @@ def test_interp_and_top_shares_are_numpys():
     for n in (1, 2, 7, 100, 101, 1000, 4321):
         s = np.sort(np.round(rng.exponential(3.0, n) * (rng.random(n) < 0.7), 2))
         s[-1] = max(s[-1], 0.5)  # something earned, or both sides are NaN only
-        gini, *tops = gini_and_top_shares(s, 0.01, 0.10)
+        gini, *tops = gini_and_top_shares(s, 0.01, 0.10, np.empty(3 * n), np.empty(256))
         # exact, NaN where numpy gives NaN (nothing earned)
         np.testing.assert_array_equal(tops, metrics.top_shares_sorted(s, (0.01, 0.1)))
         np.testing.assert_array_equal(gini, metrics.gini_sorted(s))
     for n in (1, 3, 10, 200):  # q on a grid point p = j / n, and q = 1: no interpolation
         s = np.sort(rng.exponential(1.0, n))
         for q in (1.0 / n, 0.5, 1.0):
-            assert gini_and_top_shares(s, q, 1.0)[1:] == tuple(
+            assert gini_and_top_shares(s, q, 1.0, np.empty(3 * n), np.empty(256))[1:] == tuple(
                 metrics.top_shares_sorted(s, (q, 1.0))
             )
-    assert np.isnan(gini_and_top_shares(np.zeros(5), 0.01, 0.1)).all()
+    assert np.isnan(gini_and_top_shares(np.zeros(5), 0.01, 0.1, np.empty(15), np.empty(256))).all()
 
 
 def test_guided_search_is_searchsorted():
@@ -327,6 +327,32 @@ def test_kept_orders_sort_like_numpy():
         assert np.array_equal(ranks, scipy.stats.rankdata(vals))
         ranks_into(fixed_order, fixed_values, n, index, ranks)
         assert np.array_equal(ranks, scipy.stats.rankdata(trait[rows]))
+
+
+@pytest.mark.parametrize("exact_below", [0, 10**9], ids=["laid-out", "one-pass"])
+def test_spearman_of_kept_orders_is_numpys(exact_below):
+    """Both ways of spearman_kept (rank vectors summed as numpy does; one exact pass) give
+    metrics.spearman to the last bit: ties, a constant side, members in any row order."""
+    from marketplace_sim import metrics
+    from marketplace_sim.market.kernels_metrics import spearman_kept
+
+    rng = np.random.default_rng(4)
+    for n in (2, 3, 10, 129, 1000, 5000):
+        n_rows = 2 * n
+        rows = np.sort(rng.choice(n_rows, n, replace=False))
+        index = np.full(n_rows, -1)
+        index[rows] = np.arange(n)
+        for ties in (1, 5, 1000):
+            x = np.round(rng.normal(size=n) * ties) / ties
+            y = np.round(x + rng.exponential(2.0, n) * ties) / ties
+            if ties == 5:
+                y[:] = 1.5  # constant: NaN
+            sides = []
+            for v in (x, y):
+                by = np.argsort(v, kind="stable")
+                sides.append((rows[by], v[by]))
+            got = spearman_kept(sides[0], sides[1], n, index, exact_below, np.empty(2 * n))
+            np.testing.assert_array_equal(got, metrics.spearman(x, y))
 
 
 # ------------------------------------------------------------------------------------------

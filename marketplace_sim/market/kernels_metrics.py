@@ -49,41 +49,39 @@ def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:
 
 
 @kernel
-def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
-    """Numpy's recursive halving (halves rounded down to a multiple of eight), as a loop.
+def pairwise_on(a: np.ndarray, lo: int, n: int, stack: np.ndarray) -> float:
+    """Numpy's sum of ``a[lo:lo + n]``: its recursive halving, as a loop on ``stack``.
 
     ``sum(lo, n) = sum(lo, n2) + sum(lo + n2, n - n2)`` with ``n2 = n // 2 - (n // 2) % 8``
     until ``n <= 128``, evaluated left before right with an explicit stack (numba does not
-    cache recursive functions reliably).
+    cache recursive functions reliably). ``stack``: 256 floats of room (four per level:
+    start, size, phase, left sum), the caller's, so that repeated sums allocate nothing.
     """
     if n <= _PW_BLOCK:
         return _pairwise_block(a, lo, n)
-    starts = np.empty(64, dtype=np.int64)
-    sizes = np.empty(64, dtype=np.int64)
-    phase = np.empty(64, dtype=np.int64)  # 0: not started, 1: left done, 2: both done
-    left = np.empty(64)
-    starts[0], sizes[0], phase[0] = lo, n, 0
+    stack[0], stack[1], stack[2] = lo, n, 0.0  # phase 0: not started, 1: left done, 2: both
     top = 0
     ret = 0.0
     while top >= 0:
-        s, m = starts[top], sizes[top]
+        f = 4 * top
+        s, m = int(stack[f]), int(stack[f + 1])
         half = m // 2
         half -= half % 8
-        if phase[top] == 0:
+        if stack[f + 2] == 0.0:
             if m <= _PW_BLOCK:
                 ret = _pairwise_block(a, s, m)
                 top -= 1
             else:
-                phase[top] = 1
+                stack[f + 2] = 1.0
                 top += 1
-                starts[top], sizes[top], phase[top] = s, half, 0
-        elif phase[top] == 1:
-            left[top] = ret
-            phase[top] = 2
+                stack[f + 4], stack[f + 5], stack[f + 6] = s, half, 0.0
+        elif stack[f + 2] == 1.0:
+            stack[f + 3] = ret
+            stack[f + 2] = 2.0
             top += 1
-            starts[top], sizes[top], phase[top] = s + half, m - half, 0
+            stack[f + 4], stack[f + 5], stack[f + 6] = s + half, m - half, 0.0
         else:
-            ret = left[top] + ret
+            ret = stack[f + 3] + ret
             top -= 1
     return ret
 
@@ -91,8 +89,9 @@ def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
 @kernel
 def pairwise_sum(a: np.ndarray) -> float:
     """``float(a.sum())`` for a 1-D float64 array, bit for bit (numpy adds to the identity 0)."""
-    return 0.0 + _pairwise(a, 0, a.size)
-
+    if a.size <= _PW_BLOCK:
+        return 0.0 + _pairwise_block(a, 0, a.size)
+    return 0.0 + pairwise_on(a, 0, a.size, np.empty(256))
 
 
 @kernel
@@ -195,25 +194,26 @@ def _share_at(q: float, n: int, cum: np.ndarray) -> float:
 
 
 @kernel
-def gini_and_top_shares(s: np.ndarray, q1: float, q2: float) -> tuple[float, float, float]:
+def gini_and_top_shares(
+    s: np.ndarray, q1: float, q2: float, work: np.ndarray, stack: np.ndarray
+) -> tuple[float, float, float]:
     """``metrics.gini_sorted(s)`` and ``metrics.top_shares_sorted(s, (q1, q2))``.
 
     The gap-sum Gini with numpy's sums; the top shares from the cumulative sum of the values
-    scaled by the largest, richest first (``np.cumsum``'s order).
+    scaled by the largest, richest first (``np.cumsum``'s order). ``work``: ``3 * n + 1``
+    floats of room; ``stack``: :func:`pairwise_on`'s.
     """
     n = s.size
     if n == 0 or not s[n - 1] > 0:
         return np.nan, np.nan, np.nan
     top = s[n - 1]
-    x = np.empty(n)
+    x, wd, cum = work[:n], work[n : 2 * n - 1], work[2 * n - 1 : 3 * n]
     for i in range(n):
         x[i] = s[i] / top
-    wd = np.empty(n - 1)
     for k in range(1, n):
         kf = float(k)
         wd[k - 1] = (kf * (n - kf)) * (x[k] - x[k - 1])
-    gini = pairwise_sum(wd) / (n * pairwise_sum(x))
-    cum = np.empty(n + 1)
+    gini = (0.0 + pairwise_on(wd, 0, n - 1, stack)) / (n * (0.0 + pairwise_on(x, 0, n, stack)))
     cum[0] = 0.0
     acc = 0.0
     for i in range(n):
@@ -241,13 +241,57 @@ def rank_correlation(ra: np.ndarray, rb: np.ndarray) -> float:
     return 1.0 if r > 1.0 else -1.0 if r < -1.0 else r
 
 
-@helper
-def _spearman(rank: np.ndarray, srt: np.ndarray, other: np.ndarray, other_srt: np.ndarray) -> float:
-    """``observation._rank_corr`` given both sides' ranks and sorted values."""
-    n = srt.size
-    if n < 3 or srt[0] == srt[n - 1] or other_srt[0] == other_srt[n - 1]:
-        return np.nan
-    return rank_correlation(rank, other)
+#: Members up to which :func:`spearman_kept` sums exactly, in one pass (see there).
+EXACT_RANKS = 200_000
+
+
+@kernel
+def spearman_kept(
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    n: int,
+    index: np.ndarray,
+    exact_below: int,
+    work: np.ndarray,
+) -> float:
+    """``observation._rank_corr`` of two kept orders of the same ``n`` members.
+
+    ``a``, ``b``: (member rows, sorted values) of each side; ``index``: row -> member number.
+    Average ranks are multiples of 1/2 and their mean is (n + 1) / 2, so every term of
+    ``metrics.rank_correlation``'s sums (products of centred ranks) is a multiple of 1/4 and
+    every partial sum is below n**3 / 12 in size: under 2**51 for ``n <= exact_below``
+    (:data:`EXACT_RANKS`), so numpy's pairwise sums are exact, and equal to sums in any
+    order. They are taken in one pass over ``a``'s order, without rank vectors. Above, the
+    ranks are laid out and summed as numpy does. ``work``: ``2 * n`` floats of room.
+    """
+    a_order, a_sorted = a
+    b_order, b_sorted = b
+    if n < 3 or a_sorted[0] == a_sorted[n - 1] or b_sorted[0] == b_sorted[n - 1]:
+        return np.nan  # as spearman: too few, or a constant side
+    rb = work[:n]
+    ranks_into(b_order, b_sorted, n, index, rb)
+    if n > exact_below:
+        ra = work[n : 2 * n]
+        ranks_into(a_order, a_sorted, n, index, ra)
+        return rank_correlation(ra, rb)
+    m = (n + 1) / 2  # = ranks.sum() / n, exactly
+    sbb = 0.0
+    for p in range(n):
+        d = rb[p] - m
+        sbb += d * d
+    sab = saa = 0.0
+    i = 0
+    while i < n:
+        e = i + 1
+        while e < n and a_sorted[e] == a_sorted[i]:
+            e += 1
+        d = (i + 1) + (e - i - 1) / 2 - m  # the tie group's average rank, centred
+        for j in range(i, e):
+            sab += d * (rb[index[a_order[j]]] - m)
+        saa += (e - i) * (d * d)
+        i = e
+    r = sab / math.sqrt(saa * sbb)
+    return 1.0 if r > 1.0 else -1.0 if r < -1.0 else r
 
 
 @kernel
@@ -271,10 +315,10 @@ def observe(
     share_never_hired, mean_rating, share_five_star, merit_spearman, n_top_rated,
     clients_active, mean_rate, share_top_rated, early_late_spearman.
     """
-    active, earnings, early_cents, expertise0 = fl[0], fl[1], fl[2], fl[3]
+    active, earnings, expertise0 = fl[0], fl[1], fl[3]
     n_rows = active.size
-    index = np.empty(n_rows, dtype=np.int64)  # row -> member number, -1 if not a member
-    act = np.empty(n_rows, dtype=np.int64)
+    ints = np.empty(2 * n_rows, dtype=np.int64)  # the scratch, in few allocations
+    index, act = ints[:n_rows], ints[n_rows:]  # row -> member number (-1: none); members
     n = 0
     for r in range(n_rows):
         if active[r]:
@@ -283,22 +327,21 @@ def observe(
             n += 1
         else:
             index[r] = -1
-    earn = np.empty(n)
-    expertise = np.empty(n)
+    act = act[:n]
+    floats = np.empty(8 * n + 8)
+    earn, expertise, work = floats[:n], floats[n : 2 * n], floats[3 * n :]
+    scratch = (np.zeros(n, dtype=np.bool_), np.empty(n, dtype=np.int64), floats[2 * n : 3 * n])
+    stack = np.empty(256)
     for i in range(n):
         earn[i] = earnings[act[i]] / 100.0  # as the numpy code divides by CENTS
         expertise[i] = expertise0[act[i]]
-    mean_rating, n_top, n_never, mean_rate = _active_means(act[:n], fl, rating_par)
-    scratch = (np.zeros(n, dtype=np.bool_), np.empty(n, dtype=np.int64), np.empty(n))
-    e_rank, x_rank = np.empty(n), np.empty(n)
+    mean_rating, n_top, n_never, mean_rate = _active_means(act, fl, rating_par, work, stack)
     sizes[0] = keep_order(orders[0], values[0], sizes[0], act, earn, n, index, False, scratch)
     sizes[1] = keep_order(orders[1], values[1], sizes[1], act, expertise, n, index, True, scratch)
-    ranks_into(orders[0], values[0], n, index, e_rank)
-    ranks_into(orders[1], values[1], n, index, x_rank)
-    e_sorted = values[0, :n]
-    gini, top1, top10 = gini_and_top_shares(e_sorted, 0.01, 0.10)
-    merit = _spearman(x_rank, values[1, :n], e_rank, e_sorted)
-    early_late = _early_late(act[:n], index, earnings, early_cents, orders, values, sizes, scratch)
+    gini, top1, top10 = gini_and_top_shares(values[0, :n], 0.01, 0.10, work, stack)
+    e, x = (orders[0], values[0]), (orders[1], values[1])
+    merit = spearman_kept(x, e, n, index, EXACT_RANKS, work)
+    early_late = _early_late(act, index, fl, orders, values, sizes, scratch, floats)
     total = 0
     for k in range(star_counts.size):
         total += star_counts[k]
@@ -326,18 +369,20 @@ def observe(
 def _early_late(
     act: np.ndarray,
     index: np.ndarray,
-    earnings: np.ndarray,
-    early_cents: np.ndarray,
+    fl: tuple[np.ndarray, ...],
     orders: np.ndarray,
     values: np.ndarray,
     sizes: np.ndarray,
     scratch: tuple[np.ndarray, np.ndarray, np.ndarray],
+    floats: np.ndarray,
 ) -> float:
     """Rank correlation of first-year and later earnings of the active with a first year.
 
     NaN (and the kept orders left as they are) with fewer than ten such. ``index``: row ->
-    member number of the active, reused here for the rows with a first year.
+    member number of the active, renumbered here for the rows with a first year;
+    ``floats``: the caller's scratch (``8 * n`` floats, the last ``5 * n`` free).
     """
+    earnings, early_cents = fl[1], fl[2]
     n = act.size
     m = 0
     for i in range(n):
@@ -345,8 +390,7 @@ def _early_late(
     if m < 10:
         return np.nan
     rows = np.empty(m, dtype=np.int64)
-    early = np.empty(m)
-    late = np.empty(m)
+    early, late = floats[:m], floats[n : n + m]
     k = 0
     for i in range(n):
         r = act[i]
@@ -360,15 +404,17 @@ def _early_late(
             index[r] = -1
     sizes[3] = keep_order(orders[3], values[3], sizes[3], rows, late, m, index, False, scratch)
     sizes[2] = keep_order(orders[2], values[2], sizes[2], rows, early, m, index, True, scratch)
-    a_rank, l_rank = np.empty(m), np.empty(m)
-    ranks_into(orders[2], values[2], m, index, a_rank)
-    ranks_into(orders[3], values[3], m, index, l_rank)
-    return _spearman(a_rank, values[2, :m], l_rank, values[3, :m])
+    a, b = (orders[2], values[2]), (orders[3], values[3])
+    return spearman_kept(a, b, m, index, EXACT_RANKS, floats[3 * n :])
 
 
 @kernel
 def _active_means(
-    act: np.ndarray, fl: tuple[np.ndarray, ...], rating_par: np.ndarray
+    act: np.ndarray,
+    fl: tuple[np.ndarray, ...],
+    rating_par: np.ndarray,
+    work: np.ndarray,
+    stack: np.ndarray,
 ) -> tuple[float, int, int, float]:
     """Mean displayed rating, Top Rated count, never-hired count, mean rate of the active."""
     stars_sum, n_reviews, top_rated, jobs_completed, rate = fl[4], fl[5], fl[6], fl[7], fl[8]
@@ -379,8 +425,7 @@ def _active_means(
         rating_par[2],
         rating_par[3],
     )
-    ratings = np.empty(n)
-    rates = np.empty(n)
+    ratings, rates = work[:n], work[n : 2 * n]
     m = 0
     n_top = 0
     n_never = 0
@@ -399,6 +444,6 @@ def _active_means(
                 x = np.floor(x * scale + (0.5 + 1e-9)) / scale
             ratings[m] = x
             m += 1
-    mean_rating = pairwise_sum(ratings[:m]) / m if m else np.nan
-    mean_rate = pairwise_sum(rates) / n if n else np.nan
+    mean_rating = (0.0 + pairwise_on(ratings, 0, m, stack)) / m if m else np.nan
+    mean_rate = (0.0 + pairwise_on(rates, 0, n, stack)) / n if n else np.nan
     return mean_rating, n_top, n_never, mean_rate
