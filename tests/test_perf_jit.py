@@ -103,6 +103,20 @@ def test_compiled_run_equals_numpy_run(name):
     assert len(numpy_tables["contracts"]) > 100  # the worlds did trade
 
 
+def test_kept_orders_pass_between_compiled_and_numpy_weeks(monkeypatch):
+    """Weeks computed by the numpy code and by the kernels in turn, each from the orders it
+    kept weeks before (ranks.SortedRows, ranks.KeptOrders), give the numpy run's tables."""
+    monkeypatch.setattr("marketplace_sim.model.ranks.SORT_BELOW", 0)  # numpy reads its state
+    numpy_tables, _ = _run("mix", compiled=False)
+    path, overrides = WORLDS["mix"]
+    with jit.using(True):
+        model = MarketplaceModel(load_config(CONFIGS / path, overrides))
+        for week in range(model.config.run.steps):
+            model.compiled = week % 7 < 4  # runs of four compiled weeks, three numpy ones
+            model.step()
+    pd.testing.assert_frame_equal(model.steps_frame(), numpy_tables["steps"], check_exact=True)
+
+
 def test_a_review_table_too_short_is_extended_before_any_draw(monkeypatch):
     """The ranking keys read ``log1p(reviews)`` from a table; one too short for some row
     makes the kernel return before drawing anything (rehires included), and the call is
@@ -296,37 +310,38 @@ def test_kept_orders_sort_like_numpy():
 
     rng = np.random.default_rng(3)
     cap = 3000
-    order, values = np.empty(cap, dtype=np.int64), np.empty(cap)
-    fixed_order, fixed_values = np.empty(cap, dtype=np.int64), np.empty(cap)
+    earn = (np.empty(cap, dtype=np.int64), np.empty(cap))  # slot 0: earnings, cents / 100
+    trait = (np.empty(cap, dtype=np.int64), np.empty(cap))  # slot 1: expertise0, fixed
     size = fixed_size = 0
-    trait = np.round(rng.random(cap) * 50) / 5  # ties among fixed values too
-    earnings = np.zeros(cap)
+    expertise = np.round(rng.random(cap) * 50) / 5  # ties among fixed values too
+    cents = np.zeros(cap, dtype=np.int64)
     for week in range(30):
         n_rows = 1000 + 60 * week
-        rows = np.flatnonzero(rng.random(n_rows) < 0.8)
+        member = rng.random(n_rows) < 0.8
+        rows = np.flatnonzero(member)
         n = rows.size
         paid = rows[rng.random(n) < 0.1]
-        earnings[paid] += np.round(rng.exponential(100.0, paid.size))  # ties at 0 stay
-        index = np.full(n_rows, -1)
+        cents[paid] += np.round(rng.exponential(1e4, paid.size)).astype(np.int64)
+        fl = (member, cents[:n_rows], cents[:n_rows], expertise[:n_rows])
+        index = np.full(n_rows, -1, dtype=np.int64)
         index[rows] = np.arange(n)
-        scratch = (np.zeros(n, dtype=bool), np.empty(n, dtype=np.int64), np.empty(n))
-        vals = earnings[rows]
-        size = keep_order(order, values, size, rows, vals, n, index, False, scratch)
-        fixed_size = keep_order(
-            fixed_order, fixed_values, fixed_size, rows, trait[rows], n, index, True, scratch
-        )
+        candidates = np.arange(n_rows)  # every row: the members are those with index >= 0
+        scratch = (np.zeros(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty(n))
+        size = keep_order(earn, size, 0, fl, candidates, index, n, scratch)
+        fixed_size = keep_order(trait, fixed_size, 1, fl, candidates, index, n, scratch)
         assert size == fixed_size == n
         assert not scratch[0].any()  # left all false for the next call
-        assert np.array_equal(values[:n], np.sort(vals))
-        assert np.array_equal(earnings[order[:n]], values[:n])
-        assert np.array_equal(np.sort(order[:n]), rows)  # each member once
-        assert np.array_equal(fixed_values[:n], np.sort(trait[rows]))
-        assert np.array_equal(trait[fixed_order[:n]], fixed_values[:n])
+        vals = cents[rows] / 100
+        assert np.array_equal(earn[1][:n], np.sort(vals))
+        assert np.array_equal(cents[earn[0][:n]] / 100, earn[1][:n])
+        assert np.array_equal(np.sort(earn[0][:n]), rows)  # each member once
+        assert np.array_equal(trait[1][:n], np.sort(expertise[rows]))
+        assert np.array_equal(expertise[trait[0][:n]], trait[1][:n])
         ranks = np.full(n, -1.0)
-        ranks_into(order, values, n, index, ranks)
+        ranks_into(earn[0], earn[1], n, index, ranks)
         assert np.array_equal(ranks, scipy.stats.rankdata(vals))
-        ranks_into(fixed_order, fixed_values, n, index, ranks)
-        assert np.array_equal(ranks, scipy.stats.rankdata(trait[rows]))
+        ranks_into(trait[0], trait[1], n, index, ranks)
+        assert np.array_equal(ranks, scipy.stats.rankdata(expertise[rows]))
 
 
 @pytest.mark.parametrize("exact_below", [0, 10**9], ids=["laid-out", "one-pass"])
@@ -340,7 +355,7 @@ def test_spearman_of_kept_orders_is_numpys(exact_below):
     for n in (2, 3, 10, 129, 1000, 5000):
         n_rows = 2 * n
         rows = np.sort(rng.choice(n_rows, n, replace=False))
-        index = np.full(n_rows, -1)
+        index = np.full(n_rows, -1, dtype=np.int64)
         index[rows] = np.arange(n)
         for ties in (1, 5, 1000):
             x = np.round(rng.normal(size=n) * ties) / ties

@@ -94,48 +94,69 @@ def pairwise_sum(a: np.ndarray) -> float:
     return 0.0 + pairwise_on(a, 0, a.size, np.empty(256))
 
 
+@helper
+def _value(slot: int, r: int, fl: tuple[np.ndarray, ...]) -> float:
+    """Row ``r``'s value in kept order ``slot``, as the numpy code computes it.
+
+    0: earnings in USD (cents / ``CENTS``), 1: innate expertise, 2: first-year earnings, 3:
+    later earnings (cents, as floats). ``fl``: the columns of :func:`observe`.
+    """
+    if slot == 0:
+        return fl[1][r] / 100.0
+    if slot == 1:
+        return fl[3][r]
+    if slot == 2:
+        return float(fl[2][r])
+    return float(fl[1][r] - fl[2][r])
+
+
 @kernel
 def keep_order(
-    order: np.ndarray,
-    sorted_values: np.ndarray,
+    kept: tuple[np.ndarray, np.ndarray],
     size: int,
+    slot: int,
+    fl: tuple[np.ndarray, ...],
     rows: np.ndarray,
-    vals: np.ndarray,
-    n: int,
     index: np.ndarray,
-    fixed: bool,
+    n: int,
     scratch: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> int:
     """``ranks.SortedRows.update`` in place: the members sorted by value, kept from last time.
 
-    ``order[:size]``/``sorted_values[:size]``: last call's member rows in ascending value and
-    their values (buffers of room for every member). The members now are ``rows[:n]``
-    (ascending) with values ``vals[:n]``; ``index[r]`` is row ``r``'s member number, or -1.
-    Members still present whose value did not change (with ``fixed``: every member still
-    present) keep their order; the others are sorted and merged in, from the back, so the
-    buffers need no copy. ``scratch``: ``placed`` (all false, left so), fresh rows and
-    values, each of length ``n`` at least. Returns the new size, ``n``; then
-    ``sorted_values[:n]`` equals ``np.sort(vals[:n])``.
+    ``kept``: last call's member rows in ascending value and their values, the first
+    ``size`` valid (buffers of room for every member). Values: :func:`_value` of ``slot``.
+    The ``n`` members now are the rows ``r`` of ``rows`` (ascending) with ``index[r] >= 0``,
+    their member numbers ``0..n-1`` in that order. Members still present whose value did not
+    change (slots 1 and 2, values fixed once a member: every member still present) keep
+    their order; the others are sorted and merged in, from the back, so the buffers need no
+    copy. ``scratch``: ``placed`` (all false, left so), fresh rows and values, each of room
+    ``n``. Returns ``n``; then the first ``n`` values are sorted as ``np.sort`` sorts them.
     """
+    order, sorted_values = kept
     placed, fresh_r, fresh_v = scratch
+    fixed = slot == 1 or slot == 2
     n_rows = index.size
     m = 0
     for j in range(size):
         r = order[j]
         if r < n_rows:
             p = index[r]
-            if p >= 0 and (fixed or vals[p] == sorted_values[j]):
+            if p >= 0 and (fixed or _value(slot, r, fl) == sorted_values[j]):
                 order[m] = r
                 sorted_values[m] = sorted_values[j]
                 placed[p] = True
                 m += 1
     f = 0
-    for p in range(n):
+    for i in range(rows.size):
+        r = rows[i]
+        p = index[r]
+        if p < 0:
+            continue
         if placed[p]:
             placed[p] = False
         else:
-            fresh_r[f] = rows[p]
-            fresh_v[f] = vals[p]
+            fresh_r[f] = r
+            fresh_v[f] = _value(slot, r, fl)
             f += 1
     by = np.argsort(fresh_v[:f])
     a, b, j = m, f, n
@@ -261,33 +282,41 @@ def spearman_kept(
     ``metrics.rank_correlation``'s sums (products of centred ranks) is a multiple of 1/4 and
     every partial sum is below n**3 / 12 in size: under 2**51 for ``n <= exact_below``
     (:data:`EXACT_RANKS`), so numpy's pairwise sums are exact, and equal to sums in any
-    order. They are taken in one pass over ``a``'s order, without rank vectors. Above, the
-    ranks are laid out and summed as numpy does. ``work``: ``2 * n`` floats of room.
+    order. They are taken in two passes: ``b``'s centred ranks laid out by member, then
+    ``a``'s order read against them. Above, both rank vectors are laid out and summed as
+    numpy does. ``work``: ``2 * n`` floats of room.
     """
     a_order, a_sorted = a
     b_order, b_sorted = b
     if n < 3 or a_sorted[0] == a_sorted[n - 1] or b_sorted[0] == b_sorted[n - 1]:
         return np.nan  # as spearman: too few, or a constant side
     rb = work[:n]
-    ranks_into(b_order, b_sorted, n, index, rb)
     if n > exact_below:
+        ranks_into(b_order, b_sorted, n, index, rb)
         ra = work[n : 2 * n]
         ranks_into(a_order, a_sorted, n, index, ra)
         return rank_correlation(ra, rb)
     m = (n + 1) / 2  # = ranks.sum() / n, exactly
     sbb = 0.0
-    for p in range(n):
-        d = rb[p] - m
-        sbb += d * d
+    i = 0
+    while i < n:  # b's centred ranks by member, and their sum of squares
+        e = i + 1
+        while e < n and b_sorted[e] == b_sorted[i]:
+            e += 1
+        d = (i + 1) + (e - i - 1) / 2 - m
+        for j in range(i, e):
+            rb[index[b_order[j]]] = d
+        sbb += (e - i) * (d * d)
+        i = e
     sab = saa = 0.0
     i = 0
-    while i < n:
+    while i < n:  # a's, in a's order, against b's of the same member
         e = i + 1
         while e < n and a_sorted[e] == a_sorted[i]:
             e += 1
-        d = (i + 1) + (e - i - 1) / 2 - m  # the tie group's average rank, centred
+        d = (i + 1) + (e - i - 1) / 2 - m
         for j in range(i, e):
-            sab += d * (rb[index[a_order[j]]] - m)
+            sab += d * rb[index[a_order[j]]]
         saa += (e - i) * (d * d)
         i = e
     r = sab / math.sqrt(saa * sbb)
@@ -314,34 +343,37 @@ def observe(
     in place. Returns freelancers_active, gini_earnings, top1_share, top10_share,
     share_never_hired, mean_rating, share_five_star, merit_spearman, n_top_rated,
     clients_active, mean_rate, share_top_rated, early_late_spearman.
+
+    The scratch is the buffers' rows after the orders' (``ranks.INT_ROWS``, ``FLOAT_ROWS``).
     """
-    active, earnings, expertise0 = fl[0], fl[1], fl[3]
-    n_rows = active.size
-    ints = np.empty(2 * n_rows, dtype=np.int64)  # the scratch, in few allocations
-    index, act = ints[:n_rows], ints[n_rows:]  # row -> member number (-1: none); members
+    active = fl[0]
+    n_rows, cap = active.size, orders.shape[1]
+    index, act = orders[4], orders[5]  # row -> member number (-1: none); the members
     n = 0
-    for r in range(n_rows):
-        if active[r]:
-            index[r] = n
-            act[n] = r
-            n += 1
-        else:
-            index[r] = -1
+    for r in range(n_rows):  # without branches: which rows are active is unpredictable
+        on = active[r]
+        index[r] = n if on else -1
+        act[n] = r
+        n += on
     act = act[:n]
-    floats = np.empty(8 * n + 8)
-    earn, expertise, work = floats[:n], floats[n : 2 * n], floats[3 * n :]
-    scratch = (np.zeros(n, dtype=np.bool_), np.empty(n, dtype=np.int64), floats[2 * n : 3 * n])
-    stack = np.empty(256)
-    for i in range(n):
-        earn[i] = earnings[act[i]] / 100.0  # as the numpy code divides by CENTS
-        expertise[i] = expertise0[act[i]]
+    flat = values.reshape(values.size)
+    floats = flat[4 * cap : 4 * cap + 4 * n + 8]
+    work, stack = floats[n:], flat[flat.size - 256 :]
+    scratch = (orders[6], orders[7], floats[:n])
     mean_rating, n_top, n_never, mean_rate = _active_means(act, fl, rating_par, work, stack)
-    sizes[0] = keep_order(orders[0], values[0], sizes[0], act, earn, n, index, False, scratch)
-    sizes[1] = keep_order(orders[1], values[1], sizes[1], act, expertise, n, index, True, scratch)
-    gini, top1, top10 = gini_and_top_shares(values[0, :n], 0.01, 0.10, work, stack)
     e, x = (orders[0], values[0]), (orders[1], values[1])
+    sizes[0] = keep_order(e, sizes[0], 0, fl, act, index, n, scratch)
+    sizes[1] = keep_order(x, sizes[1], 1, fl, act, index, n, scratch)
+    gini, top1, top10 = gini_and_top_shares(values[0, :n], 0.01, 0.10, work, stack)
     merit = spearman_kept(x, e, n, index, EXACT_RANKS, work)
-    early_late = _early_late(act, index, fl, orders, values, sizes, scratch, floats)
+    early_late = np.nan
+    early = orders[8]
+    m = _number_early(act, index, fl[2], early)
+    if m >= 10:  # else NaN, and the kept orders left as they are
+        a, b = (orders[2], values[2]), (orders[3], values[3])
+        sizes[3] = keep_order(b, sizes[3], 3, fl, early[:m], index, m, scratch)
+        sizes[2] = keep_order(a, sizes[2], 2, fl, early[:m], index, m, scratch)
+        early_late = spearman_kept(a, b, m, index, EXACT_RANKS, work)
     total = 0
     for k in range(star_counts.size):
         total += star_counts[k]
@@ -366,46 +398,21 @@ def observe(
 
 
 @kernel
-def _early_late(
-    act: np.ndarray,
-    index: np.ndarray,
-    fl: tuple[np.ndarray, ...],
-    orders: np.ndarray,
-    values: np.ndarray,
-    sizes: np.ndarray,
-    scratch: tuple[np.ndarray, np.ndarray, np.ndarray],
-    floats: np.ndarray,
-) -> float:
-    """Rank correlation of first-year and later earnings of the active with a first year.
+def _number_early(
+    act: np.ndarray, index: np.ndarray, early_cents: np.ndarray, out: np.ndarray
+) -> int:
+    """Renumber ``index`` for the members with a first year (others -1), listed in ``out``.
 
-    NaN (and the kept orders left as they are) with fewer than ten such. ``index``: row ->
-    member number of the active, renumbered here for the rows with a first year;
-    ``floats``: the caller's scratch (``8 * n`` floats, the last ``5 * n`` free).
+    Returns how many they are.
     """
-    earnings, early_cents = fl[1], fl[2]
-    n = act.size
     m = 0
-    for i in range(n):
-        m += early_cents[act[i]] >= 0
-    if m < 10:
-        return np.nan
-    rows = np.empty(m, dtype=np.int64)
-    early, late = floats[:m], floats[n : n + m]
-    k = 0
-    for i in range(n):
+    for i in range(act.size):  # without branches, as the active rows in observe
         r = act[i]
-        if early_cents[r] >= 0:
-            rows[k] = r
-            early[k] = float(early_cents[r])
-            late[k] = float(earnings[r] - early_cents[r])
-            index[r] = k
-            k += 1
-        else:
-            index[r] = -1
-    sizes[3] = keep_order(orders[3], values[3], sizes[3], rows, late, m, index, False, scratch)
-    sizes[2] = keep_order(orders[2], values[2], sizes[2], rows, early, m, index, True, scratch)
-    a, b = (orders[2], values[2]), (orders[3], values[3])
-    return spearman_kept(a, b, m, index, EXACT_RANKS, floats[3 * n :])
+        on = early_cents[r] >= 0
+        index[r] = m if on else -1
+        out[m] = r
+        m += on
+    return m
 
 
 @kernel
@@ -435,15 +442,16 @@ def _active_means(
         n_top += top_rated[r]
         n_never += jobs_completed[r] == 0
         k = float(n_reviews[r])
-        if k > 0:
-            if bayes:
-                x = (prior_mean * prior_weight + float(stars_sum[r])) / (prior_weight + k)
-            else:
-                x = float(stars_sum[r]) / k
-            if scale > 0:
-                x = np.floor(x * scale + (0.5 + 1e-9)) / scale
-            ratings[m] = x
-            m += 1
+        # every row's value is computed and stored, the rated ones kept (no branch on k:
+        # who has reviews is unpredictable); without reviews it is overwritten
+        if bayes:
+            x = (prior_mean * prior_weight + float(stars_sum[r])) / (prior_weight + k)
+        else:
+            x = float(stars_sum[r]) / k  # NaN without reviews (error_model numpy)
+        if scale > 0:
+            x = np.floor(x * scale + (0.5 + 1e-9)) / scale
+        ratings[m] = x
+        m += k > 0
     mean_rating = (0.0 + pairwise_on(ratings, 0, m, stack)) / m if m else np.nan
     mean_rate = (0.0 + pairwise_on(rates, 0, n, stack)) / n if n else np.nan
     return mean_rating, n_top, n_never, mean_rate

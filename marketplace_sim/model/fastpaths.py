@@ -430,8 +430,7 @@ def weekly_metrics(model: MarketplaceModel) -> tuple[Any, ...]:
     """``observation.compute_metrics``'s computed columns, in one compiled call.
 
     ``kernels_metrics.observe``: its tuple of thirteen metrics, in the order its docstring
-    gives. The orders kept across weeks are updated in place (``ranks.KeptOrders``), as the
-    numpy code updates ``model.sorted_rows``, so either code may compute the next week.
+    gives. The orders kept across weeks (``ranks.KeptOrders``) are updated in place.
     """
     fl, t = model.freelancers, tables(model)
     kept = ranks.kept_orders(model)
@@ -446,7 +445,7 @@ def weekly_metrics(model: MarketplaceModel) -> tuple[Any, ...]:
         fl.jobs_completed,
         fl.rate,
     )
-    return t.metrics.observe(  # type: ignore[no-any-return]
+    return t.metrics.observe(
         columns,
         model.clients.active,
         model.star_counts,

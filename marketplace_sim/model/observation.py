@@ -19,7 +19,7 @@ import pandas as pd
 from marketplace_sim import metrics
 from marketplace_sim.columns import METRIC_COLUMNS
 from marketplace_sim.market import choice
-from marketplace_sim.model import fastpaths, population, ranks
+from marketplace_sim.model import fastpaths, population
 from marketplace_sim.model._mesa import mesa
 from marketplace_sim.model.reputation import (
     displayed_ratings,
@@ -69,7 +69,6 @@ def compute_metrics(model: MarketplaceModel) -> dict[str, float]:
     """The metric columns for the current week, in the order of :data:`METRIC_COLUMNS`."""
     if model.compiled:
         return _compiled_metrics(model)
-    ranks.hand_back(model)  # the kept orders, if the compiled code computed the last week
     act = np.flatnonzero(model.freelancers.active)  # rows: the table also holds everyone gone
     values = {**_concentration(model, act), **_ratings(model, act), **_activity(model, act)}
     return {name: values[name] for name in METRIC_COLUMNS}
