@@ -433,7 +433,9 @@ def weekly_metrics(model: MarketplaceModel) -> tuple[Any, ...]:
     gives. The orders kept across weeks (``ranks.KeptOrders``) are updated in place.
     """
     fl, t = model.freelancers, tables(model)
-    kept = ranks.kept_orders(model)
+    kept = getattr(model, "_kept_orders", None)
+    if kept is None or kept.order.shape[1] < fl.n:  # made, or grown, about twice a run
+        kept = ranks.kept_orders(model)
     columns = (
         fl.active,
         fl.earnings,

@@ -239,6 +239,7 @@ class MarketDataCollector(mesa.DataCollector):
         super().__init__(model_reporters=_model_reporters(), agent_reporters=AGENT_REPORTERS)
         self.agent_every = agent_every
         self.horizon = horizon
+        self._metric_lists: list[list[Any]] | None = None  # model_vars' metric columns
 
     def snapshot_due(self, week: int) -> bool:
         """True if week ``week`` gets a freelancer snapshot."""
@@ -257,13 +258,16 @@ class MarketDataCollector(mesa.DataCollector):
             if not self.snapshot_due(model.steps):
                 self._agent_records.pop(model.time, None)  # Mesa leaves an empty entry
             return
+        steps, metrics = model.steps, model.metrics
         self._collection_steps.append(model.time)
-        columns, metrics = self.model_vars, model.metrics
-        columns["step"].append(model.steps)
-        columns["seed"].append(model.seed)
-        for name in METRIC_COLUMNS:
-            columns[name].append(metrics[name])
-        if self.snapshot_due(model.steps):
+        lists = getattr(self, "_metric_lists", None)  # (absent from an older pickle)
+        if lists is None:  # Mesa's lists of the metric columns, in order
+            lists = self._metric_lists = [self.model_vars[name] for name in METRIC_COLUMNS]
+        self.model_vars["step"].append(steps)
+        self.model_vars["seed"].append(model.seed)
+        for column, name in zip(lists, METRIC_COLUMNS, strict=True):
+            column.append(metrics[name])
+        if self.agent_every and self.snapshot_due(steps):
             self._agent_records[model.time] = list(freelancer_records(model))
 
     def collect_agents(self, model: MarketplaceModel) -> None:
