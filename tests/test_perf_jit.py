@@ -103,6 +103,20 @@ def test_compiled_run_equals_numpy_run(name):
     assert len(numpy_tables["contracts"]) > 100  # the worlds did trade
 
 
+def test_kept_orders_pass_between_compiled_and_numpy_weeks(monkeypatch):
+    """Weeks computed by the numpy code and by the kernels in turn, each from the orders it
+    kept weeks before (ranks.SortedRows, ranks.KeptOrders), give the numpy run's tables."""
+    monkeypatch.setattr("marketplace_sim.model.ranks.SORT_BELOW", 0)  # numpy reads its state
+    numpy_tables, _ = _run("mix", compiled=False)
+    path, overrides = WORLDS["mix"]
+    with jit.using(True):
+        model = MarketplaceModel(load_config(CONFIGS / path, overrides))
+        for week in range(model.config.run.steps):
+            model.compiled = week % 7 < 4  # runs of four compiled weeks, three numpy ones
+            model.step()
+    pd.testing.assert_frame_equal(model.steps_frame(), numpy_tables["steps"], check_exact=True)
+
+
 def test_a_review_table_too_short_is_extended_before_any_draw(monkeypatch):
     """The ranking keys read ``log1p(reviews)`` from a table; one too short for some row
     makes the kernel return before drawing anything (rehires included), and the call is
@@ -196,16 +210,23 @@ def test_pairwise_sum_is_numpys_sum():
 
 def test_interp_and_top_shares_are_numpys():
     from marketplace_sim import metrics
-    from marketplace_sim.market.kernels_metrics import gini_sorted, top_shares_sorted
+    from marketplace_sim.market.kernels_metrics import gini_and_top_shares
 
     rng = np.random.default_rng(1)
     for n in (1, 2, 7, 100, 101, 1000, 4321):
         s = np.sort(np.round(rng.exponential(3.0, n) * (rng.random(n) < 0.7), 2))
         s[-1] = max(s[-1], 0.5)  # something earned, or both sides are NaN only
-        np.testing.assert_array_equal(  # exact, NaN where numpy gives NaN (nothing earned)
-            top_shares_sorted(s, 0.01, 0.10), metrics.top_shares_sorted(s, (0.01, 0.1))
-        )
-        np.testing.assert_array_equal(gini_sorted(s), metrics.gini_sorted(s))
+        gini, *tops = gini_and_top_shares(s, 0.01, 0.10, np.empty(3 * n), np.empty(256))
+        # exact, NaN where numpy gives NaN (nothing earned)
+        np.testing.assert_array_equal(tops, metrics.top_shares_sorted(s, (0.01, 0.1)))
+        np.testing.assert_array_equal(gini, metrics.gini_sorted(s))
+    for n in (1, 3, 10, 200):  # q on a grid point p = j / n, and q = 1: no interpolation
+        s = np.sort(rng.exponential(1.0, n))
+        for q in (1.0 / n, 0.5, 1.0):
+            assert gini_and_top_shares(s, q, 1.0, np.empty(3 * n), np.empty(256))[1:] == tuple(
+                metrics.top_shares_sorted(s, (q, 1.0))
+            )
+    assert np.isnan(gini_and_top_shares(np.zeros(5), 0.01, 0.1, np.empty(15), np.empty(256))).all()
 
 
 def test_guided_search_is_searchsorted():
@@ -328,28 +349,71 @@ def test_high_posting_rates_fall_back_on_numpys_poisson():
     assert runs[1][2] == runs[0][2]
 
 
-def test_update_order_sorts_like_numpy():
-    from marketplace_sim.market.kernels_metrics import ranks_of, update_order
+def test_kept_orders_sort_like_numpy():
+    """keep_order (in place, merged from the back) and ranks_into: np.sort and scipy's ranks,
+    week after week, members coming and going, values changing, ties (unpaid at 0)."""
+    from marketplace_sim.market.kernels_metrics import keep_order, ranks_into
 
     rng = np.random.default_rng(3)
-    order, values = np.empty(0, dtype=np.int64), np.empty(0)
-    fixed_order, fixed_values = np.empty(0, dtype=np.int64), np.empty(0)
-    trait = rng.random(3000)
-    earnings = np.zeros(3000)
+    cap = 3000
+    earn = (np.empty(cap, dtype=np.int64), np.empty(cap))  # slot 0: earnings, cents / 100
+    trait = (np.empty(cap, dtype=np.int64), np.empty(cap))  # slot 1: expertise0, fixed
+    size = fixed_size = 0
+    expertise = np.round(rng.random(cap) * 50) / 5  # ties among fixed values too
+    cents = np.zeros(cap, dtype=np.int64)
     for week in range(30):
         n_rows = 1000 + 60 * week
-        rows = np.flatnonzero(rng.random(n_rows) < 0.8)
-        paid = rows[rng.random(rows.size) < 0.1]
-        earnings[paid] += np.round(rng.exponential(100.0, paid.size))  # ties at 0 stay
-        order, values = update_order(order, values, rows, earnings[rows], n_rows, False)
-        fixed_order, fixed_values = update_order(
-            fixed_order, fixed_values, rows, trait[rows], n_rows, True
-        )
-        assert np.array_equal(values, np.sort(earnings[rows]))
-        assert np.array_equal(earnings[order], values)
-        assert np.array_equal(fixed_values, np.sort(trait[rows]))
-        ranks = ranks_of(order, values, rows, n_rows)
-        assert np.array_equal(ranks, scipy.stats.rankdata(earnings[rows]))
+        member = rng.random(n_rows) < 0.8
+        rows = np.flatnonzero(member)
+        n = rows.size
+        paid = rows[rng.random(n) < 0.1]
+        cents[paid] += np.round(rng.exponential(1e4, paid.size)).astype(np.int64)
+        fl = (member, cents[:n_rows], cents[:n_rows], expertise[:n_rows])
+        index = np.full(n_rows, -1, dtype=np.int64)
+        index[rows] = np.arange(n)
+        candidates = np.arange(n_rows)  # every row: the members are those with index >= 0
+        scratch = (np.zeros(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty(n))
+        size = keep_order(earn, size, 0, fl, candidates, index, n, scratch)
+        fixed_size = keep_order(trait, fixed_size, 1, fl, candidates, index, n, scratch)
+        assert size == fixed_size == n
+        assert not scratch[0].any()  # left all false for the next call
+        vals = cents[rows] / 100
+        assert np.array_equal(earn[1][:n], np.sort(vals))
+        assert np.array_equal(cents[earn[0][:n]] / 100, earn[1][:n])
+        assert np.array_equal(np.sort(earn[0][:n]), rows)  # each member once
+        assert np.array_equal(trait[1][:n], np.sort(expertise[rows]))
+        assert np.array_equal(expertise[trait[0][:n]], trait[1][:n])
+        ranks = np.full(n, -1.0)
+        ranks_into(earn[0], earn[1], n, index, ranks)
+        assert np.array_equal(ranks, scipy.stats.rankdata(vals))
+        ranks_into(trait[0], trait[1], n, index, ranks)
+        assert np.array_equal(ranks, scipy.stats.rankdata(expertise[rows]))
+
+
+@pytest.mark.parametrize("exact_below", [0, 10**9], ids=["laid-out", "one-pass"])
+def test_spearman_of_kept_orders_is_numpys(exact_below):
+    """Both ways of spearman_kept (rank vectors summed as numpy does; one exact pass) give
+    metrics.spearman to the last bit: ties, a constant side, members in any row order."""
+    from marketplace_sim import metrics
+    from marketplace_sim.market.kernels_metrics import spearman_kept
+
+    rng = np.random.default_rng(4)
+    for n in (2, 3, 10, 129, 1000, 5000):
+        n_rows = 2 * n
+        rows = np.sort(rng.choice(n_rows, n, replace=False))
+        index = np.full(n_rows, -1, dtype=np.int64)
+        index[rows] = np.arange(n)
+        for ties in (1, 5, 1000):
+            x = np.round(rng.normal(size=n) * ties) / ties
+            y = np.round(x + rng.exponential(2.0, n) * ties) / ties
+            if ties == 5:
+                y[:] = 1.5  # constant: NaN
+            sides = []
+            for v in (x, y):
+                by = np.argsort(v, kind="stable")
+                sides.append((rows[by], v[by]))
+            got = spearman_kept(sides[0], sides[1], n, index, exact_below, np.empty(2 * n))
+            np.testing.assert_array_equal(got, metrics.spearman(x, y))
 
 
 # ------------------------------------------------------------------------------------------

@@ -49,41 +49,39 @@ def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:
 
 
 @kernel
-def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
-    """Numpy's recursive halving (halves rounded down to a multiple of eight), as a loop.
+def pairwise_on(a: np.ndarray, lo: int, n: int, stack: np.ndarray) -> float:
+    """Numpy's sum of ``a[lo:lo + n]``: its recursive halving, as a loop on ``stack``.
 
     ``sum(lo, n) = sum(lo, n2) + sum(lo + n2, n - n2)`` with ``n2 = n // 2 - (n // 2) % 8``
     until ``n <= 128``, evaluated left before right with an explicit stack (numba does not
-    cache recursive functions reliably).
+    cache recursive functions reliably). ``stack``: 256 floats of room (four per level:
+    start, size, phase, left sum), the caller's, so that repeated sums allocate nothing.
     """
     if n <= _PW_BLOCK:
         return _pairwise_block(a, lo, n)
-    starts = np.empty(64, dtype=np.int64)
-    sizes = np.empty(64, dtype=np.int64)
-    phase = np.empty(64, dtype=np.int64)  # 0: not started, 1: left done, 2: both done
-    left = np.empty(64)
-    starts[0], sizes[0], phase[0] = lo, n, 0
+    stack[0], stack[1], stack[2] = lo, n, 0.0  # phase 0: not started, 1: left done, 2: both
     top = 0
     ret = 0.0
     while top >= 0:
-        s, m = starts[top], sizes[top]
+        f = 4 * top
+        s, m = int(stack[f]), int(stack[f + 1])
         half = m // 2
         half -= half % 8
-        if phase[top] == 0:
+        if stack[f + 2] == 0.0:
             if m <= _PW_BLOCK:
                 ret = _pairwise_block(a, s, m)
                 top -= 1
             else:
-                phase[top] = 1
+                stack[f + 2] = 1.0
                 top += 1
-                starts[top], sizes[top], phase[top] = s, half, 0
-        elif phase[top] == 1:
-            left[top] = ret
-            phase[top] = 2
+                stack[f + 4], stack[f + 5], stack[f + 6] = s, half, 0.0
+        elif stack[f + 2] == 1.0:
+            stack[f + 3] = ret
+            stack[f + 2] = 2.0
             top += 1
-            starts[top], sizes[top], phase[top] = s + half, m - half, 0
+            stack[f + 4], stack[f + 5], stack[f + 6] = s + half, m - half, 0.0
         else:
-            ret = left[top] + ret
+            ret = stack[f + 3] + ret
             top -= 1
     return ret
 
@@ -91,70 +89,97 @@ def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
 @kernel
 def pairwise_sum(a: np.ndarray) -> float:
     """``float(a.sum())`` for a 1-D float64 array, bit for bit (numpy adds to the identity 0)."""
-    return 0.0 + _pairwise(a, 0, a.size)
+    if a.size <= _PW_BLOCK:
+        return 0.0 + _pairwise_block(a, 0, a.size)
+    return 0.0 + pairwise_on(a, 0, a.size, np.empty(256))
+
+
+@helper
+def _value(slot: int, r: int, fl: tuple[np.ndarray, ...]) -> float:
+    """Row ``r``'s value in kept order ``slot``, as the numpy code computes it.
+
+    0: earnings in USD (cents / ``CENTS``), 1: innate expertise, 2: first-year earnings, 3:
+    later earnings (cents, as floats). ``fl``: the columns of :func:`observe`.
+    """
+    if slot == 0:
+        return fl[1][r] / 100.0
+    if slot == 1:
+        return fl[3][r]
+    if slot == 2:
+        return float(fl[2][r])
+    return float(fl[1][r] - fl[2][r])
 
 
 @kernel
-def update_order(
-    order: np.ndarray,
-    sorted_values: np.ndarray,
+def keep_order(
+    kept: tuple[np.ndarray, np.ndarray],
+    size: int,
+    slot: int,
+    fl: tuple[np.ndarray, ...],
     rows: np.ndarray,
-    values: np.ndarray,
-    n_rows: int,
-    fixed: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``ranks.SortedRows.update`` in one pass: the members sorted by value, kept from last week.
+    index: np.ndarray,
+    n: int,
+    scratch: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> int:
+    """``ranks.SortedRows.update`` in place: the members sorted by value, kept from last time.
 
-    ``order``/``sorted_values``: last call's member rows in ascending value and their values.
-    Members still present whose value did not change (with ``fixed``: every member still
-    present) keep their order; the others are sorted and merged in. Returns the new pair,
-    whose values equal ``np.sort(values)``.
+    ``kept``: last call's member rows in ascending value and their values, the first
+    ``size`` valid (buffers of room for every member). Values: :func:`_value` of ``slot``.
+    The ``n`` members now are the rows ``r`` of ``rows`` (ascending) with ``index[r] >= 0``,
+    their member numbers ``0..n-1`` in that order. Members still present whose value did not
+    change (slots 1 and 2, values fixed once a member: every member still present) keep
+    their order; the others are sorted and merged in, from the back, so the buffers need no
+    copy. ``scratch``: ``placed`` (all false, left so), fresh rows and values, each of room
+    ``n``. Returns ``n``; then the first ``n`` values are sorted as ``np.sort`` sorts them.
     """
-    member = np.zeros(n_rows, dtype=np.bool_)
-    value_of = np.empty(n_rows)
-    for i in range(rows.size):
-        member[rows[i]] = True
-        value_of[rows[i]] = values[i]
-    kept = np.empty(order.size, dtype=np.int64)
-    kept_v = np.empty(order.size)
+    order, sorted_values = kept
+    placed, fresh_r, fresh_v = scratch
+    fixed = slot == 1 or slot == 2
+    n_rows = index.size
     m = 0
-    for j in range(order.size):
+    for j in range(size):
         r = order[j]
-        if r < n_rows and member[r] and (fixed or value_of[r] == sorted_values[j]):
-            kept[m] = r
-            kept_v[m] = sorted_values[j]
-            m += 1
-            member[r] = False  # placed; the members still marked are (re)inserted
-    fresh = np.empty(rows.size - m, dtype=np.int64)
+        if r < n_rows:
+            p = index[r]
+            if p >= 0 and (fixed or _value(slot, r, fl) == sorted_values[j]):
+                order[m] = r
+                sorted_values[m] = sorted_values[j]
+                placed[p] = True
+                m += 1
     f = 0
     for i in range(rows.size):
-        if member[rows[i]]:
-            fresh[f] = rows[i]
-            f += 1
-    fresh_v = np.empty(f)
-    for i in range(f):
-        fresh_v[i] = value_of[fresh[i]]
-    by = np.argsort(fresh_v)
-    out = np.empty(rows.size, dtype=np.int64)
-    out_v = np.empty(rows.size)
-    a = b = 0
-    for j in range(rows.size):  # merge the two sorted runs
-        if b == f or (a < m and kept_v[a] <= fresh_v[by[b]]):
-            out[j], out_v[j] = kept[a], kept_v[a]
-            a += 1
+        r = rows[i]
+        p = index[r]
+        if p < 0:
+            continue
+        if placed[p]:
+            placed[p] = False
         else:
-            out[j], out_v[j] = fresh[by[b]], fresh_v[by[b]]
-            b += 1
-    return out, out_v
+            fresh_r[f] = r
+            fresh_v[f] = _value(slot, r, fl)
+            f += 1
+    by = np.argsort(fresh_v[:f])
+    a, b, j = m, f, n
+    while b > 0:  # merge the two sorted runs from the back: ties keep the kept ones first
+        j -= 1
+        fb = by[b - 1]
+        if a > 0 and sorted_values[a - 1] > fresh_v[fb]:
+            a -= 1
+            order[j], sorted_values[j] = order[a], sorted_values[a]
+        else:
+            b -= 1
+            order[j], sorted_values[j] = fresh_r[fb], fresh_v[fb]
+    return n
 
 
 @kernel
-def ranks_of(
-    order: np.ndarray, sorted_values: np.ndarray, rows: np.ndarray, n_rows: int
-) -> np.ndarray:
-    """Average ranks (``scipy.stats.rankdata``) of ``rows``, given the sorted members."""
-    n = order.size
-    rank_of = np.empty(n_rows)
+def ranks_into(
+    order: np.ndarray, sorted_values: np.ndarray, n: int, index: np.ndarray, out: np.ndarray
+) -> None:
+    """Average ranks (``scipy.stats.rankdata``) of the ``n`` sorted members, into ``out``.
+
+    ``out[index[row]]`` gets the rank of each member row: the members' own order.
+    """
     i = 0
     while i < n:
         e = i + 1
@@ -162,67 +187,60 @@ def ranks_of(
             e += 1
         r = (i + 1) + (e - i - 1) / 2  # first position (1-based) plus (count - 1) / 2
         for j in range(i, e):
-            rank_of[order[j]] = r
+            out[index[order[j]]] = r
         i = e
-    out = np.empty(rows.size)
-    for i in range(rows.size):
-        out[i] = rank_of[rows[i]]
-    return out
-
-
-@kernel
-def gini_sorted(s: np.ndarray) -> float:
-    """``metrics.gini_sorted``: the gap-sum form, numpy's sums."""
-    n = s.size
-    if n == 0 or not s[n - 1] > 0:
-        return np.nan
-    top = s[n - 1]
-    x = np.empty(n)
-    for i in range(n):
-        x[i] = s[i] / top
-    wd = np.empty(n - 1)
-    for k in range(1, n):
-        kf = float(k)
-        wd[k - 1] = (kf * (n - kf)) * (x[k] - x[k - 1])
-    return pairwise_sum(wd) / (n * pairwise_sum(x))
 
 
 @helper
-def _interp(q: float, p: np.ndarray, share: np.ndarray) -> float:
-    """``np.interp(q, p, share)`` for ``p`` increasing and ``p[0] <= q <= p[-1]``."""
-    lo, hi = 0, p.size
+def _share_at(q: float, n: int, cum: np.ndarray) -> float:
+    """``np.interp(q, p, share)`` with ``p = arange(n + 1) / n``, ``share = cum / cum[n]``.
+
+    ``0 < q <= 1``; the two points around ``q`` are computed as numpy computes every point.
+    """
+    lo, hi = 0, n + 1
     while lo < hi:  # j = the last index with p[j] <= q
         mid = (lo + hi) >> 1
-        if p[mid] <= q:
+        if float(mid) / n <= q:
             lo = mid + 1
         else:
             hi = mid
     j = lo - 1
-    if j == p.size - 1 or p[j] == q:
-        return share[j]
-    slope = (share[j + 1] - share[j]) / (p[j + 1] - p[j])
-    return slope * (q - p[j]) + share[j]
+    pj = float(j) / n
+    total = cum[n]
+    if j == n or pj == q:
+        return cum[j] / total
+    sj = cum[j] / total
+    slope = (cum[j + 1] / total - sj) / (float(j + 1) / n - pj)
+    return slope * (q - pj) + sj
 
 
 @kernel
-def top_shares_sorted(s: np.ndarray, q1: float, q2: float) -> tuple[float, float]:
-    """``metrics.top_shares_sorted(s, (q1, q2))``."""
+def gini_and_top_shares(
+    s: np.ndarray, q1: float, q2: float, work: np.ndarray, stack: np.ndarray
+) -> tuple[float, float, float]:
+    """``metrics.gini_sorted(s)`` and ``metrics.top_shares_sorted(s, (q1, q2))``.
+
+    The gap-sum Gini with numpy's sums; the top shares from the cumulative sum of the values
+    scaled by the largest, richest first (``np.cumsum``'s order). ``work``: ``3 * n + 1``
+    floats of room; ``stack``: :func:`pairwise_on`'s.
+    """
     n = s.size
     if n == 0 or not s[n - 1] > 0:
-        return np.nan, np.nan
+        return np.nan, np.nan, np.nan
     top = s[n - 1]
-    cum = np.empty(n + 1)
+    x, wd, cum = work[:n], work[n : 2 * n - 1], work[2 * n - 1 : 3 * n]
+    for i in range(n):
+        x[i] = s[i] / top
+    for k in range(1, n):
+        kf = float(k)
+        wd[k - 1] = (kf * (n - kf)) * (x[k] - x[k - 1])
+    gini = (0.0 + pairwise_on(wd, 0, n - 1, stack)) / (n * (0.0 + pairwise_on(x, 0, n, stack)))
     cum[0] = 0.0
     acc = 0.0
     for i in range(n):
-        acc += s[n - 1 - i] / top
+        acc += x[n - 1 - i]
         cum[i + 1] = acc
-    p = np.empty(n + 1)
-    share = np.empty(n + 1)
-    for i in range(n + 1):
-        p[i] = float(i) / n
-        share[i] = cum[i] / cum[n]
-    return _interp(q1, p, share), _interp(q2, p, share)
+    return gini, _share_at(q1, n, cum), _share_at(q2, n, cum)
 
 
 @kernel
@@ -231,102 +249,182 @@ def rank_correlation(ra: np.ndarray, rb: np.ndarray) -> float:
     n = ra.size
     ma = pairwise_sum(ra) / n
     mb = pairwise_sum(rb) / n
-    a = np.empty(n)
-    b = np.empty(n)
-    for i in range(n):
-        a[i] = ra[i] - ma
-        b[i] = rb[i] - mb
     ab = np.empty(n)
     aa = np.empty(n)
     bb = np.empty(n)
     for i in range(n):
-        ab[i] = a[i] * b[i]
-        aa[i] = a[i] * a[i]
-        bb[i] = b[i] * b[i]
+        a = ra[i] - ma
+        b = rb[i] - mb
+        ab[i] = a * b
+        aa[i] = a * a
+        bb[i] = b * b
     r = pairwise_sum(ab) / math.sqrt(pairwise_sum(aa) * pairwise_sum(bb))
     return 1.0 if r > 1.0 else -1.0 if r < -1.0 else r
 
 
+#: Members up to which :func:`spearman_kept` sums exactly, in one pass (see there).
+EXACT_RANKS = 200_000
+
+
 @kernel
-def _spearman_of_ranks(
-    rank: np.ndarray, srt: np.ndarray, other_rank: np.ndarray, other_sorted: np.ndarray
+def spearman_kept(
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    n: int,
+    index: np.ndarray,
+    exact_below: int,
+    work: np.ndarray,
 ) -> float:
-    """``observation._rank_corr`` given both sides' ranks and sorted values."""
-    if srt.size < 3 or srt[0] == srt[srt.size - 1] or other_sorted[0] == other_sorted[-1]:
-        return np.nan
-    return rank_correlation(rank, other_rank)
+    """``observation._rank_corr`` of two kept orders of the same ``n`` members.
 
-
-@kernel
-def concentration(
-    act: np.ndarray,
-    earnings: np.ndarray,
-    earnings_early: np.ndarray,
-    expertise0: np.ndarray,
-    orders: tuple[np.ndarray, ...],
-) -> tuple[tuple[float, float, float, float, float], tuple[np.ndarray, ...]]:
-    """``observation._concentration``: Gini, top 1 % and 10 % shares, the two Spearmans.
-
-    ``orders``: last week's (order, sorted values) of earnings, innate expertise, first-year
-    and later earnings (``ranks.SortedRows`` states), returned updated after the metrics.
-    Earnings in cents (``/ 100`` as the numpy code divides by ``CENTS``).
+    ``a``, ``b``: (member rows, sorted values) of each side; ``index``: row -> member number.
+    Average ranks are multiples of 1/2 and their mean is (n + 1) / 2, so every term of
+    ``metrics.rank_correlation``'s sums (products of centred ranks) is a multiple of 1/4 and
+    every partial sum is below n**3 / 12 in size: under 2**51 for ``n <= exact_below``
+    (:data:`EXACT_RANKS`), so numpy's pairwise sums are exact, and equal to sums in any
+    order. They are taken in two passes: ``b``'s centred ranks laid out by member, then
+    ``a``'s order read against them. Above, both rank vectors are laid out and summed as
+    numpy does. ``work``: ``2 * n`` floats of room.
     """
-    n, n_rows = act.size, earnings.size
-    earn = np.empty(n)
-    expertise = np.empty(n)
-    n_early = 0
-    for i in range(n):
-        r = act[i]
-        earn[i] = earnings[r] / 100.0
-        expertise[i] = expertise0[r]
-        n_early += earnings_early[r] >= 0
-    e_order, e_sorted = update_order(orders[0], orders[1], act, earn, n_rows, False)
-    x_order, x_sorted = update_order(orders[2], orders[3], act, expertise, n_rows, True)
-    e_rank = ranks_of(e_order, e_sorted, act, n_rows)
-    x_rank = ranks_of(x_order, x_sorted, act, n_rows)
-    top1, top10 = top_shares_sorted(e_sorted, 0.01, 0.10)
-    merit = _spearman_of_ranks(x_rank, x_sorted, e_rank, e_sorted)
-    early_late = np.nan
-    a_order, a_sorted, l_order, l_sorted = orders[4], orders[5], orders[6], orders[7]
-    if n_early >= 10:
-        rows = np.empty(n_early, dtype=np.int64)
-        early = np.empty(n_early)
-        late = np.empty(n_early)
-        m = 0
-        for i in range(n):
-            r = act[i]
-            if earnings_early[r] >= 0:
-                rows[m] = r
-                early[m] = float(earnings_early[r])
-                late[m] = float(earnings[r] - earnings_early[r])
-                m += 1
-        l_order, l_sorted = update_order(l_order, l_sorted, rows, late, n_rows, False)
-        a_order, a_sorted = update_order(a_order, a_sorted, rows, early, n_rows, True)
-        early_late = _spearman_of_ranks(
-            ranks_of(a_order, a_sorted, rows, n_rows),
-            a_sorted,
-            ranks_of(l_order, l_sorted, rows, n_rows),
-            l_sorted,
-        )
-    metrics = (gini_sorted(e_sorted), top1, top10, merit, early_late)
-    return metrics, (e_order, e_sorted, x_order, x_sorted, a_order, a_sorted, l_order, l_sorted)
+    a_order, a_sorted = a
+    b_order, b_sorted = b
+    if n < 3 or a_sorted[0] == a_sorted[n - 1] or b_sorted[0] == b_sorted[n - 1]:
+        return np.nan  # as spearman: too few, or a constant side
+    rb = work[:n]
+    if n > exact_below:
+        ranks_into(b_order, b_sorted, n, index, rb)
+        ra = work[n : 2 * n]
+        ranks_into(a_order, a_sorted, n, index, ra)
+        return rank_correlation(ra, rb)
+    m = (n + 1) / 2  # = ranks.sum() / n, exactly
+    sbb = 0.0
+    i = 0
+    while i < n:  # b's centred ranks by member, and their sum of squares
+        e = i + 1
+        while e < n and b_sorted[e] == b_sorted[i]:
+            e += 1
+        d = (i + 1) + (e - i - 1) / 2 - m
+        for j in range(i, e):
+            rb[index[b_order[j]]] = d
+        sbb += (e - i) * (d * d)
+        i = e
+    sab = saa = 0.0
+    i = 0
+    while i < n:  # a's, in a's order, against b's of the same member
+        e = i + 1
+        while e < n and a_sorted[e] == a_sorted[i]:
+            e += 1
+        d = (i + 1) + (e - i - 1) / 2 - m
+        for j in range(i, e):
+            sab += d * rb[index[a_order[j]]]
+        saa += (e - i) * (d * d)
+        i = e
+    r = sab / math.sqrt(saa * sbb)
+    return 1.0 if r > 1.0 else -1.0 if r < -1.0 else r
 
 
 @kernel
-def active_means(
-    act: np.ndarray,
-    stars_sum: np.ndarray,
-    n_reviews: np.ndarray,
-    top_rated: np.ndarray,
-    jobs_completed: np.ndarray,
-    rate: np.ndarray,
+def observe(
+    fl: tuple[np.ndarray, ...],
+    client_active: np.ndarray,
+    star_counts: np.ndarray,
     rating_par: np.ndarray,
-) -> tuple[float, int, int, float]:
-    """Mean displayed rating, Top Rated count, never-hired count, mean rate of the active.
+    orders: np.ndarray,
+    values: np.ndarray,
+    sizes: np.ndarray,
+) -> tuple[int, float, float, float, float, float, float, float, int, int, float, float, float]:
+    """``observation.compute_metrics``'s computed columns (those not read off the week's tallies).
 
-    ``rating_par``: rule (0 mean, 1 bayesian), prior mean, prior weight, rounding scale
-    (0: none), as ``reviews.displayed_rating`` and ``platform.rating_precision``.
+    ``fl``: the freelancer columns active, earnings (cents), earnings_early, expertise0,
+    stars_sum, n_reviews, top_rated, jobs_completed, rate. ``rating_par``: rule (0 mean, 1
+    bayesian), prior mean, prior weight, rounding scale (0: none), as
+    ``reviews.displayed_rating``. ``orders``/``values``/``sizes``: the kept orders of
+    earnings, innate expertise, first-year and later earnings (``ranks.KeptOrders``), updated
+    in place. Returns freelancers_active, gini_earnings, top1_share, top10_share,
+    share_never_hired, mean_rating, share_five_star, merit_spearman, n_top_rated,
+    clients_active, mean_rate, share_top_rated, early_late_spearman.
+
+    The scratch is the buffers' rows after the orders' (``ranks.INT_ROWS``, ``FLOAT_ROWS``).
     """
+    active = fl[0]
+    n_rows, cap = active.size, orders.shape[1]
+    index, act = orders[4], orders[5]  # row -> member number (-1: none); the members
+    n = 0
+    for r in range(n_rows):  # without branches: which rows are active is unpredictable
+        on = active[r]
+        index[r] = n if on else -1
+        act[n] = r
+        n += on
+    act = act[:n]
+    flat = values.reshape(values.size)
+    floats = flat[4 * cap : 4 * cap + 4 * n + 8]
+    work, stack = floats[n:], flat[flat.size - 256 :]
+    scratch = (orders[6], orders[7], floats[:n])
+    mean_rating, n_top, n_never, mean_rate = _active_means(act, fl, rating_par, work, stack)
+    e, x = (orders[0], values[0]), (orders[1], values[1])
+    sizes[0] = keep_order(e, sizes[0], 0, fl, act, index, n, scratch)
+    sizes[1] = keep_order(x, sizes[1], 1, fl, act, index, n, scratch)
+    gini, top1, top10 = gini_and_top_shares(values[0, :n], 0.01, 0.10, work, stack)
+    merit = spearman_kept(x, e, n, index, EXACT_RANKS, work)
+    early_late = np.nan
+    early = orders[8]
+    m = _number_early(act, index, fl[2], early)
+    if m >= 10:  # else NaN, and the kept orders left as they are
+        a, b = (orders[2], values[2]), (orders[3], values[3])
+        sizes[3] = keep_order(b, sizes[3], 3, fl, early[:m], index, m, scratch)
+        sizes[2] = keep_order(a, sizes[2], 2, fl, early[:m], index, m, scratch)
+        early_late = spearman_kept(a, b, m, index, EXACT_RANKS, work)
+    total = 0
+    for k in range(star_counts.size):
+        total += star_counts[k]
+    n_clients = 0
+    for r in range(client_active.size):
+        n_clients += client_active[r]
+    return (
+        n,
+        gini,
+        top1,
+        top10,
+        n_never / n if n else np.nan,
+        mean_rating,
+        star_counts[5] / total if total else np.nan,
+        merit,
+        n_top,
+        n_clients,
+        mean_rate,
+        n_top / n if n else np.nan,
+        early_late,
+    )
+
+
+@kernel
+def _number_early(
+    act: np.ndarray, index: np.ndarray, early_cents: np.ndarray, out: np.ndarray
+) -> int:
+    """Renumber ``index`` for the members with a first year (others -1), listed in ``out``.
+
+    Returns how many they are.
+    """
+    m = 0
+    for i in range(act.size):  # without branches, as the active rows in observe
+        r = act[i]
+        on = early_cents[r] >= 0
+        index[r] = m if on else -1
+        out[m] = r
+        m += on
+    return m
+
+
+@kernel
+def _active_means(
+    act: np.ndarray,
+    fl: tuple[np.ndarray, ...],
+    rating_par: np.ndarray,
+    work: np.ndarray,
+    stack: np.ndarray,
+) -> tuple[float, int, int, float]:
+    """Mean displayed rating, Top Rated count, never-hired count, mean rate of the active."""
+    stars_sum, n_reviews, top_rated, jobs_completed, rate = fl[4], fl[5], fl[6], fl[7], fl[8]
     n = act.size
     bayes, prior_mean, prior_weight, scale = (
         rating_par[0] == 1,
@@ -334,8 +432,7 @@ def active_means(
         rating_par[2],
         rating_par[3],
     )
-    ratings = np.empty(n)
-    rates = np.empty(n)
+    ratings, rates = work[:n], work[n : 2 * n]
     m = 0
     n_top = 0
     n_never = 0
@@ -345,15 +442,16 @@ def active_means(
         n_top += top_rated[r]
         n_never += jobs_completed[r] == 0
         k = float(n_reviews[r])
-        if k > 0:
-            if bayes:
-                x = (prior_mean * prior_weight + float(stars_sum[r])) / (prior_weight + k)
-            else:
-                x = float(stars_sum[r]) / k
-            if scale > 0:
-                x = np.floor(x * scale + (0.5 + 1e-9)) / scale
-            ratings[m] = x
-            m += 1
-    mean_rating = pairwise_sum(ratings[:m]) / m if m else np.nan
-    mean_rate = pairwise_sum(rates) / n if n else np.nan
+        # every row's value is computed and stored, the rated ones kept (no branch on k:
+        # who has reviews is unpredictable); without reviews it is overwritten
+        if bayes:
+            x = (prior_mean * prior_weight + float(stars_sum[r])) / (prior_weight + k)
+        else:
+            x = float(stars_sum[r]) / k  # NaN without reviews (error_model numpy)
+        if scale > 0:
+            x = np.floor(x * scale + (0.5 + 1e-9)) / scale
+        ratings[m] = x
+        m += k > 0
+    mean_rating = (0.0 + pairwise_on(ratings, 0, m, stack)) / m if m else np.nan
+    mean_rate = (0.0 + pairwise_on(rates, 0, n, stack)) / n if n else np.nan
     return mean_rating, n_top, n_never, mean_rate

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from marketplace_sim.market import jit, reviews
+from marketplace_sim.model import ranks
 from marketplace_sim.units import CENTS
 
 if TYPE_CHECKING:
@@ -414,39 +415,36 @@ def _badge_parameters(model: MarketplaceModel) -> np.ndarray:
 # Weekly metrics
 
 
-def weekly_metrics(model: MarketplaceModel, act: np.ndarray) -> tuple[dict[str, float], int, float]:
-    """``observation._concentration`` and ``_ratings`` in two compiled calls.
+def weekly_metrics(model: MarketplaceModel) -> tuple[Any, ...]:
+    """``observation.compute_metrics``'s computed columns, in one compiled call.
 
-    Returns those metrics, and the never-hired count and mean rate of the active (for
-    ``observation._activity``). The orders kept across weeks (``model.sorted_rows``) are
-    updated as the numpy code updates them, so either code may compute the next week.
+    ``kernels_metrics.observe``: its tuple of thirteen metrics, in the order its docstring
+    gives. The orders kept across weeks (``ranks.KeptOrders``) are updated in place.
     """
-    fl = model.freelancers
-    km = tables(model).metrics
-    kept = [model.sorted_rows[name] for name in ("earnings", "expertise0", "early", "late")]
-    orders = tuple(a for k in kept for a in k.state())
-    (gini, top1, top10, merit, early_late), orders = km.concentration(
-        act, fl.earnings, fl.earnings_early, fl.expertise0, orders
+    fl, t = model.freelancers, tables(model)
+    kept = getattr(model, "_kept_orders", None)
+    if kept is None or kept.order.shape[1] < fl.n:  # made, or grown, about twice a run
+        kept = ranks.kept_orders(model)
+    columns = (
+        fl.active,
+        fl.earnings,
+        fl.earnings_early,
+        fl.expertise0,
+        fl.stars_sum,
+        fl.n_reviews,
+        fl.top_rated,
+        fl.jobs_completed,
+        fl.rate,
     )
-    for i, k in enumerate(kept):
-        k.set_state(orders[2 * i], orders[2 * i + 1], fl.n)
-    rating_par = tables(model).par("rating", model, _rating_parameters)
-    mean_rating, n_top, n_never, mean_rate = km.active_means(
-        act, fl.stars_sum, fl.n_reviews, fl.top_rated, fl.jobs_completed, fl.rate, rating_par
+    return t.metrics.observe(
+        columns,
+        model.clients.active,
+        model.star_counts,
+        t.par("rating", model, _rating_parameters),
+        kept.order,
+        kept.values,
+        kept.sizes,
     )
-    total_reviews = int(model.star_counts.sum())
-    values = {
-        "gini_earnings": gini,
-        "top1_share": top1,
-        "top10_share": top10,
-        "merit_spearman": merit,
-        "early_late_spearman": early_late,
-        "mean_rating": mean_rating,
-        "share_five_star": model.star_counts[5] / total_reviews if total_reviews else np.nan,
-        "n_top_rated": n_top,
-        "share_top_rated": n_top / act.size if act.size else np.nan,
-    }
-    return values, n_never, mean_rate
 
 
 def _rating_parameters(model: MarketplaceModel) -> np.ndarray:

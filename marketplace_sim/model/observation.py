@@ -66,14 +66,53 @@ CONTRACT_LOG_COLUMNS: tuple[str, ...] = (
 
 
 def compute_metrics(model: MarketplaceModel) -> dict[str, float]:
-    """The metric columns for the current week."""
-    act = np.flatnonzero(model.freelancers.active)  # rows: the table also holds everyone gone
+    """The metric columns for the current week, in the order of :data:`METRIC_COLUMNS`."""
     if model.compiled:
-        values, n_never, mean_rate = fastpaths.weekly_metrics(model, act)
-        values.update(_activity(model, act, n_never, mean_rate))
-    else:
-        values = {**_concentration(model, act), **_ratings(model, act), **_activity(model, act)}
+        return _compiled_metrics(model)
+    act = np.flatnonzero(model.freelancers.active)  # rows: the table also holds everyone gone
+    values = {**_concentration(model, act), **_ratings(model, act), **_activity(model, act)}
     return {name: values[name] for name in METRIC_COLUMNS}
+
+
+def _compiled_metrics(model: MarketplaceModel) -> dict[str, float]:
+    """:func:`compute_metrics` with the computed columns from one compiled call."""
+    (
+        n_act,
+        gini,
+        top1,
+        top10,
+        never,
+        mean_rating,
+        five_star,
+        merit,
+        n_top,
+        n_clients,
+        mean_rate,
+        share_top,
+        early_late,
+    ) = fastpaths.weekly_metrics(model)
+    fill_rate, posted, mean_quality, mean_stars = _tallies(model.week)
+    return {
+        "freelancers_active": n_act,
+        "gini_earnings": gini,
+        "top1_share": top1,
+        "top10_share": top10,
+        "share_never_hired": never,
+        "mean_rating": mean_rating,
+        "share_five_star": five_star,
+        "merit_spearman": merit,
+        "fill_rate": fill_rate,
+        "n_top_rated": n_top,
+        "clients_active": n_clients,
+        "jobs_posted": posted,
+        "contracts_open": model.contracts.n,
+        "mean_quality": mean_quality,
+        "mean_stars_week": mean_stars,
+        "mean_rate": mean_rate,
+        "share_top_rated": share_top,
+        "early_late_spearman": early_late,
+        "platform_revenue": model.platform_revenue / CENTS,
+    }
 
 
 def _concentration(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
@@ -116,35 +155,36 @@ def _ratings(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
     }
 
 
-def _activity(
-    model: MarketplaceModel,
-    act: np.ndarray,
-    n_never: int | None = None,
-    mean_rate: float | None = None,
-) -> dict[str, float]:
-    """Who is active and what happened this week: posts, fills, deliveries, stars, rates.
-
-    ``n_never`` (never-hired count) and ``mean_rate`` of the active: computed here if None.
-    """
-    fl, w = model.freelancers, model.week
+def _activity(model: MarketplaceModel, act: np.ndarray) -> dict[str, float]:
+    """Who is active and what happened this week: posts, fills, deliveries, stars, rates."""
+    fl = model.freelancers
     n_act = act.size
-    posted = w.get("jobs_posted", 0)
-    if n_never is None:
-        n_never = int(np.count_nonzero(fl.jobs_completed[act] == 0))
-    if mean_rate is None:
-        mean_rate = _mean(fl.rate[act]) if n_act else np.nan
+    fill_rate, posted, mean_quality, mean_stars = _tallies(model.week)
     return {
         "freelancers_active": n_act,
-        "share_never_hired": n_never / n_act if n_act else np.nan,
-        "fill_rate": w.get("jobs_filled", 0) / posted if posted else np.nan,
+        "share_never_hired": (
+            int(np.count_nonzero(fl.jobs_completed[act] == 0)) / n_act if n_act else np.nan
+        ),
+        "fill_rate": fill_rate,
         "clients_active": int(model.clients.active.sum()),
         "jobs_posted": posted,
         "contracts_open": model.contracts.n,
-        "mean_quality": w["quality_sum"] / w["completed"] if w.get("completed") else np.nan,
-        "mean_stars_week": w["stars_sum"] / w["stars_n"] if w.get("stars_n") else np.nan,
-        "mean_rate": mean_rate,
+        "mean_quality": mean_quality,
+        "mean_stars_week": mean_stars,
+        "mean_rate": _mean(fl.rate[act]) if n_act else np.nan,
         "platform_revenue": model.platform_revenue / CENTS,
     }
+
+
+def _tallies(w: dict[str, float]) -> tuple[float, float, float, float]:
+    """Fill rate, jobs posted, mean quality and mean stars of the week's tallies."""
+    posted = w.get("jobs_posted", 0)
+    return (
+        w.get("jobs_filled", 0) / posted if posted else np.nan,
+        posted,
+        w["quality_sum"] / w["completed"] if w.get("completed") else np.nan,
+        w["stars_sum"] / w["stars_n"] if w.get("stars_n") else np.nan,
+    )
 
 
 def _rank_corr(
@@ -199,6 +239,7 @@ class MarketDataCollector(mesa.DataCollector):
         super().__init__(model_reporters=_model_reporters(), agent_reporters=AGENT_REPORTERS)
         self.agent_every = agent_every
         self.horizon = horizon
+        self._metric_lists: list[list[Any]] | None = None  # model_vars' metric columns
 
     def snapshot_due(self, week: int) -> bool:
         """True if week ``week`` gets a freelancer snapshot."""
@@ -217,13 +258,16 @@ class MarketDataCollector(mesa.DataCollector):
             if not self.snapshot_due(model.steps):
                 self._agent_records.pop(model.time, None)  # Mesa leaves an empty entry
             return
+        steps, metrics = model.steps, model.metrics
         self._collection_steps.append(model.time)
-        columns, metrics = self.model_vars, model.metrics
-        columns["step"].append(model.steps)
-        columns["seed"].append(model.seed)
-        for name in METRIC_COLUMNS:
-            columns[name].append(metrics[name])
-        if self.snapshot_due(model.steps):
+        lists = getattr(self, "_metric_lists", None)  # (absent from an older pickle)
+        if lists is None:  # Mesa's lists of the metric columns, in order
+            lists = self._metric_lists = [self.model_vars[name] for name in METRIC_COLUMNS]
+        self.model_vars["step"].append(steps)
+        self.model_vars["seed"].append(model.seed)
+        for column, name in zip(lists, METRIC_COLUMNS, strict=True):
+            column.append(metrics[name])
+        if self.agent_every and self.snapshot_due(steps):
             self._agent_records[model.time] = list(freelancer_records(model))
 
     def collect_agents(self, model: MarketplaceModel) -> None:

@@ -11,13 +11,21 @@ sorted runs (numpy's stable sort is a timsort, which merges two runs in linear t
 What it returns is exactly what sorting from scratch returns: the sorted values, and an
 ordering of the rows under which they are sorted (ties may come in another order, which no
 measure here depends on: tied values get the same average rank).
+
+:class:`KeptOrders` holds the same four orders for the compiled metrics, in buffers a kernel
+updates in place.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from marketplace_sim.metrics import ranks_of_sorted
+
+if TYPE_CHECKING:
+    from marketplace_sim.model.marketplace import MarketplaceModel
 
 SORT_BELOW = 4096  # members; below this, sort from scratch
 
@@ -128,17 +136,58 @@ class SortedRows:
         rank_of[order] = ranks_of_sorted(sorted_values)
         return rank_of[rows], sorted_values
 
-    def state(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(order, sorted values)`` of the last update (for the compiled metrics)."""
-        if self._sorted.dtype != np.float64:
-            return np.empty(0, dtype=np.int64), np.empty(0)
-        return self._order, self._sorted
-
-    def set_state(self, order: np.ndarray, sorted_values: np.ndarray, n_rows: int) -> None:
-        """Take an update made elsewhere (the compiled metrics): the same order, kept on."""
-        self._order, self._sorted, self._n_rows = order, sorted_values, n_rows
-        self._by_value = None
-
     def nbytes(self) -> int:
         """Bytes held between calls."""
         return self._order.nbytes + self._sorted.nbytes
+
+
+#: The kept orders of the weekly metrics, by slot of :class:`KeptOrders`.
+SLOTS: tuple[str, ...] = ("earnings", "expertise0", "early", "late")
+#: Rows of :class:`KeptOrders`' buffers: the orders, then the kernel's scratch (integers: row
+#: -> member number, members, marks (all 0 between calls), fresh rows, members with a first
+#: year; floats: work and the pairwise sums' stack), kept from call to call so that it
+#: allocates little and its memory stays put (a week's metrics cost more in memory brought
+#: into the caches than in arithmetic).
+INT_ROWS, FLOAT_ROWS = len(SLOTS) + 5, len(SLOTS) + 5
+
+
+class KeptOrders:
+    """The four kept orders of :data:`SLOTS` in fixed buffers, for the compiled metrics.
+
+    The compiled kernel (``kernels_metrics.observe``) updates them in place, so a week passes
+    three arrays and gets none back. They are the kernel's own, as the model's
+    :class:`SortedRows` are the numpy code's: like those, the kernel starts from whatever
+    order it kept last (another week's, or none) and gives the exact sorted values, so the
+    two codes may take turns without handing anything over.
+    """
+
+    def __init__(self) -> None:
+        self.order = np.zeros((INT_ROWS, 0), dtype=np.int64)  # member rows, ascending value
+        self.values = np.zeros((FLOAT_ROWS, 0))  # their values, in that order
+        self.sizes = np.zeros(len(SLOTS), dtype=np.int64)  # members of each
+
+    def reserve(self, n_rows: int) -> None:
+        """Room for ``n_rows`` members in each order (doubled when short), orders kept."""
+        cap = self.order.shape[1]
+        if n_rows <= cap:
+            return
+        k, old = len(SLOTS), cap
+        cap = max(2 * cap, n_rows, 1024)
+        order = np.zeros((INT_ROWS, cap), dtype=np.int64)
+        values = np.zeros((FLOAT_ROWS, cap))
+        order[:k, :old] = self.order[:k]
+        values[:k, :old] = self.values[:k]
+        self.order, self.values = order, values
+
+    def nbytes(self) -> int:
+        """Bytes held between calls."""
+        return self.order.nbytes + self.values.nbytes + self.sizes.nbytes
+
+
+def kept_orders(model: MarketplaceModel) -> KeptOrders:
+    """The model's :class:`KeptOrders` (made on first use), with room for every row."""
+    kept: KeptOrders | None = getattr(model, "_kept_orders", None)
+    if kept is None:
+        kept = model._kept_orders = KeptOrders()
+    kept.reserve(model.freelancers.n)
+    return kept
