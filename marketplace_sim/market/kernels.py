@@ -173,23 +173,6 @@ def applicant_pools(
     )  # fmt: skip
 
 
-@kernel
-def split_home(u: np.ndarray, p_home: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Draws from the home pool (``u < p_home``) and from the cross pool, as index arrays."""
-    n = u.size
-    home = np.empty(n, dtype=np.int64)
-    cross = np.empty(n, dtype=np.int64)
-    a = 0
-    b = 0
-    for i in range(n):  # both written, one kept: no branch on a random outcome
-        at_home = u[i] < p_home[i]
-        home[a] = i
-        cross[b] = i
-        a += 1 if at_home else 0
-        b += 0 if at_home else 1
-    return home[:a], cross[:b]
-
-
 @helper
 def search_between(cum: np.ndarray, t: float, lo: int, hi: int) -> int:
     """``np.searchsorted(cum, t, side="right")`` when the answer is known to be in [lo, hi]."""
@@ -291,33 +274,6 @@ def home_positions(
         else:
             p = search_between(cum_home, target, s, seg_end[g])
         pos[h[i]] = p if p < last else last
-
-
-@kernel
-def cross_round(
-    u: np.ndarray,
-    todo: np.ndarray,
-    k: np.ndarray,
-    cum_cross: np.ndarray,
-    cross_all: float,
-    niche_sorted: np.ndarray,
-    pos: np.ndarray,
-    guide: tuple[np.ndarray, np.ndarray, float],
-) -> np.ndarray:
-    """One round of cross-pool rejection sampling; returns the draws to redraw."""
-    last = cum_cross.size - 1
-    table, edges, scale = guide
-    again = np.empty(todo.size, dtype=np.int64)
-    m = 0
-    for i in range(todo.size):
-        p = guided_search(cum_cross, u[i] * cross_all, table, edges, scale)
-        if p > last:
-            p = last
-        t = todo[i]
-        pos[t] = p
-        again[m] = t  # kept only if rejected: no branch on a random outcome
-        m += 1 if niche_sorted[p] == k[t] else 0
-    return again[:m]
 
 
 @kernel

@@ -16,6 +16,7 @@ import numpy as np
 
 from marketplace_sim.market import kernels, kernels_sort
 from marketplace_sim.market.jit import helper, kernel
+from marketplace_sim.market.kernels import guided_search
 from marketplace_sim.market.jit_rng import generator
 
 PROPOSAL_NOISE = 0.1  # hiring.PROPOSAL_NOISE (sd of the noise on communication in a proposal)
@@ -57,7 +58,7 @@ def draw_pairs(
     )
     order, niche_sorted, seg_start, seg_end, cum_home, cum_cross, home_tot, cross_all = pools[:8]
     slot, k, p_home = pools[8], pools[9], pools[10]
-    home, todo = kernels.split_home(uniforms(rng, slot.size), p_home)
+    home, todo = split_home(rng, p_home)
     pos = np.empty(slot.size, dtype=np.int64)
     # a guide over the home sums pays for its O(rows) build when the home draws are many and
     # the sums too long for a binary search to stay in cache (at 2,000 freelancers, 1,200
@@ -68,13 +69,67 @@ def draw_pairs(
         uniforms(rng, home.size), home, k, cum_home, seg_start, seg_end, home_tot, pos, home_guide
     )
     guide = kernels.guide_table(cum_cross)
-    for _ in range(64):  # discovery._MAX_REJECTION_ROUNDS
-        if todo.size == 0:
-            break
-        todo = kernels.cross_round(
-            uniforms(rng, todo.size), todo, k, cum_cross, cross_all[0], niche_sorted, pos, guide
-        )
+    todo = cross_rounds(rng, todo, k, cum_cross, cross_all[0], niche_sorted, pos, guide)
     return kernels.distinct_pairs(slot, pos, order, todo, job_niche.size, slots, weight.size)
+
+
+@kernel
+def split_home(rng: np.random.Generator, p_home: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Draws from the home pool (``rng.random(n) < p_home``) and from the cross pool.
+
+    Each uniform is drawn where it is used: the same draws in the same order as drawing
+    ``rng.random(n)`` first, without the array.
+    """
+    n = p_home.size
+    home = np.empty(n, dtype=np.int64)
+    cross = np.empty(n, dtype=np.int64)
+    a = 0
+    b = 0
+    for i in range(n):  # both written, one kept: no branch on a random outcome
+        at_home = rng.random() < p_home[i]
+        home[a] = i
+        cross[b] = i
+        a += 1 if at_home else 0
+        b += 0 if at_home else 1
+    return home[:a], cross[:b]
+
+
+@kernel
+def cross_rounds(
+    rng: np.random.Generator,
+    todo: np.ndarray,
+    k: np.ndarray,
+    cum_cross: np.ndarray,
+    cross_all: float,
+    niche_sorted: np.ndarray,
+    pos: np.ndarray,
+    guide: tuple[np.ndarray, np.ndarray, float],
+) -> np.ndarray:
+    """Cross-pool rejection sampling: rounds of ``rng.random(todo.size)`` redraws.
+
+    As ``discovery._draw_cross``: each round draws one uniform per draw still to place, in
+    order, and keeps the draws that landed in their own niche for the next round (at most
+    ``discovery._MAX_REJECTION_ROUNDS``, 64). The uniforms are drawn where they are used and
+    ``todo`` is compacted in place (the kept draws never overtake the one read): no arrays
+    a round. Returns the draws still rejected after the last round.
+    """
+    last = cum_cross.size - 1
+    table, edges, scale = guide
+    n = todo.size
+    for _ in range(64):
+        if n == 0:
+            break
+        m = 0
+        for i in range(n):
+            p = guided_search(cum_cross, rng.random() * cross_all, table, edges, scale)
+            if p > last:
+                p = last
+            t = todo[i]
+            pos[t] = p
+            todo[m] = t  # kept only if rejected: no branch on a random outcome
+            m += 1 if niche_sorted[p] == k[t] else 0
+        n = m
+    return todo[:n]
 
 
 @kernel
@@ -111,9 +166,9 @@ def merge_pairs(
 @kernel
 def utilities(
     rng: np.random.Generator,
-    k: np.ndarray,
+    job: np.ndarray,
     cand: np.ndarray,
-    job_niche: np.ndarray,
+    jobs: tuple[np.ndarray, np.ndarray],
     rep: np.ndarray,
     fl: tuple[np.ndarray, ...],
     cl: tuple[np.ndarray, ...],
@@ -121,6 +176,8 @@ def utilities(
 ) -> np.ndarray:
     """``hiring._utility``: the client's random utility of each applicant, draws included.
 
+    ``job``: each pair's open job, whose niche and client row are in ``jobs`` (read per pair,
+    not gathered into arrays first).
     ``fl``: home_niche, niche_focus, rate, communication, profile, expertise, evidence_z,
     jobs_completed (freelancer columns); ``cl``: m_reputation, m_price, m_profile,
     m_communication, m_fit (client columns); ``par``: see :func:`search_and_choose`.
@@ -143,9 +200,11 @@ def utilities(
     for i in range(n):
         z[i] = rng.standard_normal()
     u = np.empty(n)
+    jn, jk = jobs
     for i in range(n):
-        c, kk = cand[i], k[i]
-        at_home = home_niche[c] == job_niche[i]
+        c, j = cand[i], job[i]
+        kk = jk[j]
+        at_home = home_niche[c] == jn[j]
         focus = niche_focus[c]
         fit = gf + (1.0 - gf) * focus if at_home else gf * (1.0 - focus)
         rate = rate_col[c]
@@ -226,7 +285,7 @@ def search_and_choose(
         job, cand = merge_pairs(job, cand, ej, ec, appeal.size)
     if job.size == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    u = utilities(rng, jk[job], cand, jn[job], rep, fl, cl, par)
+    u = utilities(rng, job, cand, jobs, rep, fl, cl, par)
     outside = np.empty(jn.size)
     for j in range(jn.size):
         outside[j] = par[12] + par[8] * gumbel(rng)
