@@ -292,12 +292,10 @@ def distinct_pairs(
     (rejection leftovers) are left out.
     """
     grid = np.full(n_jobs * slots, n_cand, dtype=np.int64)
-    keep = np.ones(slot.size, dtype=np.bool_)
-    for i in range(dropped.size):
-        keep[dropped[i]] = False
-    for i in range(slot.size):
-        if keep[i]:
-            grid[slot[i]] = order[pos[i]]
+    for i in range(slot.size):  # every draw, then the dropped ones emptied: no mask
+        grid[slot[i]] = order[pos[i]]
+    for i in range(dropped.size):  # each draw has its own slot
+        grid[slot[dropped[i]]] = n_cand
     job = np.empty(n_jobs * slots, dtype=np.int64)
     cand = np.empty(n_jobs * slots, dtype=np.int64)
     row = np.empty(slots, dtype=np.int64)
