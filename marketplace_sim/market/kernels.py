@@ -390,6 +390,8 @@ def accept(cand: np.ndarray, prio: np.ndarray, spare: np.ndarray) -> np.ndarray:
             m += 1
     for i in range(cand.size):
         spare[cand[i]] += 1
+    if m == 0:  # the common case: nobody has more offers than room
+        return ok
     contested = contested[:m]
     by_prio = contested[np.argsort(prio[contested], kind="mergesort")]  # stable
     order = by_prio[np.argsort(cand[by_prio], kind="mergesort")]
@@ -418,7 +420,8 @@ def match_round(
 
     Returns ``(hired jobs, hired candidates, declined candidates, job, cand, utility, best)``,
     the last four for the next round (pairs of unfilled jobs not yet offered, whose
-    candidate still has room). ``spare`` is decremented in place.
+    candidate still has room). ``spare`` is decremented in place, and ``job``, ``cand`` and
+    ``utility`` are overwritten (the returned ones are their first entries).
     """
     ok = accept(cand[best], prio, spare)
     n_won = 0
@@ -443,11 +446,12 @@ def match_round(
         else:
             no[b] = cand[p]
             b += 1
-    keep = np.empty(job.size, dtype=np.int64)
+    # kept pairs compacted in place (a kept pair never overtakes the one read): the arrays
+    # are this match's own (``match_start``'s copies), so no gathers a round
     m = 0
     for i in range(job.size):
-        keep[m] = i
-        m += 1 if not filled[job[i]] and not tried[i] and spare[cand[i]] > 0 else 0
-    keep = keep[:m]
-    job, cand, utility = job[keep], cand[keep], utility[keep]
+        j, c, x = job[i], cand[i], utility[i]
+        job[m], cand[m], utility[m] = j, c, x
+        m += 1 if not filled[j] and not tried[i] and spare[c] > 0 else 0
+    job, cand, utility = job[:m], cand[:m], utility[:m]
     return won_job, won_cand, no, job, cand, utility, _best_of_segments(job, utility)

@@ -16,8 +16,8 @@ import numpy as np
 
 from marketplace_sim.market import kernels, kernels_sort
 from marketplace_sim.market.jit import helper, kernel
-from marketplace_sim.market.kernels import guided_search
 from marketplace_sim.market.jit_rng import generator
+from marketplace_sim.market.kernels import guided_search
 
 PROPOSAL_NOISE = 0.1  # hiring.PROPOSAL_NOISE (sd of the noise on communication in a proposal)
 
