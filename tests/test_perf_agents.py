@@ -156,3 +156,24 @@ def test_make_agents_pauses_the_collector_only_for_many(rows, monkeypatch):
     assert ids.tolist() == list(range(first, first + len(rows)))
     assert [a.row for a in out] == list(rows) and [a.unique_id for a in out] == ids.tolist()
     assert len(model.agents) == len(rows)
+
+
+def test_removing_unregistered_repeated_and_mixed_agents_equals_mesas_own_calls():
+    """An agent listed twice, one removed before, and a list of two classes: as ``remove()``."""
+
+    def scenario(model, fast):
+        f = [Freelancer(model, r) for r in range(6)]
+        c = [Client(model, r) for r in range(3)]
+        f[4].remove()
+        batches = [[f[0], f[0], f[2]], [f[4], f[5]], [c[1], f[1]], [c[1]]]
+        for batch in batches:
+            if fast:
+                deregister(model, batch)
+            else:
+                for a in batch:
+                    a.remove()
+        return _state(model)
+
+    got, want = scenario(_empty_model(), True), scenario(_empty_model(), False)
+    assert _without_model(got) == _without_model(want)
+    assert sorted(a["row"] for _, _, a in got[0]) == [0, 2, 3]  # freelancer 3, clients 0, 2

@@ -122,3 +122,19 @@ def test_a_pickled_table_keeps_its_rows_and_not_its_views():
     np.testing.assert_array_equal(copy.a, [0, 1, 2, 3, -1, -1])
     copy.a[0] = 7
     assert copy.col("a")[0] == 7 and table.a[0] == 0
+
+
+def test_buffer_tuple_is_kept_until_the_columns_are_reallocated():
+    table = state.Table(SPEC, capacity=16)
+    table.append(4, a=np.arange(4))
+    cols = table.buffer_tuple()
+    assert [c is table.buffers[name] for c, name in zip(cols, SPEC, strict=True)] == [True] * 4
+    table.append(8)
+    assert table.buffer_tuple() is cols  # same arrays: the same tuple
+    table.append(10)  # past the capacity: new, longer columns
+    grown = table.buffer_tuple()
+    assert grown is not cols and grown[0] is table.buffers["a"] and grown[0].size >= 22
+    np.testing.assert_array_equal(grown[0][:4], [0, 1, 2, 3])
+    copy = pickle.loads(pickle.dumps(table))
+    assert "_buffer_tuple" not in copy.__dict__  # made again, from the copy's own columns
+    assert copy.buffer_tuple()[0] is copy.buffers["a"]

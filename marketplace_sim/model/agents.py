@@ -187,13 +187,19 @@ def deregister(model: MarketplaceModel, agents: list[Any]) -> None:
     """``agent.remove()`` for each of ``agents`` (all of one class), at once when it may be."""
     if not agents:
         return
-    reg = _registries(model, type(agents[0]), mesa.model.ModelSignals.AGENT_REMOVED)
-    if reg is None or reg[1] is None or any(type(a) is not type(agents[0]) for a in agents):
+    cls = type(agents[0])
+    reg = _registries(model, cls, mesa.model.ModelSignals.AGENT_REMOVED)
+    # one class: checked by a C-level pass (a generator in ``any`` costs more than the removal)
+    if reg is None or reg[1] is None or (len(agents) > 1 and set(map(type, agents)) != {cls}):
         for a in agents:
             a.remove()
         return
     every, of_type = reg[0], reg[1]
-    for a in agents:  # Model.deregister_agent: its type's set, then all agents
-        if a in of_type:
-            del of_type[a]
+    pop = of_type.pop
+    for a in agents:  # Model.deregister_agent: its type's set, then all agents (if it was in)
+        if pop(a, _ABSENT) is not _ABSENT:
             every.pop(a, None)
+
+
+#: What ``dict.pop`` returns for an agent not in its type's set (the registries hold None).
+_ABSENT = object()

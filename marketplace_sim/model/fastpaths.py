@@ -258,10 +258,11 @@ def complete_contracts(model: MarketplaceModel, t: int) -> None:
         fl.jss_fail, fl.jobs_completed, fl.load, fl.last_work_step, fl.expertise, fl.expertise0,
     )  # fmt: skip
     settle_cl = (cl.spend, cl.open_contracts, cl.last_freelancer, cl.last_satisfied, cl.last_rate)
-    kept, f, outcome, net, fees, most, counters, logged = tabs.done.complete(
+    args = (
         tabs.rng_at,
         t,
-        pool.arrays(),
+        pool.buffer_tuple(),
+        pool.n,
         (
             (fl.expertise, fl.reliability, fl.communication),
             tabs.par("delivery", model, lambda m: _delivery_parameters(m.config)),
@@ -269,9 +270,13 @@ def complete_contracts(model: MarketplaceModel, t: int) -> None:
         ),
         (settle_fl, settle_cl, model.star_counts),
         (tabs.learning(fl.jobs_completed, pool.n, fe.learning_scale), fe.learning_gain),
-        (fl.agent_id, cl.agent_id),
-        cfg.run.record_contracts,
     )
+    if cfg.run.record_contracts:
+        kept, f, outcome, net, fees, most, counters, logged = tabs.done.complete(
+            *args, (fl.agent_id, cl.agent_id)
+        )
+    else:  # seven values returned, not fifteen
+        kept, f, outcome, net, fees, most, counters = tabs.done.complete_quiet(*args)
     if kept == pool.n:
         return
     pool.shrink(kept)

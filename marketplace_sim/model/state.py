@@ -192,6 +192,7 @@ class Table:
         state = {k: v for k, v in self.__dict__.items() if k not in self._views}
         state["_views"] = []
         state["_view_data"] = []
+        state.pop("_buffer_tuple", None)  # made again on use
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -290,6 +291,17 @@ class Table:
             col[:kept] = col[: self._n][mask]
         self._n = kept
         self._clean = kept  # rows after the kept ones hold old values
+
+    def buffer_tuple(self) -> tuple[np.ndarray, ...]:
+        """Every column at full capacity, in declaration order (for the compiled kernels).
+
+        The same tuple until the columns are reallocated (:meth:`_reserve`): a kernel slices
+        the live rows itself, which costs no numpy slices here.
+        """
+        cols = self.__dict__.get("_buffer_tuple")
+        if cols is None or cols[0] is not self._data[next(iter(self._spec))]:
+            cols = self._buffer_tuple = tuple(self._data[name] for name in self._spec)
+        return cols
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         """The live rows of every column, in declaration order (for the compiled kernels)."""
