@@ -63,15 +63,20 @@ def post_jobs(
     (``cdf.searchsorted(rng.random(n), side="right")``) and ``rng.standard_normal(n)``.
     ``prep``: the arguments of :func:`rehire_prep` after ``jobs``, then ``budget_sigma``.
 
-    Returns ``(ok, client row, niche, budget_sigma times a standard-normal draw)`` per job and
-    :func:`rehire_prep`'s ``(spare, rj, rf, x)`` (empty when there is no job). ``ok`` False,
-    with nothing drawn or changed, if an active client's rate is not in ``[0, 10)``: the
-    caller then lets numpy draw (:func:`post_drawn`).
+    Returns ``(ok, jobs, zx, spare, rehire)`` as :func:`post_drawn`. ``ok`` False, with
+    nothing drawn or changed, if an active client's rate is not in ``[0, 10)``: the caller
+    then lets numpy draw (:func:`post_drawn`).
     """
     e_i = np.empty(0, dtype=np.int64)
     for r in range(active.size):
         if active[r] and not (0.0 <= post_rate[r] < POISSON_MULT_BELOW):
-            return False, e_i, e_i, np.empty(0), e_i, e_i, e_i, np.empty(0)
+            return (
+                False,
+                np.empty((2, 0), dtype=np.int64),
+                np.empty(0),
+                e_i,
+                np.empty((2, 0), dtype=np.int64),
+            )
     rng = generator(rng_at)
     n_posts = np.empty(active.size, dtype=np.int64)
     a = 0
@@ -79,10 +84,8 @@ def post_jobs(
         if active[r]:
             n_posts[a] = poisson_mult(rng, post_rate[r])
             a += 1
-    job_client, niche, z, spare, rj, rf, x = post_drawn(
-        rng_at, active, n_posts[:a], jobs_posted, cdf, prep
-    )
-    return True, job_client, niche, z, spare, rj, rf, x
+    jobs, zx, spare, rehire = post_drawn(rng_at, active, n_posts[:a], jobs_posted, cdf, prep)
+    return True, jobs, zx, spare, rehire
 
 
 @kernel
@@ -96,13 +99,18 @@ def post_drawn(
 ) -> tuple[np.ndarray, ...]:
     """:func:`post_jobs` given ``n_posts`` (``rng.poisson``'s draws, numpy's or ours).
 
-    Returns ``(client row, niche, budget_sigma times a standard-normal draw)`` per job and
-    :func:`rehire_prep`'s ``(spare, rj, rf, x)`` (empty when there is no job).
+    Returns ``(jobs, zx, spare, rehire)``, few arrays (each array returned to Python costs
+    its boxing): ``jobs``, shape ``(2, n)``: client row and niche per job; ``zx``: budget_sigma
+    times a standard-normal draw per job, then :func:`rehire_prep`'s ``x`` per candidate (one
+    ``np.exp`` for both: numpy's ``exp`` gives an element the same value whatever the array
+    it is part of); ``spare``; ``rehire``, shape ``(2, k)``: candidate job and row (``rj``,
+    ``rf``). All empty when there is no job.
     """
     n = 0
     for i in range(n_posts.size):
         n += n_posts[i]
-    job_client = np.empty(n, dtype=np.int64)
+    jobs = np.empty((2, n), dtype=np.int64)
+    job_client, niche = jobs[0], jobs[1]
     m = 0
     a = 0
     for r in range(active.size):
@@ -113,7 +121,6 @@ def post_drawn(
             jobs_posted[r] += n_posts[a]
             a += 1
     rng = generator(rng_at)
-    niche = np.empty(n, dtype=np.int64)
     for j in range(n):
         niche[j] = search_between(cdf, rng.random(), 0, cdf.size)
     listing, flags, cl, fl, premium, price_weight, sigma = prep
@@ -121,12 +128,17 @@ def post_drawn(
     for j in range(n):
         z[j] = sigma * rng.standard_normal()  # budget_sigma * z, as numpy multiplies
     if n == 0:  # no posting: no hiring this week
-        e_i = np.empty(0, dtype=np.int64)
-        return job_client, niche, z, e_i, e_i, e_i, np.empty(0)
+        return jobs, z, np.empty(0, dtype=np.int64), np.empty((2, 0), dtype=np.int64)
     spare, rj, rf, x = rehire_prep(
         (job_client, niche), listing, flags, cl, fl, premium, price_weight
     )
-    return job_client, niche, z, spare, rj, rf, x
+    zx = np.empty(n + x.size)
+    zx[:n] = z
+    zx[n:] = x
+    rehire = np.empty((2, rj.size), dtype=np.int64)
+    rehire[0] = rj
+    rehire[1] = rf
+    return jobs, zx, spare, rehire
 
 
 @kernel

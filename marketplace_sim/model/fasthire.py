@@ -123,12 +123,15 @@ def _post(
     if not posted[0]:  # a rate numpy draws by another method: numpy draws them all
         n_posts = rng.poisson(cl.post_rate[cl.active])
         posted = (True, *kp.post_drawn(tabs.rng_at, cl.active, n_posts, cl.jobs_posted, cdf, prep))
-    _, job_client, niche, z, spare, rj, rf, x = posted
-    n_jobs = job_client.size
+    _, jobs, zx, spare, rehire = posted
+    n_jobs = jobs.shape[1]
     model.week["jobs_posted"] = n_jobs
     model.week["jobs_filled"] = 0
     if n_jobs == 0:
         return None
-    budget = np.exp(z)  # times budget_median in rehire_and_rank (z: budget_sigma * draws)
+    # budget_median * exp(budget_sigma * z) per job, then exp(x) per rehire candidate: one
+    # numpy exp (an element's value does not depend on the array it is in); the factors are
+    # applied in rehire_and_rank
+    e = np.exp(zx)
     duration = rng.geometric(1.0 / j.duration_mean, n_jobs)
-    return (job_client, niche, budget, duration), spare, (rj, rf, np.exp(x))
+    return (jobs[0], jobs[1], e[:n_jobs], duration), spare, (rehire[0], rehire[1], e[n_jobs:])

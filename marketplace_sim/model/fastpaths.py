@@ -51,8 +51,8 @@ class FastTables:
         self.profile_visibility = p.profile_visibility
         self.search_weight = p.search_weight
         self.niche_relevance = p.niche_relevance
-        self._appeal = np.empty(0)
-        self._boost = np.empty(0)
+        self._appeal = _RowTable(self.profile_visibility)
+        self._boost = _RowTable(self.niche_relevance)
         self._log1p = np.empty(0)
         self._by_position = np.empty(0)
         self._learning = np.empty(0)
@@ -75,15 +75,13 @@ class FastTables:
 
     def appeal(self, profile: np.ndarray) -> np.ndarray:
         """``exp(profile_visibility * profile)`` per row (``discovery.visibility``'s factor)."""
-        self._appeal = _extend(self._appeal, profile, self.profile_visibility)
-        return self._appeal
+        return self._appeal.of(profile)
 
     def boost(self, niche_focus: np.ndarray) -> np.ndarray:
         """``discovery.niche_relevance`` per row, or an empty array when it is off."""
         if self.niche_relevance == 0:
             return _EMPTY
-        self._boost = _extend(self._boost, niche_focus, self.niche_relevance)
-        return self._boost
+        return self._boost.of(niche_focus)
 
     def log1p_reviews(self, at_least: int) -> np.ndarray:
         """``np.log1p(n)`` of review counts ``n = 0 .. >= at_least - 1`` (int32, as the column)."""
@@ -110,16 +108,36 @@ class FastTables:
         return self._learning
 
 
-def _extend(table: np.ndarray, column: np.ndarray, factor: float) -> np.ndarray:
-    """``table`` grown to ``column``'s rows with ``exp(factor * column)`` of the new rows.
+class _RowTable:
+    """``exp(factor * column)`` per row, computed once for each row as the rows grow.
 
-    numpy's ``exp`` gives each element the same value whatever the array it is part of, so
-    the rows computed in weekly pieces equal the whole column computed at once.
+    The values sit in a buffer that grows by doubling; :meth:`of` hands out a view of the
+    live rows, the same view object while the row count is unchanged (no copy of the old rows
+    each week a freelancer enters). numpy's ``exp`` gives each element the same value whatever
+    the array it is part of, so the rows computed in weekly pieces equal the whole column
+    computed at once.
     """
-    n = column.size
-    if table.size >= n:
-        return table
-    return np.concatenate((table, np.exp(factor * column[table.size : n])))
+
+    __slots__ = ("_buf", "_view", "_factor")
+
+    def __init__(self, factor: float) -> None:
+        self._buf = np.empty(0)
+        self._view = self._buf
+        self._factor = factor
+
+    def of(self, column: np.ndarray) -> np.ndarray:
+        """The values of ``column``'s rows (rows are only ever added, never changed)."""
+        n, done = column.size, self._view.size
+        if n == done:
+            return self._view
+        if n > self._buf.size:
+            buf = np.empty(max(1024, 2 * n))
+            buf[:done] = self._view
+            self._buf = buf
+        if n > done:
+            self._buf[done:n] = np.exp(self._factor * column[done:n])
+        self._view = self._buf[:n]
+        return self._view
 
 
 def tables(model: MarketplaceModel) -> FastTables:
