@@ -7,6 +7,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/bench.py --sizes 10k,100k --weeks 100 --repeat 3
     .venv/bin/python benchmarks/bench.py --sizes 1k,2k --config profiles.toml --repeat 3
     .venv/bin/python benchmarks/bench.py --numpy    # without the compiled kernels
+    .venv/bin/python benchmarks/bench.py --sizes 1k,2k --repeat 7 --paired   # drifting machine
 
 Every measurement runs in a fresh subprocess, with numeric libraries held to one thread, so
 peak memory (the child's ``ru_maxrss``) and timings of one size do not contaminate another.
@@ -18,7 +19,8 @@ Boltzmann wealth example at 10k agents and prints our freelancer-weeks/s divided
 agent-steps/s, a ratio that holds across machines. With ``--repeat R`` each figure is the
 median of R runs. The model runs its compiled kernels (numba) unless ``--numpy``; each child
 loads them before the timed weeks (a sweep or fit worker does so once), and the seconds that
-took are the ``jit s`` column.
+took are the ``jit s`` column. With ``--paired`` every market run follows its own Boltzmann
+run and ``xBoltz`` is the median of the pairs' ratios (for a machine whose speed drifts).
 """
 
 from __future__ import annotations
@@ -110,6 +112,30 @@ def spawn(spec: dict[str, Any], numpy_only: bool = False) -> dict[str, Any]:
 # Suite
 
 
+def paired_runs(
+    spec: dict[str, Any], repeat: int, bsteps: int, numpy_only: bool
+) -> tuple[list[dict[str, Any]], list[tuple[float, float]]]:
+    """``repeat`` market runs, each right after a Boltzmann run: the runs and each pair's ratios.
+
+    On a machine whose speed drifts (a shared host: here the yardstick moved between 120,000
+    and 220,000 agent-steps/s within minutes), a yardstick measured once at the start makes
+    the ratio follow the drift; measured just before each run, both see the same machine.
+    Returns the runs and, per pair, (wall ratio, CPU ratio).
+    """
+    runs, ratios = [], []
+    for _ in range(repeat):
+        b = spawn({"kind": "boltzmann", "n": 10_000, "steps": bsteps})
+        r = spawn(spec, numpy_only)
+        runs.append(r)
+        ratios.append(
+            (
+                r["freelancer_weeks"] / r["run_s"] / b["agent_steps_per_s"],
+                r["freelancer_weeks"] / r["cpu_run_s"] / b["agent_steps_per_cpu_s"],
+            )
+        )
+    return runs, ratios
+
+
 def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     out = dict(runs[0])
     for k, v in runs[0].items():
@@ -148,6 +174,11 @@ def main(argv: list[str] | None = None) -> int:
         "--config", default="baseline.toml", help="world in configs/ to scale (e.g. profiles.toml)"
     )
     ap.add_argument("--numpy", action="store_true", help="without the compiled kernels")
+    ap.add_argument(
+        "--paired",
+        action="store_true",
+        help="a Boltzmann run right before every market run; xBoltz = median of the pairs' ratios",
+    )
     ap.add_argument("--json", type=Path, help="also write the results as JSON")
     ap.add_argument(
         "--guard",
@@ -206,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
         f"per CPU second {boltz_cpu:,.0f}"
     )
 
+    if args.paired:
+        print(
+            "# xBoltz: median over the runs of each run's ratio to a Boltzmann run just before it"
+        )
     cases = [(n, True) for n in sizes] + [(n, False) for n in nolog]
     results = []
     hdr = (
@@ -223,8 +258,15 @@ def main(argv: list[str] | None = None) -> int:
             "record_contracts": log,
             "config": args.config,
         }
-        runs = [spawn(spec, args.numpy) for _ in range(repeat)]
+        if args.paired:
+            runs, ratios = paired_runs(spec, repeat, bsteps, args.numpy)
+        else:
+            runs, ratios = [spawn(spec, args.numpy) for _ in range(repeat)], []
         r = summarise(median_of(runs), boltz, boltz_cpu)
+        if ratios:  # the yardstick measured next to each run, not once at the start
+            r["ratio_vs_boltzmann"] = statistics.median(w for w, _ in ratios)
+            r["ratio_vs_boltzmann_cpu"] = statistics.median(c for _, c in ratios)
+            r["paired_ratios"] = ratios
         results.append(r)
         print(
             f"{label(n):>6} {'on' if log else 'off':>3} {weeks:>5} {r['jit_s']:6.2f} "

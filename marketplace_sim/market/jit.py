@@ -5,10 +5,13 @@ few thousand elements, each costing more in call overhead than in arithmetic. Th
 :mod:`marketplace_sim.market.kernels` fuse those calls into loops compiled by numba. They are
 exact replicas of the numpy code they stand in for: the same random draws, taken by numpy in
 the same order and sizes; the same floating-point operations in the same order (no fast-math,
-no fused multiply-add); no transcendental function (``exp``, ``log``, ``pow``: numba's differ
-from numpy's in the last bit), which stay in numpy or come from tables numpy computed. So a
-fixed-seed run gives the same tables with and without numba, which ``tests/test_perf_jit.py``
-checks.
+no fused multiply-add). numpy's *ufuncs* ``np.exp``, ``np.log``, ``np.power`` use SIMD code
+that differs from the C library's in the last bit, so those stay in numpy or come from tables
+numpy computed; numpy's *random distributions* call the C library's ``exp``, ``log`` and
+``pow``, as numba's ports of them do, so a kernel may draw ``gumbel``, ``beta``, ``gamma`` or
+``poisson`` itself where a test proves the draws and the generator's final state equal
+(``tests/test_perf_enter.py``, ``tests/test_perf_jit.py``). So a fixed-seed run gives the same
+tables with and without numba, which ``tests/test_perf_jit.py`` checks.
 
 numba is optional. Without it (not installed, or ``MARKETPLACE_SIM_NUMBA=0`` in the
 environment), every phase runs its numpy code, only slower. Kernels are compiled on first use
