@@ -123,6 +123,33 @@ def _percent(text: str) -> float:
     return float(text.replace("%", "").strip())
 
 
+def _pause(page) -> None:
+    """Click Mesa's pause button while the model plays, until the play button is back.
+
+    SolaraViz re-renders its controls at every step, so on a busy machine the button found
+    can be replaced before the click lands (Playwright then waits for it in vain), and a
+    click that landed can take seconds to be served. Each try clicks the button there is now
+    (no wait for it to stay put), then gives the server 30 s to show ▶ before clicking again
+    (a second click served late would start the model again).
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if page.get_by_role("button", name="▶").count():  # paused
+            return
+        try:
+            page.get_by_role("button", name="❚❚").click(timeout=2000, force=True)
+        except PlaywrightTimeout:
+            continue
+        try:
+            page.get_by_role("button", name="▶").wait_for(timeout=30_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError("the dashboard did not pause within 120 s")
+
+
 def test_dashboard_in_chromium(server: str, browser, tmp_path: Path) -> None:
     errors: list[str] = []
     foreign: list[str] = []
@@ -202,7 +229,7 @@ def test_dashboard_in_chromium(server: str, browser, tmp_path: Path) -> None:
     # Play to about two years for the screenshot, then pause.
     page.get_by_role("button", name="▶").click()
     _wait_monitor(page, "week", lambda v: int(v) >= 104, "week 104 or later")
-    page.get_by_role("button", name="❚❚").click()
+    _pause(page)
     page.set_viewport_size({"width": 1600, "height": 2450})  # the page scrolls inside itself
     time.sleep(1.5)
     shot = Path(os.environ.get("DASHBOARD_SCREENSHOT") or tmp_path / "dashboard.png")
