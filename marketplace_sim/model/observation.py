@@ -65,9 +65,17 @@ CONTRACT_LOG_COLUMNS: tuple[str, ...] = (
 # Weekly metrics
 
 
+#: Table rows up to which the weekly metrics take the one compiled call (kernels_metrics.observe,
+#: which wins where a week's fixed cost matters); above, the numpy code with its incremental
+#: orders (ranks.SortedRows), faster there (at 500,000 freelancers: 45 against 75 ms a week).
+#: Both give the same numbers, and either may follow the other (each keeps its own orders,
+#: which correct themselves). A 100k world (360,000 rows after 10 years) stays compiled.
+COMPILED_METRICS_ROWS = 400_000
+
+
 def compute_metrics(model: MarketplaceModel) -> dict[str, float]:
     """The metric columns for the current week, in the order of :data:`METRIC_COLUMNS`."""
-    if model.compiled:
+    if model.compiled and model.freelancers.n <= COMPILED_METRICS_ROWS:
         return _compiled_metrics(model)
     act = np.flatnonzero(model.freelancers.active)  # rows: the table also holds everyone gone
     values = {**_concentration(model, act), **_ratings(model, act), **_activity(model, act)}
