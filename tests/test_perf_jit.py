@@ -164,8 +164,9 @@ def test_offers_are_accepted_as_by_the_full_sort(seed):
     from marketplace_sim.market import kernels
 
     rng = np.random.default_rng(seed)
-    for size in (0, 1, 5, 50, 2000):
-        n_rows = max(1, size // (1 + seed))
+    for size, crowd in ((0, 1), (1, 1), (5, 1), (50, 1), (2000, 1), (2000, 200), (300, 100)):
+        # crowd: offers per candidate about 1 + seed, or far more (groups sorted whole)
+        n_rows = max(1, size // ((1 + seed) * crowd))
         cand = rng.integers(0, n_rows, size)
         prio = rng.integers(0, 4, size) / 4.0 if seed % 2 else rng.random(size)  # ties or not
         spare = rng.integers(-1, 4, n_rows)
@@ -247,9 +248,26 @@ def test_guided_search_is_searchsorted():
     rng = np.random.default_rng(2)
     for n in (2, 3, 50, 5000):
         cum = np.cumsum(rng.random(n) * (rng.random(n) < 0.8))  # flat steps (zero weights) too
-        guide, edges, scale = kernels.guide_table(cum)
-        targets = np.concatenate([rng.random(3000) * cum[-1], cum[:50], [0.0, cum[-1]]])
-        got = [kernels.guided_search(cum, t, guide, edges, scale) for t in targets]
+        guide, step, scale = kernels.guide_table(cum)
+        edges = np.arange(n + 1) * (cum[-1] / n)  # discovery._guide_table's edges
+        assert step == cum[-1] / n and scale == n / cum[-1]
+        assert guide.dtype == np.int32
+        np.testing.assert_array_equal(guide[:n], np.searchsorted(cum, edges[:n], side="right"))
+        assert guide[n] == n  # e_n = inf
+        # random targets, the sums themselves, every bucket edge and its neighbours one ulp
+        # away (where the computed edge b * step decides the bucket), both ends, below 0
+        at_edges = np.concatenate(
+            [edges[:n], np.nextafter(edges[:n], -1), np.nextafter(edges[:n], 2)]
+        )
+        targets = np.concatenate(
+            [
+                rng.random(3000) * cum[-1],
+                cum[:50],
+                at_edges[:3000],
+                [0.0, cum[-1], -1.0, 2 * cum[-1]],
+            ]
+        )
+        got = [kernels.guided_search(cum, t, guide, step, scale) for t in targets]
         assert got == np.searchsorted(cum, targets, side="right").tolist()
 
 
