@@ -10,8 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from marketplace_sim.market.jit import kernel
+from marketplace_sim.market.jit import helper, kernel
 from marketplace_sim.market.jit_rng import generator
+
+
+@helper
+def _mark_left(rows: np.ndarray, active: np.ndarray, exit_step: np.ndarray, t: int) -> np.ndarray:
+    """Rows ``rows`` leave in week ``t`` (``active`` false, ``exit_step = t``); returns them."""
+    for i in range(rows.size):
+        active[rows[i]] = False
+        exit_step[rows[i]] = t
+    return rows
 
 
 @kernel
@@ -50,11 +59,7 @@ def idle_exits(
         if stop:
             leave[m] = r
             m += 1
-    leave = leave[:m]
-    for i in range(m):
-        active[leave[i]] = False
-        exit_step[leave[i]] = t
-    return leave
+    return _mark_left(leave[:m], active, exit_step, t)
 
 
 @kernel
@@ -74,11 +79,7 @@ def client_exits(
         if rng.random() < hazard:
             gone[m] = rows[j]
             m += 1
-    gone = gone[:m]
-    for i in range(m):
-        active[gone[i]] = False
-        exit_step[gone[i]] = t
-    return gone
+    return _mark_left(gone[:m], active, exit_step, t)
 
 
 @kernel
