@@ -75,15 +75,17 @@ COMPILED_METRICS_ROWS = 400_000
 
 def compute_metrics(model: MarketplaceModel) -> dict[str, float]:
     """The metric columns for the current week, in the order of :data:`METRIC_COLUMNS`."""
-    if model.compiled and model.freelancers.n <= COMPILED_METRICS_ROWS:
-        return _compiled_metrics(model)
+    if model.compiled:
+        computed = fastpaths.weekly_metrics(model, model.freelancers.n > COMPILED_METRICS_ROWS)
+        if computed is not None:  # (None: packed keys that do not fit, rare)
+            return _compiled_metrics(model, computed)
     act = np.flatnonzero(model.freelancers.active)  # rows: the table also holds everyone gone
     values = {**_concentration(model, act), **_ratings(model, act), **_activity(model, act)}
     return {name: values[name] for name in METRIC_COLUMNS}
 
 
-def _compiled_metrics(model: MarketplaceModel) -> dict[str, float]:
-    """:func:`compute_metrics` with the computed columns from one compiled call."""
+def _compiled_metrics(model: MarketplaceModel, computed: Any = None) -> dict[str, float]:
+    """:func:`compute_metrics` with the computed columns (by default: the one compiled call)."""
     (
         n_act,
         gini,
@@ -98,7 +100,7 @@ def _compiled_metrics(model: MarketplaceModel) -> dict[str, float]:
         mean_rate,
         share_top,
         early_late,
-    ) = fastpaths.weekly_metrics(model)
+    ) = fastpaths.weekly_metrics(model) if computed is None else computed
     fill_rate, posted, mean_quality, mean_stars = _tallies(model.week)
     return {
         "freelancers_active": n_act,
