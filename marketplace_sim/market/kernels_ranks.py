@@ -68,8 +68,11 @@ def pack_ints(a: np.ndarray, less: np.ndarray, rows: np.ndarray, out: np.ndarray
 
 @kernel
 def pack_floats(values: np.ndarray, out: np.ndarray) -> None:
-    """``out[i]``: the order-preserving integer of ``values[i]``'s bits, top ``64 - b`` bits,
-    then ``i`` in the low ``b`` bits. Zero of either sign is packed as +0 (they are equal)."""
+    """Float keys: ``values[i]``'s order-preserving integer, top ``64 - b`` bits, ``| i``.
+
+    The integer of the bits: negatives reversed, below the positives (the usual mapping);
+    zero of either sign is packed as +0, since they are equal.
+    """
     n = values.size
     b = np.uint64(member_bits(n))
     bits = values.view(np.uint64)
@@ -151,7 +154,9 @@ def cents_sorted(keys: np.ndarray, lo: int, out: np.ndarray) -> None:
 
 
 @kernel
-def rank_correlation_in(ra: np.ndarray, rb: np.ndarray, work: np.ndarray, stack: np.ndarray) -> float:
+def rank_correlation_in(
+    ra: np.ndarray, rb: np.ndarray, work: np.ndarray, stack: np.ndarray
+) -> float:
     """``metrics.rank_correlation(ra, rb)`` with numpy's pairwise sums, overwriting both.
 
     ``work``: ``n`` floats of room; ``stack``: ``kernels_metrics.pairwise_on``'s.
