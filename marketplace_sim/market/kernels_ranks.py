@@ -159,11 +159,17 @@ def rank_correlation_in(
 ) -> float:
     """``metrics.rank_correlation(ra, rb)`` with numpy's pairwise sums, overwriting both.
 
-    ``work``: ``n`` floats of room; ``stack``: ``kernels_metrics.pairwise_on``'s.
+    ``ra``, ``rb``: average ranks of ``n`` members (multiples of 1/2, each a permutation's
+    up to ties). Their sums are ``n (n + 1) / 2`` exactly for ``n < 2**26`` (every partial
+    sum is a multiple of 1/2 below 2**52, so every addition is exact), so they are not
+    summed. ``work``: ``n`` floats of room; ``stack``: ``kernels_metrics.pairwise_on``'s.
     """
     n = ra.size
-    ma = (0.0 + pairwise_on(ra, 0, n, stack)) / n
-    mb = (0.0 + pairwise_on(rb, 0, n, stack)) / n
+    if n < 2**26:
+        ma = mb = float(n * (n + 1) // 2) / n
+    else:
+        ma = (0.0 + pairwise_on(ra, 0, n, stack)) / n
+        mb = (0.0 + pairwise_on(rb, 0, n, stack)) / n
     for i in range(n):
         a = ra[i] - ma
         b = rb[i] - mb
