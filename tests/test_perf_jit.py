@@ -499,7 +499,7 @@ def test_stale_kernel_cache_is_dropped_when_any_kernel_source_changes(tmp_path):
 def test_metrics_switch_to_numpy_above_the_row_limit_mid_run(monkeypatch):
     """A compiled world whose table grows past ``COMPILED_METRICS_ROWS`` mid-run (here set to
     1,560 rows, crossed around week 12) records exactly the numpy run's metrics: the weekly
-    metrics leave the one compiled call for the numpy code, each keeping its own orders."""
+    metrics leave the one compiled call for the packed-key sorts (ranks.packed_metrics)."""
     from marketplace_sim.model import observation
 
     overrides = {"run.steps": 30, "market.freelancers": 1500, "run.seed": 9}

@@ -438,16 +438,15 @@ def _badge_parameters(model: MarketplaceModel) -> np.ndarray:
 # Weekly metrics
 
 
-def weekly_metrics(model: MarketplaceModel) -> tuple[Any, ...]:
+def weekly_metrics(model: MarketplaceModel, packed: bool = False) -> tuple[Any, ...] | None:
     """``observation.compute_metrics``'s computed columns, in one compiled call.
 
     ``kernels_metrics.observe``: its tuple of thirteen metrics, in the order its docstring
-    gives. The orders kept across weeks (``ranks.KeptOrders``) are updated in place.
+    gives. The orders kept across weeks (``ranks.KeptOrders``) are updated in place. With
+    ``packed`` (large tables), the same tuple from ``ranks.packed_metrics``, or None when
+    its keys do not fit.
     """
     fl, t = model.freelancers, tables(model)
-    kept = getattr(model, "_kept_orders", None)
-    if kept is None or kept.order.shape[1] < fl.n:  # made, or grown, about twice a run
-        kept = ranks.kept_orders(model)
     columns = (
         fl.active,
         fl.earnings,
@@ -459,6 +458,11 @@ def weekly_metrics(model: MarketplaceModel) -> tuple[Any, ...]:
         fl.jobs_completed,
         fl.rate,
     )
+    if packed:
+        return ranks.packed_metrics(model, columns, t.par("rating", model, _rating_parameters))
+    kept = getattr(model, "_kept_orders", None)
+    if kept is None or kept.order.shape[1] < fl.n:  # made, or grown, about twice a run
+        kept = ranks.kept_orders(model)
     return t.metrics.observe(
         columns,
         model.clients.active,

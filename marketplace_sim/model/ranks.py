@@ -18,7 +18,7 @@ updates in place.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -191,3 +191,129 @@ def kept_orders(model: MarketplaceModel) -> KeptOrders:
         kept = model._kept_orders = KeptOrders()
     kept.reserve(model.freelancers.n)
     return kept
+
+
+class PackedScratch:
+    """Buffers of :func:`packed_metrics`, kept from week to week (grown when short).
+
+    Fresh arrays of a million elements would cost their page faults every week. Grown by a
+    quarter (members grow slowly), not doubled: at a million members they hold 48 MB.
+    """
+
+    def __init__(self) -> None:
+        self.cap = -1
+        self.stack = np.empty(256)  # kernels_metrics.pairwise_on's
+
+    def reserve(self, n: int) -> None:
+        """Room for ``n`` members."""
+        if n <= self.cap:
+            return
+        cap = self.cap = max(self.cap + self.cap // 4, n, 1024)
+        self.keys = np.empty(cap, dtype=np.uint64)
+        self.rows = np.empty(cap, dtype=np.int64)
+        #: values by member, two rank vectors by member, then room: ``floats[cap:]`` is the
+        #: work area of the kernels that come before or after the ranks (3 cap + 1 floats)
+        self.floats = np.empty(4 * cap + 1)
+        self.full, self.ra, self.rb = (self.floats[k * cap : (k + 1) * cap] for k in range(3))
+        self.work = self.floats[3 * cap :]
+
+    def nbytes(self) -> int:
+        """Bytes held between calls."""
+        return 0 if self.cap < 0 else 8 * (6 * self.cap + 1) + self.stack.nbytes
+
+
+def packed_metrics(
+    model: MarketplaceModel, fl: tuple[np.ndarray, ...], rating_par: np.ndarray
+) -> tuple[Any, ...] | None:
+    """``kernels_metrics.observe``'s thirteen metrics for a large table, from packed sorts.
+
+    Every order is sorted afresh as packed keys (``kernels_ranks``), nothing kept across
+    weeks. ``fl``, ``rating_par``: ``observe``'s. None when the earnings do not fit the keys
+    (then the numpy code computes the metrics).
+    """
+    from marketplace_sim.market import kernels_metrics as km
+    from marketplace_sim.market import kernels_ranks as kr
+
+    s: PackedScratch | None = getattr(model, "_packed_scratch", None)
+    if s is None:
+        s = model._packed_scratch = PackedScratch()
+    act = np.flatnonzero(fl[0])
+    n = act.size
+    s.reserve(n)
+    keys, stack, work = s.keys[:n], s.stack, s.floats[s.cap :]  # work: before and after ranks
+    lo = kr.pack_ints(fl[1], _NONE, act, keys)
+    if lo == _MISFIT:
+        return None
+    keys.sort()
+    earned = s.full[:n]
+    kr.cents_sorted(keys, lo, earned)
+    gini, top1, top10 = km.gini_and_top_shares(earned, 0.01, 0.10, work, stack)
+    flat_earnings = n == 0 or earned[0] == earned[-1]
+    kr.ranks_from_keys(keys, _NONE_F, s.rb[:n])
+    np.take(fl[3], act, out=earned)  # innate expertise, by member
+    kr.pack_floats(earned, keys)
+    keys.sort()
+    kr.ranks_from_keys(keys, earned, s.ra[:n])
+    merit = _correlation(s, n, flat_earnings, _ends_equal(keys, earned))
+    early_late = _early_late(s, act, fl, kr)
+    if early_late is None:
+        return None
+    mean_rating, n_top, n_never, mean_rate = km._active_means(act, fl, rating_par, work, stack)
+    stars = model.star_counts
+    total = int(stars.sum())
+    return (
+        n,
+        gini,
+        top1,
+        top10,
+        n_never / n if n else np.nan,
+        mean_rating,
+        stars[5] / total if total else np.nan,
+        merit,
+        n_top,
+        int(model.clients.active.sum()),
+        mean_rate,
+        n_top / n if n else np.nan,
+        early_late,
+    )
+
+
+_NONE = np.empty(0, dtype=np.int64)
+_NONE_F = np.empty(0)
+_MISFIT = -1 - 2**43  # kernels_ranks.pack_ints: the values do not fit
+
+
+def _ends_equal(keys: np.ndarray, full: np.ndarray) -> bool:
+    """Whether the first and last of float keys sorted (and ordered) hold equal values."""
+    if keys.size == 0:
+        return True
+    mask = (1 << max(1, (keys.size - 1).bit_length())) - 1
+    return bool(full[int(keys[0]) & mask] == full[int(keys[-1]) & mask])
+
+
+def _correlation(s: PackedScratch, n: int, flat_b: bool, flat_a: bool) -> float:
+    """Spearman of the ranks in ``s.ra``, ``s.rb`` (NaN: too few, or a constant side)."""
+    if n < 3 or flat_a or flat_b:
+        return float("nan")
+    from marketplace_sim.market import kernels_ranks as kr
+
+    return float(kr.rank_correlation_in(s.ra[:n], s.rb[:n], s.work, s.stack))
+
+
+def _early_late(
+    s: PackedScratch, act: np.ndarray, fl: tuple[np.ndarray, ...], kr: Any
+) -> float | None:
+    """Spearman of first-year and later earnings over the members with a first year."""
+    m = kr.with_first_year(act, fl[2], s.rows)
+    if m < 10:
+        return float("nan")
+    rows, keys = s.rows[:m], s.keys[:m]
+    flat = []
+    for side, (a, less) in ((s.rb, (fl[1], fl[2])), (s.ra, (fl[2], _NONE))):
+        if kr.pack_ints(a, less, rows, keys) == _MISFIT:
+            return None
+        keys.sort()
+        kr.ranks_from_keys(keys, _NONE_F, side[:m])
+        shift = max(1, (m - 1).bit_length())
+        flat.append(int(keys[0]) >> shift == int(keys[-1]) >> shift)
+    return _correlation(s, m, flat[0], flat[1])
