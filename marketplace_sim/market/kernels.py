@@ -238,7 +238,7 @@ def guided_search(cum: np.ndarray, t: float, guide: np.ndarray, step: float, sca
         return search_between(cum, t, 0, cum.size)
     # every cum[< guide[b]] <= e_b <= t and cum[guide[b + 1]] > e_b+1 > t: the first entry
     # above t is in [guide[b], guide[b + 1]]
-    lo, hi = np.int64(guide[b]), np.int64(guide[b + 1])
+    lo, hi = int(guide[b]), int(guide[b + 1])
     while lo < hi and cum[lo] <= t:
         lo += 1
     return lo

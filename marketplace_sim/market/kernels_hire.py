@@ -103,7 +103,7 @@ def cross_rounds(
     cross_all: float,
     niche_sorted: np.ndarray,
     pos: np.ndarray,
-    guide: tuple[np.ndarray, np.ndarray, float],
+    guide: tuple[np.ndarray, float, float],
 ) -> np.ndarray:
     """Cross-pool rejection sampling: rounds of ``rng.random(todo.size)`` redraws.
 
@@ -114,14 +114,14 @@ def cross_rounds(
     a round. Returns the draws still rejected after the last round.
     """
     last = cum_cross.size - 1
-    table, edges, scale = guide
+    table, step, scale = guide
     n = todo.size
     for _ in range(64):
         if n == 0:
             break
         m = 0
         for i in range(n):
-            p = guided_search(cum_cross, rng.random() * cross_all, table, edges, scale)
+            p = guided_search(cum_cross, rng.random() * cross_all, table, step, scale)
             if p > last:
                 p = last
             t = todo[i]
