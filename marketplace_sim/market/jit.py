@@ -33,8 +33,9 @@ ENV = "MARKETPLACE_SIM_NUMBA"  # "1": always, "0": never, unset or "auto": when 
 AVAILABLE = importlib.util.find_spec("numba") is not None
 
 #: Freelancer-weeks (initial freelancers x weeks) from which a world is run compiled in a process
-#: that has not imported numba yet: below, numba's start-up (import and code loading, about
-#: 0.4 s) costs more than the kernels save. See docs/performance.md.
+#: that has not imported numba yet: below, numba's start-up (import, its registries, loading the
+#: cached code: about a second in a fresh process) costs more than the kernels save (about 1.2 us
+#: a freelancer-week at 2k; break-even measured at 1.6 million). See docs/performance.md.
 AUTO_WORK = 1_500_000
 
 _forced: list[bool | None] = [None]  # set by using()

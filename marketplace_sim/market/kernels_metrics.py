@@ -374,12 +374,35 @@ def observe(
         sizes[3] = keep_order(b, sizes[3], 3, fl, early[:m], index, m, scratch)
         sizes[2] = keep_order(a, sizes[2], 2, fl, early[:m], index, m, scratch)
         early_late = spearman_kept(a, b, m, index, EXACT_RANKS, work)
-    total = 0
-    for k in range(star_counts.size):
-        total += star_counts[k]
     n_clients = 0
     for r in range(client_active.size):
         n_clients += client_active[r]
+    concentration = (gini, top1, top10, merit, early_late)
+    return metric_columns(
+        n, concentration, n_never, mean_rating, star_counts, n_top, n_clients, mean_rate
+    )
+
+
+@helper
+def metric_columns(
+    n: int,
+    concentration: tuple[float, float, float, float, float],
+    n_never: int,
+    mean_rating: float,
+    star_counts: np.ndarray,
+    n_top: int,
+    n_clients: int,
+    mean_rate: float,
+) -> tuple[int, float, float, float, float, float, float, float, int, int, float, float, float]:
+    """:func:`observe`'s thirteen metrics, in its order, from the ``n`` members' tallies.
+
+    ``concentration``: gini, top1 share, top10 share, merit and early/late Spearman. Also
+    called from Python by ``ranks.packed_metrics`` (large tables), so both give one tuple.
+    """
+    gini, top1, top10, merit, early_late = concentration
+    total = 0
+    for k in range(star_counts.size):
+        total += star_counts[k]
     return (
         n,
         gini,

@@ -259,22 +259,15 @@ def packed_metrics(
     if early_late is None:
         return None
     mean_rating, n_top, n_never, mean_rate = km._active_means(act, fl, rating_par, work, stack)
-    stars = model.star_counts
-    total = int(stars.sum())
-    return (
+    return km.metric_columns(
         n,
-        gini,
-        top1,
-        top10,
-        n_never / n if n else np.nan,
+        (gini, top1, top10, merit, early_late),
+        n_never,
         mean_rating,
-        stars[5] / total if total else np.nan,
-        merit,
+        model.star_counts,
         n_top,
         int(model.clients.active.sum()),
         mean_rate,
-        n_top / n if n else np.nan,
-        early_late,
     )
 
 
