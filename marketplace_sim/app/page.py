@@ -42,7 +42,7 @@ from marketplace_sim.plots.style import COLORS
 
 __all__ = ["PLAY_INTERVAL", "RENDER_INTERVAL", "Dashboard", "Monitors", "Page", "Views", "page"]
 
-PLAY_INTERVAL = 20  # ms between batches of weeks while playing
+PLAY_INTERVAL = 100  # ms between batches of weeks while playing
 RENDER_INTERVAL = 2  # weeks per batch: the views are redrawn every this many weeks
 CHART_HEIGHT = "height: 360px;"
 
