@@ -494,25 +494,3 @@ def test_stale_kernel_cache_is_dropped_when_any_kernel_source_changes(tmp_path):
     assert jit.drop_stale_cache([a, b]) == 0 and stale[0].exists()
     b.write_text("y = 3\n")  # the other file changes
     assert jit.drop_stale_cache([a, b]) == 1 and not stale[0].exists()
-
-
-def test_metrics_switch_to_numpy_above_the_row_limit_mid_run(monkeypatch):
-    """A compiled world whose table grows past ``COMPILED_METRICS_ROWS`` mid-run (here set to
-    1,560 rows, crossed around week 12) records exactly the numpy run's metrics: the weekly
-    metrics leave the one compiled call for the packed-key sorts (ranks.packed_metrics)."""
-    from marketplace_sim.model import observation
-
-    overrides = {"run.steps": 30, "market.freelancers": 1500, "run.seed": 9}
-    frames = []
-    for compiled in (False, True):
-        with jit.using(compiled):
-            model = MarketplaceModel(load_config(CONFIGS / "baseline.toml", overrides))
-            monkeypatch.setattr(observation, "COMPILED_METRICS_ROWS", 1560)
-            rows = []
-            for _ in range(model.config.run.steps):
-                model.step()
-                rows.append(model.freelancers.n)
-            monkeypatch.undo()
-        assert min(rows) <= 1560 < max(rows)  # both sides of the limit
-        frames.append(model.steps_frame())
-    pd.testing.assert_frame_equal(frames[1], frames[0], check_exact=True)

@@ -25,6 +25,8 @@ from marketplace_sim.market.kernels_metrics import pairwise_on
 #: Integer values (cents) are packed only below this size, so that they and their quotient
 #: by 100 stay exact and distinct in float64 (the numpy code compares them as floats).
 INT_LIMIT = 2**43
+#: What :func:`pack_ints` returns when the values do not fit (below any least value it packs)
+MISFIT = -1 - INT_LIMIT
 _SIGN = np.uint64(1) << np.uint64(63)
 
 
@@ -42,7 +44,7 @@ def pack_ints(a: np.ndarray, less: np.ndarray, rows: np.ndarray, out: np.ndarray
     """``out[i] = (v_i - min v) << b | i`` for ``v_i = a[rows[i]] (- less[rows[i]])``.
 
     ``less``: empty, or a column subtracted (later earnings: all minus the first year's).
-    Returns the least value, the offset of the keys; sets nothing and returns ``-1 - INT_LIMIT``
+    Returns the least value, the offset of the keys; sets nothing and returns :data:`MISFIT`
     when the values do not fit (magnitude ``>= INT_LIMIT``, or the range with ``b`` bits of
     member numbers over 64 bits).
     """
@@ -58,7 +60,7 @@ def pack_ints(a: np.ndarray, less: np.ndarray, rows: np.ndarray, out: np.ndarray
             hi = v
     b = member_bits(n)
     if n and (hi >= INT_LIMIT or -lo >= INT_LIMIT or (hi - lo) >> (64 - b) != 0):
-        return -1 - INT_LIMIT
+        return MISFIT
     for i in range(n):
         r = rows[i]
         v = a[r] - less[r] if sub else a[r]

@@ -242,7 +242,7 @@ def packed_metrics(
     s.reserve(n)
     keys, stack, work = s.keys[:n], s.stack, s.floats[s.cap :]  # work: before and after ranks
     lo = kr.pack_ints(fl[1], _NONE, act, keys)
-    if lo == _MISFIT:
+    if lo == kr.MISFIT:
         return None
     keys.sort()
     earned = s.full[:n]
@@ -273,14 +273,15 @@ def packed_metrics(
 
 _NONE = np.empty(0, dtype=np.int64)
 _NONE_F = np.empty(0)
-_MISFIT = -1 - 2**43  # kernels_ranks.pack_ints: the values do not fit
 
 
 def _ends_equal(keys: np.ndarray, full: np.ndarray) -> bool:
     """Whether the first and last of float keys sorted (and ordered) hold equal values."""
     if keys.size == 0:
         return True
-    mask = (1 << max(1, (keys.size - 1).bit_length())) - 1
+    from marketplace_sim.market import kernels_ranks as kr
+
+    mask = (1 << kr.member_bits(keys.size)) - 1
     return bool(full[int(keys[0]) & mask] == full[int(keys[-1]) & mask])
 
 
@@ -301,12 +302,11 @@ def _early_late(
     if m < 10:
         return float("nan")
     rows, keys = s.rows[:m], s.keys[:m]
-    flat = []
+    flat, shift = [], kr.member_bits(m)
     for side, (a, less) in ((s.rb, (fl[1], fl[2])), (s.ra, (fl[2], _NONE))):
-        if kr.pack_ints(a, less, rows, keys) == _MISFIT:
+        if kr.pack_ints(a, less, rows, keys) == kr.MISFIT:
             return None
         keys.sort()
         kr.ranks_from_keys(keys, _NONE_F, side[:m])
-        shift = max(1, (m - 1).bit_length())
         flat.append(int(keys[0]) >> shift == int(keys[-1]) >> shift)
     return _correlation(s, m, flat[0], flat[1])
