@@ -243,12 +243,13 @@ def test_interp_and_top_shares_are_numpys():
 
 
 def test_guided_search_is_searchsorted():
-    from marketplace_sim.market import kernels
+    """A guide table's bounds, then the scan within them: ``np.searchsorted`` exactly."""
+    from marketplace_sim.market import kernels_guide as kg
 
     rng = np.random.default_rng(2)
     for n in (2, 3, 50, 5000):
         cum = np.cumsum(rng.random(n) * (rng.random(n) < 0.8))  # flat steps (zero weights) too
-        guide, step, scale = kernels.guide_table(cum)
+        guide, step, scale = kg.guide_table(cum)
         edges = np.arange(n + 1) * (cum[-1] / n)  # discovery._guide_table's edges
         assert step == cum[-1] / n and scale == n / cum[-1]
         assert guide.dtype == np.int32
@@ -267,14 +268,17 @@ def test_guided_search_is_searchsorted():
                 [0.0, cum[-1], -1.0, 2 * cum[-1]],
             ]
         )
-        got = [kernels.guided_search(cum, t, guide, step, scale) for t in targets]
+        bounds = [kg.guide_bounds(t, guide, step, scale) for t in targets]
+        got = [kg.scan_bucket(cum, t, lo, hi) for t, (lo, hi) in zip(targets, bounds, strict=True)]
         assert got == np.searchsorted(cum, targets, side="right").tolist()
+        assert (-1, -1) in bounds and max(hi - lo for lo, hi in bounds) >= 1  # both branches
 
 
 def test_home_positions_with_and_without_a_guide_are_discoverys():
     """Both searches give ``discovery._draw_home``'s positions (a whole-array search, clipped
     to the niche's segment), zero-weight rows and empty niches included."""
     from marketplace_sim.market import kernels
+    from marketplace_sim.market import kernels_guide as kg
 
     rng = np.random.default_rng(5)
     n, n_niches = 3000, 7
@@ -290,11 +294,11 @@ def test_home_positions_with_and_without_a_guide_are_discoverys():
     u = rng.random(h.size)
     target = cum0[seg_start[k[h]]] + u * home_tot[k[h]]
     want = np.minimum(np.searchsorted(cum, target, side="right"), seg_end[k[h]] - 1)
-    for guide in (kernels.guide_table(cum), kernels.guide_table(cum[:0])):
+    for guide in (kg.guide_table(cum), kg.guide_table(cum[:0])):
         pos = np.full(k.size, -1)
         kernels.home_positions(u, h, k, cum, seg_start, seg_end, home_tot, pos, guide)
         np.testing.assert_array_equal(pos[h], want)
-    assert kernels.guide_table(cum)[0].size  # the guided search was the one tested first
+    assert kg.guide_table(cum)[0].size  # the guided search was the one tested first
 
 
 def test_kernels_draw_from_the_models_generator():

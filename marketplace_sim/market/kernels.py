@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from marketplace_sim.market.jit import helper, kernel
+from marketplace_sim.market.jit import kernel
+from marketplace_sim.market.kernels_guide import guide_bounds, scan_bucket, search_between
 
 # ----------------------------------------------------------------------------------------------
 # Search visibility (discovery.visibility, after the ranking sort)
@@ -173,77 +174,6 @@ def applicant_pools(
     )  # fmt: skip
 
 
-@helper
-def search_between(cum: np.ndarray, t: float, lo: int, hi: int) -> int:
-    """``np.searchsorted(cum, t, side="right")`` when the answer is known to be in [lo, hi]."""
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if cum[mid] <= t:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@kernel
-def guide_table(cum: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """A guide table over ``cum`` (non-decreasing): ``(guide, step, scale)``.
-
-    ``[0, total)`` is cut into ``n = len(cum)`` buckets with edges ``e_b = b * step``,
-    ``step = total / n`` (``e_n = inf``); ``guide[b]`` counts the ``cum`` values ``<= e_b``
-    (``discovery._guide_table``'s table). The edges are not stored: :func:`guided_search`
-    computes ``b * step`` as this build does, to the bit, and an array of edges beside the
-    sums and the table made the working set of a 1M-row search a third larger than the last
-    cache holds. The counts are 32-bit (rows < 2**31), for the same reason. Empty when there
-    is no positive finite total.
-    """
-    n = cum.size
-    total = cum[n - 1] if n else 0.0
-    if n < 2 or not (0.0 < total < np.inf):
-        return np.empty(0, dtype=np.int32), 0.0, 0.0
-    step = total / n
-    guide = np.empty(n + 1, dtype=np.int32)
-    i = 0
-    for b in range(n):
-        edge = b * step
-        while i < n and cum[i] <= edge:
-            i += 1
-        guide[b] = i
-    guide[n] = n  # e_n = inf: every value
-    return guide, step, n / total
-
-
-@helper
-def guided_search(cum: np.ndarray, t: float, guide: np.ndarray, step: float, scale: float) -> int:
-    """``np.searchsorted(cum, t, side="right")`` through a :func:`guide_table` (exact).
-
-    With ``e_b <= t < e_b+1`` the answer lies between ``guide[b]`` and ``guide[b + 1]``,
-    most often equal: a random target costs a bucket lookup, not a binary search with a
-    branch mispredicted at every level. Within the bucket a linear scan (a bucket holds one
-    entry on average) beats a binary search: measured on fresh targets at 2,000 freelancers,
-    a cross-pool round took half the time. ``e_b = b * step``, computed as the table was.
-    """
-    if guide.size == 0:
-        return search_between(cum, t, 0, cum.size)
-    last = guide.size - 2
-    x = t * scale
-    b = int(x) if x < last else last
-    if b < 0:
-        b = 0
-    while b > 0 and t < b * step:  # the float estimate may be a bucket off
-        b -= 1
-    while b < last and t >= (b + 1) * step:
-        b += 1
-    if t < b * step:  # below the first edge (t < 0): no bound from the table
-        return search_between(cum, t, 0, cum.size)
-    # every cum[< guide[b]] <= e_b <= t and cum[guide[b + 1]] > e_b+1 > t: the first entry
-    # above t is in [guide[b], guide[b + 1]]
-    lo, hi = int(guide[b]), int(guide[b + 1])
-    while lo < hi and cum[lo] <= t:
-        lo += 1
-    return lo
-
-
 @kernel
 def home_positions(
     u: np.ndarray,
@@ -258,19 +188,21 @@ def home_positions(
 ) -> None:
     """Home-pool draws: a target in niche k's segment of the cumulative weights -> ``pos``.
 
-    With a :func:`guide_table` over ``cum_home`` (``guide``), a search of the whole array, as
-    ``discovery._draw_home``; without (empty), a binary search within the segment, with the
-    same answer for a finite target: every earlier entry is at most the target (at least the
-    segment's starting sum). Answers past the segment are clipped to its last row.
+    With a ``kernels_guide.guide_table`` over ``cum_home`` (``guide``), a search of the whole
+    array, as ``discovery._draw_home``; without (empty), a binary search within the segment,
+    with the same answer for a finite target: every earlier entry is at most the target (at
+    least the segment's starting sum). Answers past the segment are clipped to its last row.
     """
     table, step, scale = guide
+    guided = table.size > 0
     for i in range(h.size):
         g = k[h[i]]
         s = seg_start[g]
         target = (cum_home[s - 1] if s else 0.0) + u[i] * home_tot[g]
         last = seg_end[g] - 1
-        if table.size:
-            p = guided_search(cum_home, target, table, step, scale)
+        if guided:  # the bucket's bounds, then the scan: see kernels_guide
+            lo, hi = guide_bounds(target, table, step, scale)
+            p = scan_bucket(cum_home, target, lo, hi)
         else:
             p = search_between(cum_home, target, s, seg_end[g])
         pos[h[i]] = p if p < last else last

@@ -17,7 +17,7 @@ import numpy as np
 from marketplace_sim.market import kernels, kernels_sort
 from marketplace_sim.market.jit import helper, kernel
 from marketplace_sim.market.jit_rng import generator
-from marketplace_sim.market.kernels import guided_search
+from marketplace_sim.market.kernels_guide import guide_bounds, guide_table, scan_bucket
 
 PROPOSAL_NOISE = 0.1  # hiring.PROPOSAL_NOISE (sd of the noise on communication in a proposal)
 
@@ -64,11 +64,11 @@ def draw_pairs(
     # the sums too long for a binary search to stay in cache (at 2,000 freelancers, 1,200
     # rows, the build costs about what the guided search saves)
     many = 8 * home.size >= cum_home.size and cum_home.size >= 4096
-    home_guide = kernels.guide_table(cum_home if many else cum_home[:0])
+    home_guide = guide_table(cum_home if many else cum_home[:0])
     kernels.home_positions(
         uniforms(rng, home.size), home, k, cum_home, seg_start, seg_end, home_tot, pos, home_guide
     )
-    guide = kernels.guide_table(cum_cross)
+    guide = guide_table(cum_cross)
     todo = cross_rounds(rng, todo, k, cum_cross, cross_all[0], niche_sorted, pos, guide)
     return kernels.distinct_pairs(slot, pos, order, todo, job_niche.size, slots, weight.size)
 
@@ -109,22 +109,35 @@ def cross_rounds(
 
     As ``discovery._draw_cross``: each round draws one uniform per draw still to place, in
     order, and keeps the draws that landed in their own niche for the next round (at most
-    ``discovery._MAX_REJECTION_ROUNDS``, 64). The uniforms are drawn where they are used and
-    ``todo`` is compacted in place (the kept draws never overtake the one read): no arrays
-    a round. Returns the draws still rejected after the last round.
+    ``discovery._MAX_REJECTION_ROUNDS``, 64). ``todo`` is compacted in place (the kept draws
+    never overtake the one read), and a round's targets and answers go to two arrays made once
+    a call. Returns the draws still rejected after the last round.
     """
     last = cum_cross.size - 1
     table, step, scale = guide
     n = todo.size
+    guided = table.size > 0
+    target = np.empty(n)
+    found = np.empty(n, dtype=np.int64)
     for _ in range(64):
         if n == 0:
             break
+        # three passes, not one: the draws, then the searches, then the placing. The searches
+        # of different draws do not wait on one another, so the processor keeps many of
+        # their cache misses in flight; in one loop, behind each draw and a search's chain of
+        # dependent reads, it kept few (measured at 600,000 rows: 36.5 -> 17.3 ms a round
+        # of 240,000 draws; at 1,264 rows 19 -> 14 us). Same draws, same answers.
+        for i in range(n):
+            target[i] = rng.random() * cross_all
+        for i in range(n):  # the bucket's bounds, then the scan: see kernels_guide
+            t = target[i]
+            lo, hi = guide_bounds(t, table, step, scale) if guided else (-1, -1)
+            p = scan_bucket(cum_cross, t, lo, hi)
+            found[i] = p if p < last else last
         m = 0
         for i in range(n):
-            p = guided_search(cum_cross, rng.random() * cross_all, table, step, scale)
-            if p > last:
-                p = last
             t = todo[i]
+            p = found[i]
             pos[t] = p
             todo[m] = t  # kept only if rejected: no branch on a random outcome
             m += 1 if niche_sorted[p] == k[t] else 0
@@ -199,6 +212,12 @@ def utilities(
     z = np.empty(n)
     for i in range(n):
         z[i] = rng.standard_normal()
+    # the choice noise drawn before the pass, in pair order as the pass would draw it: the
+    # pass is then loads and arithmetic only, and the processor overlaps many applicants'
+    # cache misses instead of waiting on each behind the draws' two logarithms
+    g = np.empty(n)
+    for i in range(n):
+        g[i] = gumbel(rng)
     u = np.empty(n)
     jn, jk = jobs
     for i in range(n):
@@ -217,7 +236,7 @@ def utilities(
             + prw * m_prof[kk] * profile[c]
             + cw * m_comm[kk] * proposal
             + fw * m_fit[kk] * fit
-            + s * gumbel(rng)
+            + s * g[i]
         )
         if sw > 0:
             u[i] += sw * focus * (1.0 if at_home else 0.0)

@@ -21,7 +21,7 @@ import numpy as np
 from marketplace_sim.market import kernels_hire, kernels_sort, kernels_week
 from marketplace_sim.market.jit import helper, kernel
 from marketplace_sim.market.jit_rng import generator
-from marketplace_sim.market.kernels import search_between
+from marketplace_sim.market.kernels_guide import search_between
 
 POISSON_MULT_BELOW = 10.0  # numpy's random_poisson: the multiplication method below this rate
 
