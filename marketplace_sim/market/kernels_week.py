@@ -74,14 +74,21 @@ def _quality_and_timeliness(
     noise: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``delivery.quality`` (all its draws), then ``delivery.on_time`` (all of its own)."""
+    # each pass's draws first, in order, then the reads of the freelancers' rows: those reads
+    # then overlap one another instead of each waiting behind a draw (see kernels_guide)
     n = f.size
+    drawn = np.empty(n)
+    for i in range(n):
+        drawn[i] = rng.normal(0.0, noise)
     q = np.empty(n)
     for i in range(n):
-        x = expertise[f[i]] * (0.5 + 0.5 * fit[i]) + rng.normal(0.0, noise)
+        x = expertise[f[i]] * (0.5 + 0.5 * fit[i]) + drawn[i]
         q[i] = 0.0 if x < 0.0 else 1.0 if x > 1.0 else x  # np.clip(x, 0, 1)
+    for i in range(n):
+        drawn[i] = rng.random()
     timely = np.empty(n, dtype=np.bool_)
     for i in range(n):
-        timely[i] = rng.random() < reliability[f[i]]
+        timely[i] = drawn[i] < reliability[f[i]]
     return q, timely
 
 
@@ -98,13 +105,15 @@ def _satisfaction(
     wq, wc, wt, noise = par[1], par[2], par[3], par[4]
     total = wq + wc + wt
     sat = np.empty(f.size)
+    for i in range(f.size):  # the draws first, as in _quality_and_timeliness
+        sat[i] = rng.normal(0.0, noise)
     for i in range(f.size):
         if total <= 0:
             base = 0.5
         else:
             on = 1.0 if timely[i] else 0.0
             base = (wq * q[i] + wc * communication[f[i]] + wt * on) / total
-        sat[i] = base + rng.normal(0.0, noise)
+        sat[i] = base + sat[i]
     return sat
 
 
@@ -354,9 +363,12 @@ def rehire_accept(
     """
     rng = generator(rng_at)
     keep = np.empty(rj.size, dtype=np.int64)
+    u = np.empty(rj.size)
+    for i in range(rj.size):  # the draws first (see _quality_and_timeliness)
+        u[i] = rng.random()
     m = 0
     for i in range(rj.size):
-        want = rng.random() < p_rehire[i]
+        want = u[i] < p_rehire[i]
         if want and active[rf[i]]:
             if spare[rf[i]] > 0:
                 keep[m] = i
