@@ -242,7 +242,7 @@ def test_interp_and_top_shares_are_numpys():
     assert np.isnan(gini_and_top_shares(np.zeros(5), 0.01, 0.1, np.empty(15), np.empty(256))).all()
 
 
-def test_guided_search_is_searchsorted():
+def test_guide_bounds_then_scan_is_searchsorted():
     """A guide table's bounds, then the scan within them: ``np.searchsorted`` exactly."""
     from marketplace_sim.market import kernels_guide as kg
 
@@ -271,7 +271,38 @@ def test_guided_search_is_searchsorted():
         bounds = [kg.guide_bounds(t, guide, step, scale) for t in targets]
         got = [kg.scan_bucket(cum, t, lo, hi) for t, (lo, hi) in zip(targets, bounds, strict=True)]
         assert got == np.searchsorted(cum, targets, side="right").tolist()
-        assert (-1, -1) in bounds and max(hi - lo for lo, hi in bounds) >= 1  # both branches
+        # the table bounds every target from 0 up (only those below it search everywhere),
+        # and the scan moves past the bucket's first entry for some
+        assert all((b == (-1, -1)) == (t < 0) for t, b in zip(targets, bounds, strict=True))
+        assert any(p > lo for p, (lo, _) in zip(got, bounds, strict=True))
+
+
+def test_cross_rounds_with_and_without_a_guide_agree():
+    """The rejection rounds give the same draws, leftovers and generator state whether the
+    searches go through a guide table or search the whole sums (the branch for sums with no
+    positive total), and each kept position is in another niche than the slot's."""
+    from marketplace_sim.market import kernels_guide as kg
+    from marketplace_sim.market import kernels_hire
+
+    rng = np.random.default_rng(8)
+    rows, slots = 3000, 4000
+    niche = np.sort(rng.integers(0, 5, rows)).astype(np.int16)
+    cum = np.cumsum(rng.random(rows) * (rng.random(rows) < 0.8))
+    k = rng.integers(0, 5, slots).astype(np.int64)
+    todo = np.sort(rng.choice(slots, 1500, replace=False)).astype(np.int64)
+    results = []
+    for guide in (kg.guide_table(cum), kg.guide_table(cum[:0])):
+        g = np.random.default_rng(3)
+        pos = np.full(slots, -1)
+        left = kernels_hire.cross_rounds(g, todo.copy(), k, cum, cum[-1], niche, pos, guide)
+        results.append((pos, left, g.bit_generator.state))
+    (pos, left, state), (pos2, left2, state2) = results
+    np.testing.assert_array_equal(pos, pos2)
+    np.testing.assert_array_equal(left, left2)
+    assert state == state2
+    placed = np.setdiff1d(todo, left)
+    assert placed.size > 0 and (niche[pos[placed]] != k[placed]).all()
+    assert (pos[np.setdiff1d(np.arange(slots), todo)] == -1).all()  # only the slots to draw
 
 
 def test_home_positions_with_and_without_a_guide_are_discoverys():

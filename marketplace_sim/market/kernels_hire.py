@@ -125,8 +125,8 @@ def cross_rounds(
         # three passes, not one: the draws, then the searches, then the placing. The searches
         # of different draws do not wait on one another, so the processor keeps many of
         # their cache misses in flight; in one loop, behind each draw and a search's chain of
-        # dependent reads, it kept few (measured at 600,000 rows: 36.5 -> 17.3 ms a round
-        # of 240,000 draws; at 1,264 rows 19 -> 14 us). Same draws, same answers.
+        # dependent reads, it kept few (benchmarks/kernel_loops.py, a call: 600,000 rows
+        # 25-38 -> 14.5-18.3 ms; 1,264 rows 17-18 -> 12-13.5 us). Same draws, same answers.
         for i in range(n):
             target[i] = rng.random() * cross_all
         for i in range(n):  # the bucket's bounds, then the scan: see kernels_guide

@@ -75,7 +75,8 @@ def _quality_and_timeliness(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``delivery.quality`` (all its draws), then ``delivery.on_time`` (all of its own)."""
     # each pass's draws first, in order, then the reads of the freelancers' rows: those reads
-    # then overlap one another instead of each waiting behind a draw (see kernels_guide)
+    # then overlap one another instead of each waiting behind a draw (as in
+    # kernels_hire.cross_rounds)
     n = f.size
     drawn = np.empty(n)
     for i in range(n):
